@@ -1,0 +1,232 @@
+"""The reference tables under rules/reference: their fixed format, and the billing facts they carry.
+
+The format checks run on every table folder, so a table added later is checked the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+REFERENCE = Path(__file__).resolve().parent.parent / "rules" / "reference"
+TABLE_FIELDS = {"name", "title", "description", "key", "columns", "row_validity", "releases"}
+RELEASE_FIELDS = {"id", "file", "effective_from", "effective_to", "source"}
+TYPES = {"string", "int", "decimal", "date"}
+VALUE_PATTERNS = {"int": r"^-?\d+$", "decimal": r"^-?\d+(\.\d+)?$", "date": r"^\d{4}-\d{2}-\d{2}$"}
+FOLDERS = sorted(p for p in REFERENCE.iterdir() if p.is_dir())
+
+
+@cache
+def spec(folder: Path) -> dict:
+    return yaml.safe_load((folder / "table.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def data(folder: Path, file: str) -> pl.DataFrame:
+    return pl.read_csv(folder / file, infer_schema=False)
+
+
+def as_date(value) -> date:
+    # Unquoted YAML dates load as date objects; quoted ones as ISO strings.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def rows(folder: Path):
+    """(release, frame) for every release of a table."""
+    return [(release, data(folder, release["file"])) for release in spec(folder)["releases"]]
+
+
+# --- the format, for every table -----------------------------------------------------
+
+by_table = pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
+
+
+def test_the_public_code_set_tables_exist():
+    names = {p.name for p in FOLDERS}
+    assert {"icd10cm", "mce_sex", "mce_age", "mce_age_groups", "mce_manifestation",
+            "mce_unacceptable_principal", "hcpcs", "modifiers"} <= names
+
+
+@by_table
+def test_table_yaml_describes_the_table(folder):
+    table = spec(folder)
+    assert set(table) <= TABLE_FIELDS, f"unknown fields {set(table) - TABLE_FIELDS}"
+    assert table["name"] == folder.name and re.fullmatch(r"[a-z][a-z0-9_]*", table["name"])
+    assert table["title"].strip() and table["description"].strip()
+    assert set(table["columns"].values()) <= TYPES
+    assert table["key"] and set(table["key"]) <= set(table["columns"])
+    if "row_validity" in table:
+        window = table["row_validity"]
+        assert set(window) == {"from", "to"}
+        assert all(table["columns"].get(window[end]) == "date" for end in ("from", "to"))
+
+
+@by_table
+def test_releases_are_in_date_order_and_do_not_overlap(folder):
+    releases = spec(folder)["releases"]
+    assert releases, "a table needs at least one release"
+    assert len({r["id"] for r in releases}) == len(releases)
+    assert len({r["file"] for r in releases}) == len(releases)
+    for i, release in enumerate(releases):
+        assert set(release) <= RELEASE_FIELDS, f"{release['id']}: unknown fields"
+        assert str(release.get("source") or "").strip(), f"{release['id']}: no source"
+        assert re.fullmatch(r"[^/]+\.csv(\.gz)?", release["file"])
+        start = as_date(release["effective_from"])
+        if "effective_to" in release:
+            assert start <= as_date(release["effective_to"])
+        else:
+            assert i == len(releases) - 1, f"{release['id']}: only the newest release may be open-ended"
+        if i:
+            previous_end = releases[i - 1].get("effective_to")
+            assert previous_end is not None and as_date(previous_end) < start
+
+
+@by_table
+def test_data_files_have_the_declared_columns_and_types(folder):
+    table = spec(folder)
+    for release, frame in rows(folder):
+        assert frame.columns == list(table["columns"]), release["file"]
+        for column, kind in table["columns"].items():
+            values = frame[column].drop_nulls()
+            if kind in VALUE_PATTERNS:
+                assert values.str.contains(VALUE_PATTERNS[kind]).all(), f"{release['file']}: {column}"
+            if kind == "date":
+                values.str.to_date("%Y-%m-%d", strict=True)
+        if "code" in table["columns"]:
+            codes = frame["code"]
+            assert not codes.str.contains(r"[.a-z\s]").any(), f"{release['file']}: codes are upper case, no dots"
+
+
+@by_table
+def test_key_identifies_one_row_and_rows_are_sorted_by_it(folder):
+    table = spec(folder)
+    key = table["key"]
+    for release, frame in rows(folder):
+        assert frame.select(pl.col(key).null_count()).sum_horizontal().item() == 0
+        keys = frame.select(key)
+        assert keys.equals(keys.sort(key)), f"{release['file']} is not sorted by {key}"
+        if "row_validity" not in table:
+            assert not keys.is_duplicated().any(), f"{release['file']}: duplicate {key}"
+            continue
+        window = table["row_validity"]
+        dated = frame.select(
+            *key,
+            pl.col(window["from"]).str.to_date("%Y-%m-%d").alias("start"),
+            pl.col(window["to"]).str.to_date("%Y-%m-%d").alias("end"),
+        ).sort([*key, "start"])
+        assert dated.filter(pl.col("end") < pl.col("start")).is_empty()
+        previous_end = pl.col("end").shift(1).over(key)
+        later = pl.int_range(pl.len()).over(key) > 0
+        overlapping = dated.filter(later & (previous_end.is_null() | (pl.col("start") <= previous_end)))
+        assert overlapping.is_empty(), f"{release['file']}: overlapping windows {overlapping.head(3)}"
+
+
+def test_the_reference_readme_lists_every_table():
+    readme = (REFERENCE / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([a-z0-9_]+)` \|", readme, flags=re.MULTILINE))
+    assert {p.name for p in FOLDERS} <= listed
+
+
+# --- billing facts ---------------------------------------------------------------------
+
+
+def in_force(name: str, service_date: date) -> pl.DataFrame:
+    """The release of a table that applies to a date of service."""
+    folder = REFERENCE / name
+    for release, frame in rows(folder):
+        end = release.get("effective_to")
+        if as_date(release["effective_from"]) <= service_date and (end is None or service_date <= as_date(end)):
+            return frame
+    raise LookupError(f"{name} has no release for {service_date}")
+
+
+def value(name: str, service_date: date, code: str, column: str):
+    found = in_force(name, service_date).filter(pl.col("code") == code)
+    return found[column].item() if found.height else None
+
+
+FY2025_DOS = date(2025, 3, 14)
+FY2026_DOS = date(2026, 1, 20)
+
+
+def test_e11_type_2_diabetes_is_a_header_that_needs_more_characters():
+    assert value("icd10cm", FY2025_DOS, "E11", "billable") == "N"
+    assert value("icd10cm", FY2026_DOS, "E11", "billable") == "N"
+
+
+def test_e1165_type_2_diabetes_with_hyperglycemia_is_billable():
+    assert value("icd10cm", FY2025_DOS, "E1165", "billable") == "Y"
+    assert value("icd10cm", FY2026_DOS, "E1165", "billable") == "Y"
+
+
+def test_g35_multiple_sclerosis_stops_being_billable_on_2025_10_01():
+    assert value("icd10cm", date(2025, 9, 30), "G35", "billable") == "Y"
+    assert value("icd10cm", date(2025, 10, 1), "G35", "billable") == "N"
+
+
+def test_b8801_demodex_infestation_is_valid_only_from_fy2026():
+    assert value("icd10cm", date(2025, 9, 30), "B8801", "billable") is None
+    assert value("icd10cm", date(2025, 10, 1), "B8801", "billable") == "Y"
+
+
+def test_three_character_codes_without_subdivisions_stay_billable_in_fy2026():
+    # HIV disease and DNR status have no subcodes; breast cancer C50 does.
+    assert value("icd10cm", FY2026_DOS, "B20", "billable") == "Y"
+    assert value("icd10cm", FY2026_DOS, "Z66", "billable") == "Y"
+    assert value("icd10cm", FY2026_DOS, "C50", "billable") == "N"
+
+
+def test_billable_code_counts_match_the_public_releases():
+    for service_date, billable in ((FY2025_DOS, 74_260), (FY2026_DOS, 74_719)):
+        assert in_force("icd10cm", service_date).filter(pl.col("billable") == "Y").height == billable
+
+
+def test_o80_full_term_delivery_is_a_maternity_diagnosis_for_women_12_to_55():
+    assert value("mce_age", FY2026_DOS, "O80", "age_group") == "maternity"
+    assert value("mce_sex", FY2026_DOS, "O80", "allowed_sex") == "F"
+    groups = in_force("mce_age_groups", FY2026_DOS).filter(pl.col("age_group") == "maternity")
+    assert (groups["min_age"].item(), groups["max_age"].item()) == ("12", "55")
+
+
+def test_n400_benign_prostatic_hyperplasia_is_male_only():
+    assert value("mce_sex", FY2026_DOS, "N400", "allowed_sex") == "M"
+
+
+def test_g01_meningitis_in_bacterial_disease_is_a_manifestation_code():
+    assert value("mce_manifestation", FY2026_DOS, "G01", "description") is not None
+
+
+def test_z0000_adult_exam_is_unacceptable_as_inpatient_principal_diagnosis():
+    assert value("mce_unacceptable_principal", FY2026_DOS, "Z0000", "description") is not None
+    assert "inpatient" in spec(REFERENCE / "mce_unacceptable_principal")["description"]
+
+
+def test_g0402_welcome_to_medicare_visit_is_an_active_hcpcs_code():
+    assert value("hcpcs", FY2026_DOS, "G0402", "termination_date") is None
+    assert value("hcpcs", FY2026_DOS, "G0402", "add_date") == "2009-01-01"
+
+
+def test_c9035_aristada_initio_pass_through_code_ended_2019_09_30():
+    assert value("hcpcs", FY2026_DOS, "C9035", "termination_date") == "2019-09-30"
+
+
+def test_modifier_25_is_ncci_associated_but_not_anatomic():
+    assert value("modifiers", FY2026_DOS, "25", "ncci_associated") == "Y"
+    assert value("modifiers", FY2026_DOS, "25", "anatomic") == "N"
+
+
+def test_left_side_lt_is_an_anatomic_ncci_modifier_and_76_is_not_ncci_associated():
+    assert value("modifiers", FY2026_DOS, "LT", "anatomic") == "Y"
+    assert value("modifiers", FY2026_DOS, "LT", "ncci_associated") == "Y"
+    assert value("modifiers", FY2026_DOS, "76", "ncci_associated") == "N"
+
+
+def test_cpt_modifiers_are_labelled_as_cpt_and_x_modifiers_as_hcpcs():
+    assert value("modifiers", FY2026_DOS, "59", "source") == "CPT"
+    assert value("modifiers", FY2026_DOS, "XU", "source") == "HCPCS"
