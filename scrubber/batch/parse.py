@@ -1,0 +1,59 @@
+"""Vectorised parsing of the contract's CSV text form into typed columns.
+
+Each parser takes the raw text column and returns the typed value plus a flag for
+cells that held text but could not be read, so the loader can report them as
+data-quality findings instead of dropping the row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from scrubber.batch.schema import POLARS_TYPE, Kind
+
+
+def _blank_to_null(raw: pl.Expr) -> pl.Expr:
+    text = raw.str.strip_chars()
+    return pl.when(text.str.len_chars() > 0).then(text)
+
+
+def _split_list(text: pl.Expr) -> pl.Expr:
+    # An empty cell is an empty list ("no modifiers"), not an unknown one.
+    return text.fill_null("").str.split(";").list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.strip_chars().str.len_chars() > 0)
+    )
+
+
+def parse(kind: Kind, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, cell unreadable) for a raw String column."""
+    text = _blank_to_null(raw)
+    target = POLARS_TYPE[kind]
+    if kind is Kind.STRING:
+        return text, pl.lit(False)
+    if kind is Kind.CODE:
+        return text.str.to_uppercase(), pl.lit(False)
+    if kind is Kind.DATE:
+        value = text.str.to_date("%Y-%m-%d", strict=False)
+    elif kind in (Kind.MONEY, Kind.UNITS, Kind.INT):
+        value = text.cast(target, strict=False)
+    elif kind is Kind.ICD_LIST:
+        return _split_list(text).list.eval(pl.element().str.replace_all(".", "", literal=True).str.to_uppercase()), pl.lit(
+            False
+        )
+    elif kind is Kind.CODE_LIST:
+        return _split_list(text).list.eval(pl.element().str.to_uppercase()), pl.lit(False)
+    elif kind is Kind.INT_LIST:
+        numbers = _split_list(text).list.eval(pl.element().cast(pl.Int64, strict=False))
+        return numbers.list.drop_nulls(), numbers.list.eval(pl.element().is_null()).list.any()
+    else:  # pragma: no cover - every Kind is handled above
+        raise AssertionError(kind)
+    return value, text.is_not_null() & value.is_null()
+
+
+def to_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A typed Parquet column back to its CSV text form, so one parser reads both formats."""
+    if isinstance(dtype, pl.List):
+        return column.cast(pl.List(pl.String)).list.join(";")
+    if dtype == pl.Date:
+        return column.dt.to_string("%Y-%m-%d")
+    return column.cast(pl.String)

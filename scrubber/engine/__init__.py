@@ -1,0 +1,1 @@
+"""The engine: rules compiled to Polars lazy queries over the whole batch."""

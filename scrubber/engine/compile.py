@@ -1,0 +1,137 @@
+"""Compiling one rule into a Polars lazy query that returns its findings.
+
+The query starts from the rule's scope (already built for the whole batch), adds
+the reference lookups the rule declares as joins, keeps the rows where the
+condition holds on a date the rule is in force for a payer it applies to, and
+projects them into finding rows with the message and fix filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from scrubber.engine.derived import FAMILIES, namespace_of
+from scrubber.engine.operators import Resolver, compile_condition
+from scrubber.engine.templates import placeholders, render
+from scrubber.errors import ScrubberInputError
+from scrubber.findings import FINDING_COLUMNS, queue_of
+from scrubber.rulebook.profiles import Profiles
+from scrubber.rulebook.reference import VALID_FROM, VALID_TO, ReferenceLibrary, ReferenceTable
+from scrubber.rulebook.rules import Lookup, Rule
+
+LOOKUP_FLAGS = ("found", "in_force")
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    condition: pl.Expr
+    reads: set[str]  # scope columns the rule reads (lookup columns excluded)
+    lookups: list[tuple[Lookup, ReferenceTable]]
+
+    @property
+    def families(self) -> set[str]:
+        return {namespace_of(_unpaired(c)) for c in self.reads} & set(FAMILIES)
+
+    def requirements(self) -> set[str]:
+        return {FAMILIES[f].requires for f in self.families if FAMILIES[f].requires}
+
+
+def _unpaired(column: str) -> str:
+    head, _, rest = column.partition(".")
+    return rest if head in ("a", "b") else column
+
+
+def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, references: ReferenceLibrary) -> CompiledRule:
+    """Check every name the rule uses and build its condition; errors name the rule file."""
+    resolver = Resolver(param_defaults=profiles.defaults)
+    lookups = []
+    lookup_columns: set[str] = set()
+    for lookup in rule.lookups:
+        table = references.get(lookup.table)
+        for column in [*lookup.on, *lookup.where]:
+            if column not in table.columns:
+                raise ScrubberInputError(f"{rule.path}: lookup {lookup.alias!r}: table {table.name} has no column {column!r}")
+        for field_name in [*lookup.on.values(), *([lookup.date] if lookup.date else [])]:
+            resolver.column(field_name)
+        lookup_columns |= {f"{lookup.alias}.{c}" for c in [*table.columns, *LOOKUP_FLAGS] if c not in lookup.on}
+        lookups.append((lookup, table))
+    condition = compile_condition(rule.when, resolver)
+    for template in (rule.message, rule.fix):
+        for name in placeholders(template):
+            resolver.column(name)
+    reads = resolver.fields - lookup_columns
+    unknown = sorted(c for c in reads if c not in scope_columns)
+    if unknown:
+        raise ScrubberInputError(
+            f"{rule.path}: unknown field {unknown[0]!r} for scope {rule.scope!r} "
+            f"(see `scrubber fields {rule.scope}` for what a rule can read)"
+        )
+    return CompiledRule(rule, condition, reads, lookups)
+
+
+def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> pl.LazyFrame:
+    """Join the table row in force on each row's date, as `<alias>.<column>` plus `<alias>.found`.
+
+    The join runs on the distinct (key, date) combinations first, so a table whose
+    key has several validity windows never multiplies the batch's rows.
+    """
+    keys = list(lookup.on.values())
+    date = lookup.date or "_date"
+    prefix = lookup.alias
+    table_rows = table.rows.lazy()
+    for column, value in lookup.where.items():
+        table_rows = table_rows.filter(pl.col(column) == value)
+    probe = frame.select([*keys, date]).unique()
+    matched = (
+        probe.join(table_rows, left_on=keys, right_on=list(lookup.on), how="inner")
+        .filter(pl.col(date).is_between(pl.col(VALID_FROM), pl.col(VALID_TO)))
+        .sort(VALID_FROM, descending=True)
+        .unique(subset=[*keys, date], keep="first")
+        .select(
+            [*keys, date, pl.lit(True).alias(f"{prefix}.found")]
+            + [pl.col(c).alias(f"{prefix}.{c}") for c in table.columns if c not in lookup.on]
+        )
+    )
+    in_force = table.in_force(pl.col(date))
+    return frame.join(matched, on=[*keys, date], how="left", nulls_equal=False).with_columns(
+        in_force.alias(f"{prefix}.in_force"),
+        # Where no release covers the date the table cannot say "absent": null, so nothing fires.
+        pl.when(in_force).then(pl.col(f"{prefix}.found").fill_null(False)).alias(f"{prefix}.found"),
+    )
+
+
+def findings_query(compiled: CompiledRule, frame: pl.LazyFrame, profiles: Profiles) -> pl.LazyFrame:
+    rule = compiled.rule
+    for lookup, table in compiled.lookups:
+        frame = apply_lookup(frame, lookup, table)
+    in_force = pl.col("_date") >= pl.lit(rule.effective_from)
+    if rule.effective_to:
+        in_force = in_force & (pl.col("_date") <= pl.lit(rule.effective_to))
+    in_force = in_force | pl.col("_date").is_null()  # a claim with no dated line is still checked
+    applies = pl.lit(True) if rule.payers is None else pl.col("_payer_id").is_in(list(rule.payers)).fill_null(False)
+    switched_off = profiles.disabled(rule.id)
+    if switched_off:
+        applies = applies & ~pl.col("_payer_id").is_in(switched_off).fill_null(False)
+    severity = pl.lit(rule.severity)
+    for payer_id, grade in profiles.regraded(rule.id).items():
+        severity = pl.when(pl.col("_payer_id") == payer_id).then(pl.lit(grade)).otherwise(severity)
+    hits = frame.filter(compiled.condition & in_force & applies)
+    schema = hits.collect_schema()
+    return hits.select(
+        pl.col("_claim_id").alias("claim_id"),
+        pl.col("_line_number").cast(pl.Int64).alias("line_number"),
+        pl.col("_encounter_id").alias("encounter_id"),
+        pl.lit(rule.id).alias("rule_id"),
+        pl.lit(rule.category).alias("category"),
+        severity.alias("severity"),
+        pl.col("_payer_id").alias("payer_id"),
+        render(rule.message, schema).alias("message"),
+        render(rule.fix, schema).alias("fix"),
+        pl.lit(rule.carc).alias("denial_code"),
+        pl.lit(queue_of(rule.category)).alias("queue"),
+        pl.lit(rule.status).alias("rule_status"),
+        pl.col("_date").alias("service_date"),
+    ).select(FINDING_COLUMNS)

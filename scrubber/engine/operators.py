@@ -1,0 +1,164 @@
+"""Condition operators: each turns one YAML leaf `{field: X, OP: ARG}` into a boolean Polars expression.
+
+A condition states what is WRONG: true means a finding. Comparisons with a null
+value are null, and a null condition never fires, so a rule never flags a claim
+for data it does not have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+Operator = Callable[[pl.Expr, Any, "Resolver"], pl.Expr]
+OPERATORS: dict[str, Operator] = {}
+
+
+def operator(name: str):
+    def register(function: Operator) -> Operator:
+        OPERATORS[name] = function
+        return function
+
+    return register
+
+
+@dataclass
+class Resolver:
+    """Turns argument values into expressions and records which columns a rule reads."""
+
+    param_defaults: dict[str, Any]
+    fields: set[str] = field(default_factory=set)
+
+    def column(self, name: str) -> pl.Expr:
+        self.fields.add(name)
+        return pl.col(name)
+
+    def is_reference(self, value: Any) -> bool:
+        return isinstance(value, dict) and ("field" in value or "param" in value)
+
+    def value(self, value: Any) -> pl.Expr:
+        if isinstance(value, dict) and "field" in value:
+            return self.column(value["field"])
+        if isinstance(value, dict) and "param" in value:
+            name = value["param"]
+            column = self.column(f"payer.{name}")
+            # Scopes without a payer (an unbilled visit) still see the shared default.
+            default = self.param_defaults.get(name)
+            return column if default is None else pl.coalesce(column, pl.lit(default))
+        return pl.lit(value)
+
+    def values(self, value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value]
+
+
+def _compare(method: str) -> Operator:
+    def compare(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+        return getattr(subject, method)(resolver.value(argument))
+
+    return compare
+
+
+for _name, _method in (("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge")):
+    operator(_name)(_compare(_method))
+
+
+@operator("in")
+def _in(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    if resolver.is_reference(argument):  # a list column, e.g. a payer's list of codes
+        return resolver.value(argument).list.contains(subject)
+    return subject.is_in([str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in argument])
+
+
+@operator("not_in")
+def _not_in(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    return ~_in(subject, argument, resolver)
+
+
+@operator("between")
+def _between(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    low, high = argument
+    return subject.is_between(resolver.value(low), resolver.value(high), closed="both")
+
+
+@operator("is_null")
+def _is_null(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    return subject.is_null() if argument else subject.is_not_null()
+
+
+@operator("matches")
+def _matches(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    return subject.str.contains(f"^(?:{argument})$")
+
+
+@operator("starts_with")
+def _starts_with(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    return pl.any_horizontal(subject.str.starts_with(str(prefix)) for prefix in resolver.values(argument))
+
+
+@operator("contains")
+def _contains(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    """A list field holds the value (a literal, a field or a payer parameter)."""
+    return subject.list.contains(resolver.value(argument)).fill_null(False)
+
+
+@operator("contains_any")
+def _contains_any(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    if resolver.is_reference(argument):
+        other = resolver.value(argument)
+        return subject.list.set_intersection(other).list.len() > 0
+    wanted = [str(v) for v in resolver.values(argument)]
+    return subject.list.eval(pl.element().is_in(wanted)).list.any().fill_null(False)
+
+
+@operator("contains_none")
+def _contains_none(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    return ~_contains_any(subject, argument, resolver)
+
+
+@operator("size_gt")
+def _size_gt(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    return subject.list.len().fill_null(0) > resolver.value(argument)
+
+
+@operator("size_lt")
+def _size_lt(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    return subject.list.len().fill_null(0) < resolver.value(argument)
+
+
+@operator("has_duplicates")
+def _has_duplicates(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    repeated = subject.list.len() != subject.list.unique().list.len()
+    return repeated if argument else ~repeated
+
+
+@operator("npi_valid")
+def _npi_valid(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    valid = npi_is_valid(subject)
+    return valid if argument else ~valid
+
+
+def npi_is_valid(npi: pl.Expr) -> pl.Expr:
+    """Ten digits whose last is the Luhn check digit over 80840 + the first nine.
+
+    The 80840 prefix contributes a constant 24 to the Luhn sum; of the nine base
+    digits, the 1st, 3rd, 5th, 7th and 9th are doubled.
+    """
+    digits = [npi.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(10)]
+    doubled = [pl.when(d * 2 > 9).then(d * 2 - 9).otherwise(d * 2) for d in digits[0:9:2]]
+    total = pl.sum_horizontal(*doubled, *digits[1:9:2]) + 24
+    check = (10 - total % 10) % 10
+    return npi.str.contains(r"^\d{10}$").fill_null(False) & (check == digits[9]).fill_null(False)
+
+
+def compile_condition(node: dict, resolver: Resolver) -> pl.Expr:
+    if "all" in node:
+        return pl.all_horizontal(compile_condition(child, resolver) for child in node["all"])
+    if "any" in node:
+        return pl.any_horizontal(compile_condition(child, resolver) for child in node["any"])
+    if "not" in node:
+        return ~compile_condition(node["not"], resolver)
+    (name, argument), = ((k, v) for k, v in node.items() if k != "field")
+    return OPERATORS[name](resolver.column(node["field"]), argument, resolver)

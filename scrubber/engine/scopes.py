@@ -1,0 +1,194 @@
+"""Scopes: the row sets rules are evaluated over, built once per run from the batch.
+
+Columns are namespaced (`claim.`, `line.`, `patient.`, `payer.`, `dx.`, `a.line.` ...)
+so a rule names exactly what it reads. Every scope also carries the finding keys
+`_claim_id`, `_line_number`, `_encounter_id`, `_payer_id` and `_date` (the date of
+service that effective dates and reference releases are matched against).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from scrubber.batch.load import ISSUE_SCHEMA
+from scrubber.engine.context import RunContext
+
+KEYS = ("_claim_id", "_line_number", "_encounter_id", "_payer_id", "_date")
+PAIR_SIDES = ("a", "b")
+
+
+def _prefixed(frame: pl.DataFrame | pl.LazyFrame, prefix: str) -> pl.LazyFrame:
+    return frame.lazy().select(pl.all().name.prefix(f"{prefix}."))
+
+
+def _age(birth: str, on: str) -> pl.Expr:
+    """Whole years of age on a date, as payers and the MCE count it."""
+    b, d = pl.col(birth), pl.col(on)
+    before_birthday = (d.dt.month() < b.dt.month()) | ((d.dt.month() == b.dt.month()) & (d.dt.day() < b.dt.day()))
+    return (d.dt.year() - b.dt.year() - before_birthday.cast(pl.Int32)).alias("patient.age")
+
+
+def dotted(code: pl.Expr) -> pl.Expr:
+    """ICD-10-CM as coders write it: a dot after the category (E1165 -> E11.65)."""
+    return pl.when(code.str.len_chars() > 3).then(code.str.slice(0, 3) + "." + code.str.slice(3)).otherwise(code)
+
+
+def claim_scope(ctx: RunContext) -> pl.LazyFrame:
+    lines = ctx.batch.claim_lines.lazy()
+    per_claim = lines.group_by("claim_id").agg(
+        pl.col("service_date").min().alias("claim.first_service_date"),
+        pl.col("service_date").max().alias("claim.last_service_date"),
+        pl.len().cast(pl.Int64).alias("claim.line_count"),
+        pl.col("charge").sum().alias("claim.line_charge_total"),
+    )
+    patients = _prefixed(ctx.batch.patients.unique("patient_id", keep="first", maintain_order=True), "patient")
+    payers = ctx.profiles.frame().lazy()
+    as_of = pl.lit(ctx.as_of)
+    frame = (
+        _prefixed(ctx.batch.claims, "claim")
+        .join(per_claim, left_on="claim.claim_id", right_on="claim_id", how="left")
+        .with_columns(pl.col("claim.line_count").fill_null(0))
+        .join(patients, left_on="claim.patient_id", right_on="patient.patient_id", how="left", coalesce=False)
+        .join(payers, left_on="claim.payer_id", right_on="payer.payer_id", how="left", coalesce=False)
+        .with_columns(
+            pl.col("patient.patient_id").is_not_null().alias("patient.known"),
+            pl.col("payer.known").fill_null(False),
+            as_of.alias("run.as_of"),
+        )
+        .with_columns(
+            (pl.col("claim.first_service_date") + pl.duration(days=pl.col("payer.timely_filing_days"))).alias(
+                "claim.filing_deadline"
+            ),
+            (as_of - pl.col("claim.first_service_date")).dt.total_days().alias("claim.days_since_service"),
+        )
+        .with_columns(
+            (pl.col("claim.filing_deadline") - as_of).dt.total_days().alias("claim.days_to_filing_deadline"),
+            _age("patient.birth_date", "claim.first_service_date"),
+        )
+    )
+    return frame.with_columns(
+        pl.col("claim.claim_id").alias("_claim_id"),
+        pl.lit(None, pl.Int64).alias("_line_number"),
+        pl.lit(None, pl.String).alias("_encounter_id"),
+        pl.col("claim.payer_id").alias("_payer_id"),
+        pl.col("claim.first_service_date").alias("_date"),
+    )
+
+
+def line_scope(ctx: RunContext) -> pl.LazyFrame:
+    claims = claim_scope(ctx).drop("_line_number", "_date", "patient.age")
+    lines = _prefixed(ctx.batch.claim_lines, "line")
+    dx_list = pl.col("claim.diagnosis_codes")
+    pointers = pl.col("line.diagnosis_pointers")
+    return (
+        lines.join(claims, left_on="line.claim_id", right_on="claim.claim_id", how="inner", coalesce=False)
+        .with_columns(
+            pl.coalesce("line.place_of_service", "claim.place_of_service").alias("line.pos"),
+            (pl.lit(ctx.as_of) - pl.col("line.service_date")).dt.total_days().alias("line.days_since_service"),
+            _age("patient.birth_date", "line.service_date"),
+            dx_list.list.len().alias("claim.diagnosis_count"),
+            pointers.list.max().alias("line.max_pointer"),
+            # The diagnoses the line points at; a pointer past the list reads as null.
+            dx_list.list.gather(pointers - 1, null_on_oob=True).list.drop_nulls().alias("line.pointed_diagnoses"),
+        )
+        .with_columns(
+            pl.col("line.line_number").alias("_line_number"),
+            pl.col("line.service_date").alias("_date"),
+        )
+    )
+
+
+def diagnosis_scope(ctx: RunContext) -> pl.LazyFrame:
+    claims = claim_scope(ctx)
+    return (
+        claims.with_columns(
+            pl.col("claim.diagnosis_codes").alias("dx.code"),
+            pl.int_ranges(1, pl.col("claim.diagnosis_codes").list.len() + 1).alias("dx.position"),
+        )
+        .explode("dx.code", "dx.position")
+        .filter(pl.col("dx.code").is_not_null())
+        .with_columns(
+            pl.col("dx.position").cast(pl.Int64),
+            pl.col("claim.first_service_date").alias("dx.date"),
+            (pl.col("dx.position") == 1).alias("dx.is_first_listed"),
+            dotted(pl.col("dx.code")).alias("dx.code_dotted"),
+        )
+    )
+
+
+def pair_scope(lines: pl.DataFrame) -> pl.LazyFrame:
+    """Two lines of the same patient, date and provider, across the claims of the batch."""
+    provider = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
+    keyed = lines.lazy().with_columns(
+        pl.col("claim.patient_id").alias("_pair_patient"),
+        pl.col("line.service_date").alias("_pair_date"),
+        provider.alias("_pair_provider"),
+    )
+    own = [c for c in lines.columns if not c.startswith("_")]
+    a = keyed.select(["_pair_patient", "_pair_date", "_pair_provider", *[pl.col(c).alias(f"a.{c}") for c in own]])
+    b = keyed.select(["_pair_patient", "_pair_date", "_pair_provider", *[pl.col(c).alias(f"b.{c}") for c in own]])
+    same_line = (pl.col("a.claim.claim_id") == pl.col("b.claim.claim_id")) & (
+        pl.col("a.line.line_number") == pl.col("b.line.line_number")
+    )
+    return a.join(b, on=["_pair_patient", "_pair_date", "_pair_provider"], how="inner").filter(~same_line)
+
+
+def pair_keys(side: str) -> list[pl.Expr]:
+    return [
+        pl.col(f"{side}.claim.claim_id").alias("_claim_id"),
+        pl.col(f"{side}.line.line_number").alias("_line_number"),
+        pl.lit(None, pl.String).alias("_encounter_id"),
+        pl.col(f"{side}.claim.payer_id").alias("_payer_id"),
+        pl.col(f"{side}.line.service_date").alias("_date"),
+    ]
+
+
+def encounter_scope(ctx: RunContext) -> pl.LazyFrame:
+    claims = ctx.batch.claims.lazy().select(
+        pl.col("claim_id"), pl.col("payer_id").alias("encounter.claim_payer_id"), pl.lit(True).alias("encounter.claim_found")
+    ).unique("claim_id", keep="first")
+    return (
+        _prefixed(ctx.batch.encounters, "encounter")
+        .join(claims, left_on="encounter.claim_id", right_on="claim_id", how="left")
+        .join(ctx.profiles.frame().lazy(), left_on="encounter.claim_payer_id", right_on="payer.payer_id", how="left")
+        .with_columns(
+            pl.col("encounter.claim_found").fill_null(False),
+            (pl.lit(ctx.as_of) - pl.col("encounter.encounter_date")).dt.total_days().alias("encounter.days_since"),
+            pl.lit(ctx.as_of).alias("run.as_of"),
+        )
+        .with_columns(
+            pl.col("encounter.claim_id").alias("_claim_id"),
+            pl.lit(None, pl.Int64).alias("_line_number"),
+            pl.col("encounter.encounter_id").alias("_encounter_id"),
+            pl.col("encounter.claim_payer_id").alias("_payer_id"),
+            pl.col("encounter.encounter_date").alias("_date"),
+        )
+    )
+
+
+def load_issue_scope(ctx: RunContext) -> pl.LazyFrame:
+    issues = ctx.batch.issues if ctx.batch.issues.height else pl.DataFrame(schema=ISSUE_SCHEMA)
+    payer_of = ctx.batch.claims.lazy().select("claim_id", "payer_id").unique("claim_id", keep="first")
+    return (
+        _prefixed(issues, "issue")
+        .join(payer_of, left_on="issue.claim_id", right_on="claim_id", how="left")
+        .with_columns(
+            pl.col("issue.claim_id").alias("_claim_id"),
+            pl.col("issue.line_number").alias("_line_number"),
+            pl.lit(None, pl.String).alias("_encounter_id"),
+            pl.col("payer_id").alias("_payer_id"),
+            pl.lit(None, pl.Date).alias("_date"),
+            pl.lit(ctx.as_of).alias("run.as_of"),
+        )
+        .drop("payer_id")
+    )
+
+
+BUILDERS = {
+    "claim": claim_scope,
+    "line": line_scope,
+    "diagnosis": diagnosis_scope,
+    "encounter": encounter_scope,
+    "load_issue": load_issue_scope,
+}
+REQUIRES = {"encounter": "encounters"}

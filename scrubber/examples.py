@@ -1,0 +1,127 @@
+"""Rule examples: the small claims each rule carries, turned into batches and run.
+
+An example states only what matters to its rule; everything else comes from one
+clean default claim (a Medicare office visit, 99213 for I10 hypertension, covered,
+valid NPIs). Values go through the same loader as a CSV batch, so an example may
+hold an unreadable date just as a real file can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from scrubber.batch.load import Batch, InputFile, assemble
+from scrubber.batch.schema import TABLES
+from scrubber.engine.context import RunContext
+from scrubber.engine.run import run_rules
+from scrubber.rulebook.profiles import Profiles
+from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.rulebook.rules import Rule
+
+DEFAULT_AS_OF = "2026-03-16"
+DEFAULT_CLAIM = {
+    "patient_id": "P1",
+    "member_id": "M1",
+    "payer_id": "MEDICARE",
+    "claim_type": "professional",
+    "billing_npi": "1234567893",
+    "rendering_npi": "1045678905",
+    "referring_npi": None,
+    "place_of_service": "11",
+    "diagnosis_codes": ["I10"],
+    "prior_auth_number": None,
+    "frequency_code": "1",
+}
+DEFAULT_LINE = {
+    "procedure_code": "99213",
+    "modifiers": [],
+    "units": 1,
+    "charge": "100.00",
+    "service_date": "2026-03-02",
+    "diagnosis_pointers": [1],
+    "place_of_service": None,
+    "ndc": None,
+}
+DEFAULT_PATIENT = {"patient_id": "P1", "birth_date": "1958-04-11", "sex": "F"}
+DEFAULT_COVERAGE = {"coverage_start": "2025-01-01", "coverage_end": None, "status": "active"}
+
+
+@dataclass(frozen=True)
+class ExampleBatch:
+    batch: Batch
+    as_of: dt.date
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _claims(example: dict) -> list[tuple[dict, list[dict]]]:
+    specs = example.get("claims") or [{"claim": example.get("claim", {}), "lines": example.get("lines")}]
+    built = []
+    for number, spec in enumerate(specs, start=1):
+        claim = {**DEFAULT_CLAIM, "claim_id": f"C{number}", **spec.get("claim", {})}
+        lines = [
+            {**DEFAULT_LINE, "claim_id": claim["claim_id"], "line_number": index, **line}
+            for index, line in enumerate(spec.get("lines") or [{}], start=1)
+        ]
+        if "total_charge" not in claim:
+            try:
+                claim["total_charge"] = str(sum(Decimal(str(line["charge"])) for line in lines))
+            except ArithmeticError:
+                claim["total_charge"] = "0"
+        built.append((claim, lines))
+    return built
+
+
+def example_batch(example: dict) -> ExampleBatch:
+    claims = _claims(example)
+    patients = example.get("patients") or [{**DEFAULT_PATIENT, **example.get("patient", {})}]
+    if "eligibility" in example:
+        eligibility = example["eligibility"]
+    else:
+        members = sorted({(c["member_id"], c["payer_id"]) for c, _ in claims if c["member_id"] and c["payer_id"]})
+        eligibility = [{"member_id": m, "payer_id": p, **DEFAULT_COVERAGE} for m, p in members]
+    rows = {
+        "claims": [c for c, _ in claims],
+        "claim_lines": [line for _, lines in claims for line in lines],
+        "patients": patients,
+        "eligibility": eligibility,
+        "encounters": example.get("encounters"),
+    }
+    raw = {}
+    for table in TABLES:
+        records = rows[table.name]
+        if records is None:
+            raw[table.name] = None
+            continue
+        names = [c.name for c in table.columns]
+        frame = pl.DataFrame(
+            {name: [_text(record.get(name)) for record in records] for name in names}, schema={n: pl.String for n in names}
+        )
+        raw[table.name] = (frame, InputFile(table.name, f"example {table.name}", "example", frame.height))
+    return ExampleBatch(assemble(raw), dt.date.fromisoformat(example.get("as_of", DEFAULT_AS_OF)))
+
+
+def run_example(rule: Rule, example: dict, profiles: Profiles, references: ReferenceLibrary) -> pl.DataFrame:
+    """The findings the rule alone raises on the example."""
+    built = example_batch(example)
+    result = run_rules([rule], RunContext(built.batch, profiles, references, built.as_of))
+    return result.findings.filter(pl.col("rule_id") == rule.id)
+
+
+def unmet_expectations(findings: pl.DataFrame, expected: list[dict]) -> list[dict]:
+    """Expected findings (partial rows, e.g. {line_number: 2}) that no finding matches."""
+    rows = findings.to_dicts()
+    return [want for want in expected if not any(all(str(row.get(k)) == str(v) for k, v in want.items()) for row in rows)]

@@ -1,0 +1,93 @@
+"""Findings: one row per problem found, keyed by claim and line, and the run's accounting.
+
+The report, the worklists and summary.json are all views over this one table.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from scrubber.rulebook.schema import CODER_CATEGORIES
+
+FINDING_SCHEMA: dict[str, pl.DataType] = {
+    "claim_id": pl.String(),
+    "line_number": pl.Int64(),
+    "encounter_id": pl.String(),
+    "rule_id": pl.String(),
+    "category": pl.String(),
+    "severity": pl.String(),
+    "payer_id": pl.String(),
+    "message": pl.String(),
+    "fix": pl.String(),
+    "denial_code": pl.String(),
+    "queue": pl.String(),
+    "rule_status": pl.String(),
+    "service_date": pl.Date(),
+}
+FINDING_COLUMNS = list(FINDING_SCHEMA)
+SORT_KEYS = ["payer_id", "claim_id", "line_number", "encounter_id", "rule_id", "message"]
+
+
+def queue_of(category: str) -> str:
+    """Coders fix codes and modifiers; billers work coverage, deadlines, provider data and the rest."""
+    return "coder" if category in CODER_CATEGORIES else "biller"
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDING_SCHEMA)
+
+
+def in_stable_order(findings: pl.DataFrame) -> pl.DataFrame:
+    """A deterministic order, so a rerun of the same batch writes byte-identical files."""
+    return findings.unique(maintain_order=False).sort(SORT_KEYS, nulls_last=True)
+
+
+def counting(findings: pl.DataFrame) -> pl.DataFrame:
+    """Findings that count against a claim: preview rules only say what would fire."""
+    return findings.filter(pl.col("rule_status") == "active")
+
+
+def claim_outcomes(claims: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """Every claim of the batch with its worst severity: error, warning or clean."""
+    worst = (
+        counting(findings)
+        .filter(pl.col("claim_id").is_not_null())
+        .group_by("claim_id")
+        .agg(
+            (pl.col("severity") == "error").any().alias("has_error"),
+            (pl.col("severity") == "warning").any().alias("has_warning"),
+        )
+    )
+    return (
+        claims.select("claim_id")
+        .join(worst, on="claim_id", how="left", nulls_equal=True)
+        .with_columns(
+            pl.when(pl.col("has_error").fill_null(False))
+            .then(pl.lit("error"))
+            .when(pl.col("has_warning").fill_null(False))
+            .then(pl.lit("warning"))
+            .otherwise(pl.lit("clean"))
+            .alias("outcome")
+        )
+        .select("claim_id", "outcome")
+    )
+
+
+def accounting(claims: pl.DataFrame, findings: pl.DataFrame) -> dict:
+    """The CONTRACT §3 counts: every row of claims is clean, with warnings or with errors."""
+    outcomes = claim_outcomes(claims, findings)["outcome"].value_counts()
+    count = dict(zip(outcomes["outcome"].to_list(), outcomes["count"].to_list()))
+    active = counting(findings)
+    by_rule = active.group_by("rule_id").len().sort("rule_id")
+    by_category = active.group_by("category").len().sort("category")
+    preview = findings.filter(pl.col("rule_status") == "preview").group_by("rule_id").len().sort("rule_id")
+    return {
+        "claims_total": claims.height,
+        "claims_with_errors": count.get("error", 0),
+        "claims_with_warnings": count.get("warning", 0),
+        "claims_clean": count.get("clean", 0),
+        "findings_total": active.height,
+        "findings_by_rule": dict(zip(by_rule["rule_id"].to_list(), by_rule["len"].to_list())),
+        "findings_by_category": dict(zip(by_category["category"].to_list(), by_category["len"].to_list())),
+        "preview_findings_by_rule": dict(zip(preview["rule_id"].to_list(), preview["len"].to_list())),
+    }

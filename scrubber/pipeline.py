@@ -1,0 +1,81 @@
+"""One scrub of one batch: load, run the rule pack, write the outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from scrubber.batch import Batch, load_batch
+from scrubber.engine.context import RunContext
+from scrubber.engine.run import RuleRun, run_rules
+from scrubber.findings import accounting
+from scrubber.report.fix_list import claim_cards, render_fix_list
+from scrubber.report.outputs import atomic_folder, write_findings, write_summary
+from scrubber.rulebook.profiles import load_profiles
+from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.rulebook.rules import load_rules
+from scrubber.versioning import rules_version
+
+
+@dataclass
+class Settings:
+    rules_dir: Path
+    profiles_dir: Path
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.rules_dir / "reference"
+
+
+@dataclass
+class Outcome:
+    out_dir: Path
+    summary: dict
+    findings: pl.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def scrub(batch: Batch, settings: Settings, as_of: dt.date) -> RuleRun:
+    """The rule pack over an already loaded batch (the examples and the benchmark call this too)."""
+    ctx = RunContext(batch, load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), as_of)
+    return run_rules(load_rules(settings.rules_dir), ctx)
+
+
+def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings) -> Outcome:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    rules = load_rules(settings.rules_dir)
+    profiles = load_profiles(settings.profiles_dir)
+    timings["rules"] = time.perf_counter() - started
+
+    mark = time.perf_counter()
+    batch = load_batch(batch_dir)
+    timings["load"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    ctx = RunContext(batch, profiles, ReferenceLibrary(settings.reference_dir), as_of)
+    result = run_rules(rules, ctx)
+    timings["rules_run"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    summary = {
+        "as_of": as_of.isoformat(),
+        "batch": str(Path(batch_dir)),
+        "rules_version": rules_version(settings.rules_dir, settings.profiles_dir),
+        "rules_run": len(result.ran),
+        "input_files": [{"table": i.table, "path": i.path, "format": i.format, "rows": i.rows} for i in batch.inputs],
+        "not_checked": result.not_checked,
+        **accounting(batch.claims, result.findings),
+    }
+    with atomic_folder(out_dir) as staging:
+        write_findings(staging, result.findings)
+        write_summary(staging, summary)
+        cards = claim_cards(batch.claims, batch.claim_lines, result.findings)
+        unclaimed = result.findings.filter(pl.col("claim_id").is_null()).to_dicts()
+        render_fix_list(staging / "fix_list.html", summary, cards, unclaimed)
+    timings["write"] = time.perf_counter() - mark
+    return Outcome(Path(out_dir), summary, result.findings, timings)

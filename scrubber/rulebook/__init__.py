@@ -1,0 +1,4 @@
+"""The rulebook: rule YAML, payer profiles and reference tables, read and validated.
+
+It knows nothing of batches; the engine joins the two.
+"""

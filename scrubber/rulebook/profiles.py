@@ -1,0 +1,130 @@
+"""Payer profiles: payer_profiles/<payer_id>.yaml, plus _defaults.yaml for shared parameters.
+
+A profile only selects and adjusts: it names the payer, its timely-filing limit and
+biller team, sets parameters that rules read (`{param: telehealth_modifier}`), and
+switches rules off or re-grades them for that payer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from scrubber.errors import ScrubberInputError
+from scrubber.rulebook.schema import DEFAULTS_SCHEMA, PROFILE_SCHEMA
+from scrubber.rulebook.yamlfile import check, read_yaml
+
+DEFAULTS_FILE = "_defaults.yaml"
+
+
+@dataclass(frozen=True)
+class PayerProfile:
+    payer_id: str
+    name: str
+    timely_filing_days: int
+    team: str
+    params: dict[str, Any]
+    rule_settings: dict[str, dict[str, Any]]
+    path: Path = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Profiles:
+    payers: dict[str, PayerProfile]
+    defaults: dict[str, Any]
+
+    def disabled(self, rule_id: str) -> list[str]:
+        return sorted(p.payer_id for p in self.payers.values() if p.rule_settings.get(rule_id, {}).get("enabled") is False)
+
+    def regraded(self, rule_id: str) -> dict[str, str]:
+        return {
+            p.payer_id: s["severity"]
+            for p in self.payers.values()
+            if "severity" in (s := p.rule_settings.get(rule_id, {}))
+        }
+
+    def param_names(self) -> list[str]:
+        names = set(self.defaults)
+        for profile in self.payers.values():
+            names.update(profile.params)
+        return sorted(names)
+
+    def frame(self) -> pl.DataFrame:
+        """One row per payer with the columns rules see as `payer.*`."""
+        names = self.param_names()
+        rows = []
+        for profile in self.payers.values():
+            params = {**self.defaults, **profile.params}
+            rows.append(
+                {
+                    "payer.payer_id": profile.payer_id,
+                    "payer.known": True,
+                    "payer.name": profile.name,
+                    "payer.team": profile.team,
+                    "payer.timely_filing_days": profile.timely_filing_days,
+                    **{f"payer.{n}": params.get(n) for n in names},
+                }
+            )
+        schema_overrides = {f"payer.{n}": _param_type(n, self) for n in names}
+        base = {
+            "payer.payer_id": pl.String,
+            "payer.known": pl.Boolean,
+            "payer.name": pl.String,
+            "payer.team": pl.String,
+            "payer.timely_filing_days": pl.Int64,
+        }
+        return pl.DataFrame(rows, schema={**base, **schema_overrides}, orient="row")
+
+
+def _param_type(name: str, profiles: Profiles) -> pl.DataType:
+    values = [profiles.defaults.get(name)] + [p.params.get(name) for p in profiles.payers.values()]
+    values = [v for v in values if v is not None]
+    if values and all(isinstance(v, list) for v in values):
+        return pl.List(pl.String)
+    if values and all(isinstance(v, bool) for v in values):
+        return pl.Boolean
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pl.Int64
+    if any(isinstance(v, list) for v in values):
+        raise ScrubberInputError(f"payer profiles: parameter {name!r} is a list in some profiles and not in others")
+    return pl.String
+
+
+def load_profiles(profiles_dir: Path) -> Profiles:
+    profiles_dir = Path(profiles_dir)
+    if not profiles_dir.is_dir():
+        raise ScrubberInputError(f"{profiles_dir}: payer_profiles folder not found")
+    defaults: dict[str, Any] = {}
+    defaults_path = profiles_dir / DEFAULTS_FILE
+    if defaults_path.is_file():
+        document = read_yaml(defaults_path)
+        check(defaults_path, document, DEFAULTS_SCHEMA)
+        defaults = document["params"]
+    payers: dict[str, PayerProfile] = {}
+    for path in sorted(profiles_dir.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        document = read_yaml(path)
+        check(path, document, PROFILE_SCHEMA)
+        if document["payer_id"] != path.stem:
+            raise ScrubberInputError(f"{path}: payer_id {document['payer_id']!r} must match the file name {path.stem!r}")
+        payers[path.stem] = PayerProfile(
+            payer_id=document["payer_id"],
+            name=document["name"],
+            timely_filing_days=document["timely_filing_days"],
+            team=document.get("team", "Unassigned"),
+            params={k: _normalise(v) for k, v in document.get("params", {}).items()},
+            rule_settings=document.get("rules", {}),
+            path=path,
+        )
+    return Profiles(payers=payers, defaults={k: _normalise(v) for k, v in defaults.items()})
+
+
+def _normalise(value: Any) -> Any:
+    # Codes are text even when YAML reads them as numbers (modifier 95, POS 02).
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return value

@@ -1,0 +1,215 @@
+"""The JSON Schema every rule file must satisfy, and the vocabularies it uses.
+
+Validation with jsonschema gives precise, path-named errors for malformed rules
+without hand-written checks; the engine's compiler then checks what a schema
+cannot (that field names exist in the rule's scope, that tables exist).
+"""
+
+from __future__ import annotations
+
+CATEGORIES = (
+    "eligibility",
+    "coding",
+    "modifier",
+    "timely_filing",
+    "duplicate",
+    "provider",
+    "authorization",
+    "encounter",
+    "data_quality",
+)
+# Coders fix codes and modifiers; billers everything else (coverage, deadlines, provider data, duplicates).
+CODER_CATEGORIES = frozenset({"coding", "modifier"})
+SEVERITIES = ("error", "warning")
+STATUSES = ("preview", "active", "retired")
+SCOPES = ("claim", "line", "diagnosis", "line_pair", "encounter", "load_issue")
+
+# Operators a condition leaf may use: `{field: NAME, OPERATOR: ARGUMENT}`.
+OPERATORS = (
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "in",
+    "not_in",
+    "between",
+    "is_null",
+    "matches",
+    "starts_with",
+    "contains",
+    "contains_any",
+    "contains_none",
+    "size_gt",
+    "size_lt",
+    "has_duplicates",
+    "npi_valid",
+)
+
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_NAME = {"type": "string", "pattern": r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$"}
+_VALUE_REF = {
+    "type": "object",
+    "oneOf": [
+        {"properties": {"field": _NAME}, "required": ["field"], "additionalProperties": False},
+        {"properties": {"param": {"type": "string"}}, "required": ["param"], "additionalProperties": False},
+    ],
+}
+_SCALAR = {"type": ["string", "number", "boolean"]}
+_ARGUMENT = {"anyOf": [_SCALAR, _VALUE_REF, {"type": "array", "items": {"anyOf": [_SCALAR, _VALUE_REF]}}]}
+
+_LEAF = {
+    "type": "object",
+    "properties": {"field": _NAME, **{op: _ARGUMENT for op in OPERATORS}},
+    "required": ["field"],
+    "additionalProperties": False,
+    "minProperties": 2,
+    "maxProperties": 2,
+}
+_CONDITION = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
+            "required": ["all"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
+            "required": ["any"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"not": {"$ref": "#/$defs/condition"}},
+            "required": ["not"],
+            "additionalProperties": False,
+        },
+        _LEAF,
+    ]
+}
+_EXAMPLE = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
+        "note": {"type": "string"},
+        "as_of": _DATE,
+        "claim": {"type": "object"},
+        "lines": {"type": "array", "items": {"type": "object"}},
+        "claims": {"type": "array", "items": {"type": "object"}},
+        "patient": {"type": "object"},
+        "patients": {"type": "array", "items": {"type": "object"}},
+        "eligibility": {"type": "array", "items": {"type": "object"}},
+        "encounters": {"type": "array", "items": {"type": "object"}},
+        "expect": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["name"],
+    "additionalProperties": False,
+}
+_LOOKUP = {
+    "type": "object",
+    "properties": {
+        "table": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
+        "as": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
+        "match": {"type": "object", "minProperties": 1, "additionalProperties": _NAME},
+        "date": _NAME,
+        "where": {"type": "object", "additionalProperties": _SCALAR},
+    },
+    "required": ["table", "as", "match"],
+    "additionalProperties": False,
+}
+
+RULE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": r"^[A-Z]{2,5}[0-9]{3}$"},
+        "title": {"type": "string", "minLength": 5},
+        "category": {"enum": list(CATEGORIES)},
+        "severity": {"enum": list(SEVERITIES)},
+        "status": {"enum": list(STATUSES)},
+        "scope": {"enum": list(SCOPES)},
+        "payers": {"anyOf": [{"const": "all"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]},
+        "effective": {
+            "type": "object",
+            "properties": {"from": _DATE, "to": {"anyOf": [_DATE, {"type": "null"}]}},
+            "required": ["from"],
+            "additionalProperties": False,
+        },
+        "denial": {
+            "type": "object",
+            "properties": {
+                "carc": {"type": "string", "pattern": r"^(CO|PR|OA|PI)-[0-9A-Z]+$"},
+                "text": {"type": "string"},
+            },
+            "required": ["carc"],
+            "additionalProperties": False,
+        },
+        "why": {"type": "string", "minLength": 10},
+        "reference": {"type": "string", "minLength": 5},
+        "lookups": {"type": "array", "items": _LOOKUP},
+        "finding_on": {"enum": ["a", "b"]},
+        "when": {"$ref": "#/$defs/condition"},
+        "message": {"type": "string", "minLength": 10},
+        "fix": {"type": "string", "minLength": 10},
+        "examples": {
+            "type": "object",
+            "properties": {
+                "fire": {"type": "array", "minItems": 1, "items": _EXAMPLE},
+                "pass": {"type": "array", "minItems": 1, "items": _EXAMPLE},
+            },
+            "required": ["fire", "pass"],
+            "additionalProperties": False,
+        },
+    },
+    "required": [
+        "id",
+        "title",
+        "category",
+        "severity",
+        "scope",
+        "payers",
+        "effective",
+        "denial",
+        "why",
+        "reference",
+        "when",
+        "message",
+        "fix",
+        "examples",
+    ],
+    "additionalProperties": False,
+    "$defs": {"condition": _CONDITION},
+}
+
+PROFILE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "payer_id": {"type": "string", "pattern": r"^[A-Z0-9_]+$"},
+        "name": {"type": "string"},
+        "timely_filing_days": {"type": "integer", "minimum": 1},
+        "team": {"type": "string"},
+        "params": {"type": "object", "additionalProperties": {"anyOf": [_SCALAR, {"type": "array", "items": _SCALAR}]}},
+        "rules": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"enabled": {"type": "boolean"}, "severity": {"enum": list(SEVERITIES)}},
+                "additionalProperties": False,
+                "minProperties": 1,
+            },
+        },
+    },
+    "required": ["payer_id", "name", "timely_filing_days"],
+    "additionalProperties": False,
+}
+
+DEFAULTS_SCHEMA = {
+    "type": "object",
+    "properties": {"params": PROFILE_SCHEMA["properties"]["params"]},
+    "required": ["params"],
+    "additionalProperties": False,
+}

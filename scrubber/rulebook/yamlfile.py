@@ -1,0 +1,81 @@
+"""Reading YAML data files safely and checking them against a JSON Schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from scrubber.errors import ScrubberInputError
+
+
+class _DataLoader(yaml.SafeLoader):
+    """The safe loader with YAML 1.2 scalars: dates stay text and only true/false are booleans.
+
+    YAML 1.1 would read `on`, `no` and `off` as booleans and turn `2024-13-45` into an
+    exception; rule authors write codes and dates, so both stay as written.
+    """
+
+
+_DataLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse with the safe loader only: no tags, no objects, nothing executed."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return _keys_to_text(yaml.load(handle, Loader=_DataLoader))  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ScrubberInputError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ScrubberInputError(f"{path}: not UTF-8 text") from None
+
+
+def schema_errors(document: Any, schema: dict) -> list[str]:
+    """Every schema violation as `at <path>: <what is wrong>`, deepest first."""
+    validator = jsonschema.Draft202012Validator(schema)
+    found = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
+        leaf = jsonschema.exceptions.best_match([error])
+        where = _path_text(leaf.absolute_path) or "top level"
+        found.append(f"at {where}: {_plain(leaf)}")
+    return found
+
+
+def check(path: Path, document: Any, schema: dict) -> None:
+    errors = schema_errors(document, schema)
+    if errors:
+        raise ScrubberInputError(f"{path}: {errors[0]}")
+
+
+def _plain(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if error.validator in ("oneOf", "anyOf") and isinstance(error.instance, dict):
+        keys = ", ".join(sorted(map(str, error.instance)))
+        return f"not a valid condition or value (keys: {keys}); check the operator name and its argument"
+    return error.message
+
+
+def _path_text(path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _keys_to_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _keys_to_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_keys_to_text(v) for v in value]
+    return value

@@ -1,0 +1,85 @@
+"""Reading a batch folder: types, normalisation, and what happens to bad rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from scrubber.batch import load_batch
+from scrubber.errors import ScrubberInputError
+from tests.conftest import DEMO
+
+
+def test_values_are_cast_to_the_contract_types():
+    batch = load_batch(DEMO)
+    claim = batch.claims.filter(pl.col("claim_id") == "C1002").row(0, named=True)
+    assert claim["diagnosis_codes"] == ["E119", "I10"]  # dot removed
+    assert claim["total_charge"] == Decimal("193.00")
+    line = batch.claim_lines.filter(pl.col("claim_id") == "C1002", pl.col("line_number") == 1).row(0, named=True)
+    assert line["service_date"] == dt.date(2026, 3, 3)
+    assert line["diagnosis_pointers"] == [1, 2]
+    assert line["modifiers"] == []
+
+
+def test_icd_codes_are_normalised_whatever_the_export_wrote(demo_copy):
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
+    claims = claims.with_columns(
+        pl.when(pl.col("claim_id") == "C1001").then(pl.lit(" e11.65 ; i10 ")).otherwise(pl.col("diagnosis_codes")).alias("diagnosis_codes")
+    )
+    claims.write_csv(demo_copy / "claims.csv")
+    batch = load_batch(demo_copy)
+    assert batch.claims.filter(pl.col("claim_id") == "C1001")["diagnosis_codes"].to_list() == [["E1165", "I10"]]
+
+
+def test_unreadable_cells_become_issues_and_the_row_is_kept(demo_copy):
+    batch = load_batch(demo_copy)
+    issue = batch.issues.filter(pl.col("kind") == "unreadable_value").row(0, named=True)
+    assert issue == {
+        "kind": "unreadable_value",
+        "file": "claim_lines.csv",
+        "row": 30,
+        "column": "service_date",
+        "value": "2026-02-30",
+        "claim_id": "C1024",
+        "line_number": 1,
+    }
+    kept = batch.claim_lines.filter(pl.col("claim_id") == "C1024")
+    assert kept.height == 1 and kept["service_date"].to_list() == [None]
+
+
+def test_missing_required_column_names_file_and_column(demo_copy):
+    pl.read_csv(demo_copy / "patients.csv").drop("sex").write_csv(demo_copy / "patients.csv")
+    with pytest.raises(ScrubberInputError, match=r"patients\.csv: required column 'sex' missing"):
+        load_batch(demo_copy)
+
+
+def test_missing_required_file_is_named(demo_copy):
+    (demo_copy / "eligibility.csv").unlink()
+    with pytest.raises(ScrubberInputError, match=r"eligibility\.csv: required file missing"):
+        load_batch(demo_copy)
+
+
+def test_parquet_and_csv_read_the_same(demo_copy, tmp_path):
+    parquet_dir = tmp_path / "parquet"
+    parquet_dir.mkdir()
+    csv_batch = load_batch(demo_copy)
+    for name in ("claims", "claim_lines", "patients", "eligibility"):
+        typed = getattr(csv_batch, name)
+        typed.write_parquet(parquet_dir / f"{name}.parquet")
+    parquet_batch = load_batch(parquet_dir)
+    assert parquet_batch.claims.equals(csv_batch.claims)
+    assert parquet_batch.claim_lines.equals(csv_batch.claim_lines)
+
+
+def test_encounters_file_is_optional(demo_copy):
+    (demo_copy / "encounters.csv").unlink(missing_ok=True)
+    assert load_batch(demo_copy).encounters is None
+
+
+def test_a_table_given_twice_is_refused(demo_copy):
+    load_batch(demo_copy).patients.write_parquet(demo_copy / "patients.parquet")
+    with pytest.raises(ScrubberInputError, match="both patients.parquet and patients.csv"):
+        load_batch(demo_copy)

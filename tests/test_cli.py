@@ -1,0 +1,85 @@
+"""The command a cron job runs: outputs, accounting and exit codes (CONTRACT §2 and §3)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import polars as pl
+import yaml
+
+from tests.conftest import DEMO, REPO
+
+
+def scrubber(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "scrubber", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_run_on_the_demo_batch_writes_every_output(tmp_path):
+    out = tmp_path / "out"
+    result = scrubber("run", str(DEMO), "--as-of", "2026-03-16", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # quiet on success, for cron
+    assert {p.name for p in out.iterdir()} >= {"fix_list.html", "findings.csv", "findings.parquet", "summary.json"}
+
+    summary = json.loads((out / "summary.json").read_text())
+    claims = pl.read_csv(DEMO / "claims.csv", infer_schema=False)
+    assert summary["claims_total"] == claims.height
+    assert summary["claims_clean"] + summary["claims_with_errors"] + summary["claims_with_warnings"] == claims.height
+    assert summary["as_of"] == "2026-03-16"
+
+    findings = pl.read_parquet(out / "findings.parquet")
+    assert set(summary["findings_by_rule"]) == set(findings["rule_id"])
+    fired = set(findings["rule_id"])
+    assert {"ELIG001", "DX001", "DX002", "DX010", "MOD001"} <= fired  # the three families of the core
+    telehealth = findings.filter(pl.col("rule_id") == "MOD001").row(0, named=True)
+    assert telehealth["claim_id"] == "C1022" and telehealth["line_number"] == 1 and telehealth["payer_id"] == "UHC"
+    assert "C1001" not in set(findings["claim_id"])  # a clean claim stays clean
+
+    html = (out / "fix_list.html").read_text()
+    assert "C1022" in html and "Content-Security-Policy" in html
+
+
+def test_missing_column_exits_2_naming_file_and_column(demo_copy, tmp_path):
+    pl.read_csv(demo_copy / "claim_lines.csv").drop("units").write_csv(demo_copy / "claim_lines.csv")
+    out = tmp_path / "out"
+    result = scrubber("run", str(demo_copy), "--out", str(out))
+    assert result.returncode == 2
+    assert "claim_lines.csv: required column 'units' missing" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()  # no partial output
+
+
+def test_broken_rule_exits_2_naming_the_rule_file(rules_copy, tmp_path):
+    path = rules_copy / "modifier" / "MOD001-telehealth-without-payer-modifier.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["severity"] = "fatal"
+    path.write_text(yaml.safe_dump(document))
+    out = tmp_path / "out"
+    result = scrubber("run", str(DEMO), "--out", str(out), "--rules-dir", str(rules_copy))
+    assert result.returncode == 2
+    assert "MOD001-telehealth-without-payer-modifier.yaml: at severity" in result.stderr
+    assert not out.exists()
+
+
+def test_demo_command_says_where_the_fix_list_is(tmp_path):
+    result = scrubber("demo", "--out", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    assert "Fix list:" in result.stdout and (tmp_path / "demo" / "fix_list.html").is_file()
+
+
+def test_html_escapes_values_from_the_batch(demo_copy, tmp_path):
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
+    claims = claims.with_columns(
+        pl.when(pl.col("claim_id") == "C1022")
+        .then(pl.lit('<script>alert(1)</script>"onload=x'))
+        .otherwise(pl.col("patient_id"))
+        .alias("patient_id")
+    )
+    claims.write_csv(demo_copy / "claims.csv")
+    out = tmp_path / "out"
+    assert scrubber("run", str(demo_copy), "--out", str(out)).returncode == 0
+    html = (out / "fix_list.html").read_text()
+    assert "<script" not in html.lower() and "onload=x" not in html.replace("&#34;onload=x", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;onload=x" in html

@@ -1,0 +1,73 @@
+"""A broken rule stops the run with a message naming its file and what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+
+from scrubber.batch import load_batch
+from scrubber.errors import ScrubberInputError
+from scrubber.pipeline import Settings, scrub
+from scrubber.rulebook.rules import load_rules
+from tests.conftest import DEMO, PROFILES
+
+TELEHEALTH = "modifier/MOD001-telehealth-without-payer-modifier.yaml"
+
+
+def edit_rule(rules_dir, relative, change):
+    path = rules_dir / relative
+    document = yaml.safe_load(path.read_text())
+    change(document)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_rule_without_examples_does_not_load(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d.pop("examples"))
+    with pytest.raises(ScrubberInputError, match=r"MOD001-telehealth.*'examples' is a required property"):
+        load_rules(rules_copy)
+
+
+def test_rule_without_a_pass_example_does_not_load(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["examples"].pop("pass"))
+    with pytest.raises(ScrubberInputError, match="'pass' is a required property"):
+        load_rules(rules_copy)
+
+
+def test_unknown_operator_is_named(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["when"]["all"].append({"field": "line.pos", "resembles": "02"}))
+    with pytest.raises(ScrubberInputError, match=r"MOD001.*at when"):
+        load_rules(rules_copy)
+
+
+def test_unknown_top_level_field_is_named(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d.update(python="import os"))
+    with pytest.raises(ScrubberInputError, match=r"unknown field\(s\).*'python'"):
+        load_rules(rules_copy)
+
+
+def test_unknown_column_is_caught_when_compiling(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["when"]["all"].append({"field": "line.colour", "eq": "red"}))
+    with pytest.raises(ScrubberInputError, match=r"MOD001.*unknown field 'line\.colour' for scope 'line'"):
+        scrub(load_batch(DEMO), Settings(rules_copy, PROFILES), dt.date(2026, 3, 16))
+
+
+def test_yaml_syntax_error_names_the_line(rules_copy):
+    (rules_copy / "modifier" / "MOD999-broken.yaml").write_text("id: MOD999\ntitle: [unclosed\n")
+    with pytest.raises(ScrubberInputError, match=r"MOD999-broken\.yaml:\d+: not valid YAML"):
+        load_rules(rules_copy)
+
+
+def test_duplicate_rule_ids_are_refused(rules_copy):
+    source = rules_copy / TELEHEALTH
+    (rules_copy / "modifier" / "MOD001-copy.yaml").write_text(source.read_text())
+    with pytest.raises(ScrubberInputError, match="rule id MOD001 is already used"):
+        load_rules(rules_copy)
+
+
+def test_yaml_tags_are_not_executed(rules_copy):
+    (rules_copy / "modifier" / "MOD998-evil.yaml").write_text("!!python/object/apply:os.system ['true']\n")
+    with pytest.raises(ScrubberInputError, match="MOD998-evil.yaml"):
+        load_rules(rules_copy)
