@@ -55,6 +55,21 @@ DEFAULT_COVERAGE = {"coverage_start": "2025-01-01", "coverage_end": None, "statu
 class ExampleBatch:
     batch: Batch
     as_of: dt.date
+    history: pl.LazyFrame | None
+
+
+def _history(example: dict) -> pl.LazyFrame | None:
+    """Services billed in an earlier run: rows of billed_lines.parquet plus `billed_in_run`."""
+    rows = example.get("billed_before")
+    if rows is None:
+        return None
+    defaults = {"patient_id": "P1", "procedure_code": "99213", "service_date": DEFAULT_LINE["service_date"],
+                "provider_npi": DEFAULT_CLAIM["rendering_npi"], "modifiers": "", "claim_id": "EARLIER1",
+                "line_number": 1, "billed_in_run": "2026-03-09"}
+    frame = pl.DataFrame([{**defaults, **row} for row in rows], schema={k: pl.String for k in defaults})
+    return frame.lazy().with_columns(
+        pl.col("service_date", "billed_in_run").str.to_date(), pl.col("line_number").cast(pl.Int64)
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -111,13 +126,13 @@ def example_batch(example: dict) -> ExampleBatch:
             {name: [_text(record.get(name)) for record in records] for name in names}, schema={n: pl.String for n in names}
         )
         raw[table.name] = (frame, InputFile(table.name, f"example {table.name}", "example", frame.height))
-    return ExampleBatch(assemble(raw), dt.date.fromisoformat(example.get("as_of", DEFAULT_AS_OF)))
+    return ExampleBatch(assemble(raw), dt.date.fromisoformat(example.get("as_of", DEFAULT_AS_OF)), _history(example))
 
 
 def run_example(rule: Rule, example: dict, profiles: Profiles, references: ReferenceLibrary) -> pl.DataFrame:
     """The findings the rule alone raises on the example."""
     built = example_batch(example)
-    result = run_rules([rule], RunContext(built.batch, profiles, references, built.as_of))
+    result = run_rules([rule], RunContext(built.batch, profiles, references, built.as_of, built.history))
     return result.findings.filter(pl.col("rule_id") == rule.id)
 
 

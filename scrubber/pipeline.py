@@ -13,8 +13,9 @@ from scrubber.batch import Batch, load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import RuleRun, run_rules
 from scrubber.findings import accounting
-from scrubber.report.fix_list import claim_cards, render_fix_list
-from scrubber.report.outputs import atomic_folder, write_findings, write_summary
+from scrubber.history import BILLED_LINES, billed_history, billed_lines, previous_runs
+from scrubber.report.outputs import atomic_folder
+from scrubber.report.write import RunReport, write_outputs
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import load_rules
@@ -57,7 +58,8 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings) -> O
     timings["load"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    ctx = RunContext(batch, profiles, ReferenceLibrary(settings.reference_dir), as_of)
+    earlier = previous_runs(out_dir, as_of)
+    ctx = RunContext(batch, profiles, ReferenceLibrary(settings.reference_dir), as_of, billed_history(earlier))
     result = run_rules(rules, ctx)
     timings["rules_run"] = time.perf_counter() - mark
 
@@ -71,11 +73,11 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings) -> O
         "not_checked": result.not_checked,
         **accounting(batch.claims, result.findings),
     }
+    report = RunReport(
+        summary, result.findings, batch.claims, batch.claim_lines, batch.patients, rules, profiles, earlier
+    )
     with atomic_folder(out_dir) as staging:
-        write_findings(staging, result.findings)
-        write_summary(staging, summary)
-        cards = claim_cards(batch.claims, batch.claim_lines, result.findings)
-        unclaimed = result.findings.filter(pl.col("claim_id").is_null()).to_dicts()
-        render_fix_list(staging / "fix_list.html", summary, cards, unclaimed)
+        billed_lines(batch.claims, batch.claim_lines).write_parquet(staging / BILLED_LINES)
+        write_outputs(staging, report)
     timings["write"] = time.perf_counter() - mark
     return Outcome(Path(out_dir), summary, result.findings, timings)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import polars as pl
+
 from scrubber.batch import Batch
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.reference import ReferenceLibrary
@@ -16,3 +18,10 @@ class RunContext:
     profiles: Profiles
     references: ReferenceLibrary
     as_of: dt.date
+    history: pl.LazyFrame | None = None  # services billed in earlier runs under reports/
+
+    def has(self, source: str) -> bool:
+        """Whether the data a rule needs is there: a batch table, or the run history."""
+        if source == "history":
+            return self.history is not None
+        return self.batch.has(source)

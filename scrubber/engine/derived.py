@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from scrubber.engine.context import RunContext
+from scrubber.history import IDENTITY, service_identity
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,7 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
 def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
     # Replacement and void claims (frequency 7/8) restate an original, so they never count as repeats.
     is_original = ~pl.col("claim.frequency_code").fill_null("1").is_in(["7", "8"])
-    group = [
-        "claim.patient_id",
-        "line.procedure_code",
-        "line.service_date",
-        pl.coalesce("claim.rendering_npi", "claim.billing_npi"),
-        pl.col("line.modifiers").list.sort().list.join(";"),
-        is_original,
-    ]
+    group = [*service_identity(), is_original]
     order = pl.struct("claim.claim_id", "line.line_number")
     rank = order.rank("ordinal").over(group)
     return frame.with_columns(
@@ -96,6 +90,23 @@ def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
         pl.when(is_original).then(pl.col("claim.claim_id").sort_by(order).first().over(group)).alias("dup.first_claim_id"),
         pl.when(is_original).then(pl.col("line.line_number").sort_by(order).first().over(group)).alias("dup.first_line_number"),
     )
+
+
+def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+    """The same service on another claim in an earlier run (a resubmitted claim keeps its id)."""
+    identity = frame.select(*service_identity(), pl.col("claim.claim_id").alias("_claim")).unique()
+    earlier = (
+        identity.join(ctx.history, on=IDENTITY, how="inner")
+        .filter(pl.col("claim_id") != pl.col("_claim"))
+        .group_by(*IDENTITY, "_claim")
+        .agg(
+            pl.col("claim_id").sort_by("billed_in_run", "claim_id").first().alias("hist.previous_claim_id"),
+            pl.col("billed_in_run").min().alias("hist.previous_run_date"),
+        )
+    )
+    return frame.join(
+        earlier, left_on=[*service_identity(), pl.col("claim.claim_id")], right_on=[*IDENTITY, "_claim"], how="left"
+    ).with_columns(pl.col("hist.previous_claim_id").is_not_null().alias("hist.billed_before"))
 
 
 def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
@@ -156,6 +167,17 @@ FAMILIES: dict[str, Family] = {
                 "dup.first_line_number": "line number of the first such line",
             },
             _duplicates,
+        ),
+        Family(
+            "hist",
+            "history",
+            ("line",),
+            {
+                "hist.billed_before": "the same patient/code/date/provider/modifiers was billed on another claim in an earlier run",
+                "hist.previous_claim_id": "that earlier claim",
+                "hist.previous_run_date": "the date of the earlier run",
+            },
+            _billed_before,
         ),
         Family(
             "enc",

@@ -17,6 +17,9 @@ from scrubber.rulebook.rules import Rule
 from scrubber.rulebook.schema import SCOPES
 
 
+MISSING_REASON = {"history": "no earlier run under reports/ to compare with"}
+
+
 @dataclass
 class RuleRun:
     findings: pl.DataFrame
@@ -51,11 +54,9 @@ def run_rules(rules: list[Rule], ctx: RunContext) -> RuleRun:
     compiled = compile_all(live, ctx)
     runnable, not_checked = [], []
     for item in compiled:
-        missing = sorted(t for t in item.requirements() | _scope_requirement(item.rule) if not ctx.batch.has(t))
+        missing = sorted(t for t in item.requirements() | _scope_requirement(item.rule) if not ctx.has(t))
         if missing:
-            not_checked.append(
-                {"rule_id": item.rule.id, "reason": f"no {' or '.join(missing)} file in the batch"}
-            )
+            not_checked.append({"rule_id": item.rule.id, "reason": "; ".join(MISSING_REASON.get(t, f"no {t} file in the batch") for t in missing)})
         else:
             runnable.append(item)
     scopes = _materialise_scopes(runnable, ctx)

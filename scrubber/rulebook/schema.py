@@ -103,6 +103,7 @@ _EXAMPLE = {
         "patients": {"type": "array", "items": {"type": "object"}},
         "eligibility": {"type": "array", "items": {"type": "object"}},
         "encounters": {"type": "array", "items": {"type": "object"}},
+        "billed_before": {"type": "array", "items": {"type": "object"}},
         "expect": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["name"],

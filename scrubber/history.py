@@ -1,0 +1,82 @@
+"""Earlier runs kept under reports/: what was billed before, and how past runs went.
+
+A run's output folder holds `billed_lines.parquet` (who was billed what, when, by
+whom) beside `summary.json` and the findings. Later runs read their siblings to
+flag a service billed again on another claim, and the report compares itself
+with the previous run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+SUMMARY = "summary.json"
+BILLED_LINES = "billed_lines.parquet"
+
+
+@dataclass(frozen=True)
+class PastRun:
+    folder: Path
+    as_of: dt.date
+    summary: dict
+
+
+def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
+    """What makes two lines the same service: patient, code, date, provider and modifiers."""
+    p = frame_prefix
+    return [
+        pl.col(f"{p}claim.patient_id").alias("patient_id"),
+        pl.col(f"{p}line.procedure_code").alias("procedure_code"),
+        pl.col(f"{p}line.service_date").alias("service_date"),
+        pl.coalesce(f"{p}claim.rendering_npi", f"{p}claim.billing_npi").alias("provider_npi"),
+        pl.col(f"{p}line.modifiers").list.sort().list.join(";").alias("modifiers"),
+    ]
+
+
+IDENTITY = ["patient_id", "procedure_code", "service_date", "provider_npi", "modifiers"]
+
+
+def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """This run's services, as later runs will look them up."""
+    joined = lines.lazy().select(pl.all().name.prefix("line.")).join(
+        claims.lazy().select(pl.all().name.prefix("claim.")), left_on="line.claim_id", right_on="claim.claim_id", how="inner", coalesce=False
+    )
+    return (
+        joined.filter(~pl.col("claim.frequency_code").fill_null("1").is_in(["7", "8"]))
+        .select(*service_identity(), pl.col("claim.claim_id").alias("claim_id"), pl.col("line.line_number").alias("line_number"))
+        .collect()
+    )
+
+
+def previous_runs(out_dir: Path, as_of: dt.date) -> list[PastRun]:
+    """Completed runs beside out_dir for dates up to as_of, oldest first (out_dir itself excluded)."""
+    out_dir = Path(out_dir).resolve()
+    runs = []
+    if not out_dir.parent.is_dir():
+        return runs
+    for folder in out_dir.parent.iterdir():
+        if folder.resolve() == out_dir or folder.name.startswith(".") or not (folder / SUMMARY).is_file():
+            continue
+        try:
+            summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+            run_date = dt.date.fromisoformat(summary["as_of"])
+        except (ValueError, KeyError, OSError):
+            continue  # not a run of ours, or damaged: history is optional, never fatal
+        if run_date <= as_of:
+            runs.append(PastRun(folder, run_date, summary))
+    return sorted(runs, key=lambda r: (r.as_of, r.folder.name))
+
+
+def billed_history(runs: list[PastRun]) -> pl.LazyFrame | None:
+    """Every service billed in the earlier runs, with the run's date."""
+    frames = [
+        pl.scan_parquet(run.folder / BILLED_LINES).with_columns(pl.lit(run.as_of).alias("billed_in_run"))
+        for run in runs
+        if (run.folder / BILLED_LINES).is_file()
+    ]
+    return pl.concat(frames, how="vertical_relaxed") if frames else None
