@@ -152,11 +152,11 @@ def test_a_malformed_edit_names_file_line_and_column_and_changes_nothing(referen
     assert snapshot(reference / "ncci_ptp") == before
 
 
-def test_a_file_without_the_cms_header_is_refused(reference, tmp_path):
-    headless = tmp_path / "edits.txt"
-    headless.write_text("0001A\t99213\t\t20220101\t20231231\t1\tCPT Manual or CMS manual coding instruction\n")
-    with pytest.raises(ImportFormatError, match="no CMS header"):
-        import_ncci_ptp(headless, reference / "ncci_ptp", "2026Q4", Q4)
+def test_a_file_of_another_cms_layout_is_refused(reference):
+    with pytest.raises(ImportFormatError, match="no CMS header line containing 'Column 1'"):
+        import_ncci_ptp(MUE_FILE, reference / "ncci_ptp", "2026Q4", Q4)
+    with pytest.raises(ImportFormatError, match="no data row"):
+        import_ncci_ptp(ICD_FILE, reference / "ncci_ptp", "2026Q4", Q4)
 
 
 @pytest.mark.parametrize("release_id, start, message", [
@@ -200,6 +200,20 @@ def test_a_retroactively_deleted_record_beside_its_replacement_leaves_one_edit_p
     kept = pl.read_csv(result.data_file, infer_schema=False)
     assert kept.select("prior_1996", "deletion_date", "modifier_indicator").rows() == [("Y", None, "0")]
     assert result.rows_adjusted == 1 and "1 rows whose date window overlapped" in releases(reference / "ncci_ptp")[1]["source"]
+
+
+def test_an_edit_reissued_with_a_new_indicator_ends_the_day_before_the_new_record(reference, tmp_path):
+    # Hypothetical reissue: the pair's indicator changes from 1 to 0 on 2026-07-01.
+    part = tmp_path / "ccipra-v322r0-f4.txt"
+    write_crlf(part, crlf_lines(CMS / PTP_PARTS[0])[:6] + [
+        "0001U\t0029U\t\t20180701\t*\t1\tMisuse of Column Two code with Column One code",
+        "0001U\t0029U\t\t20260701\t*\t0\tMisuse of Column Two code with Column One code",
+        "",
+    ])
+    result = import_ncci_ptp(part, reference / "ncci_ptp", "2026Q4", Q4)
+    windows = pl.read_csv(result.data_file, infer_schema=False).select("effective_date", "deletion_date", "modifier_indicator")
+    assert windows.rows() == [("2018-07-01", "2026-06-30", "1"), ("2026-07-01", None, "0")]
+    assert result.rows_adjusted == 1
 
 
 def test_the_csv_saved_from_the_cms_workbook_is_read_too(reference, tmp_path):
@@ -251,9 +265,19 @@ def test_the_cms_mue_table_becomes_a_release_with_the_indicator_digit(reference)
     assert units.filter(pl.col("code") == "0001U").select("mue_value", "mai").row(0) == (1, "2")  # policy, absolute
 
 
+def test_from_cms_zip_of_several_mue_tables_only_the_practitioner_table_is_read(reference, tmp_path):
+    archive = tmp_path / "medicare-ncci-2026-q3-mue-tables.zip"
+    hospital = MUE_FILE.read_bytes().replace(b"Practitioner Services", b"Outpatient Hospital Services")
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("MCR_MUE_OutpatientHospitalServices_Eff_07-01-2026.csv", hospital + b"0042U,9,1 Line Edit,x\r\n")
+        zf.write(MUE_FILE, MUE_FILE.name)
+    result = import_mue(archive, reference / "mue", "2026Q4", Q4)
+    assert (result.rows, result.source_files) == (44, (MUE_FILE.name,))
+
+
 @pytest.mark.parametrize("old, new, column", [
     ("0005U,1,2 Date of Service Edit: Policy", "0005U,1,Date of Service Edit", "MUE Adjudication Indicator"),
-    ("0005U,1,2 Date of Service Edit: Policy", "0005U,one,2 Date of Service Edit: Policy", "MUE Values"),
+    ("0005U,1,2 Date of Service Edit: Policy", "0005U,one,2 Date of Service Edit: Policy", "Practitioner Services MUE Values"),
 ])
 def test_a_malformed_mue_row_is_reported_at_its_line_in_the_file(reference, tmp_path, old, new, column):
     text = MUE_FILE.read_bytes().decode("latin-1")
