@@ -79,3 +79,38 @@ def _keys_to_text(value: Any) -> Any:
     if isinstance(value, list):
         return [_keys_to_text(v) for v in value]
     return value
+
+
+def line_of(path: Path, location: tuple) -> int:
+    """The 1-based line in a YAML file of a document path such as ('when', 'all', 1), for `file:line` messages.
+
+    Walks as deep as the path exists, so a missing key points at its parent.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            node = yaml.compose(handle, Loader=_DataLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return 1
+    line = node.start_mark.line + 1 if node is not None else 1
+    for step in location:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == str(step)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def schema_problems(path: Path, document: Any, schema: dict) -> list[tuple[int, str]]:
+    """Every schema violation of a file as (line, message)."""
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        leaf = jsonschema.exceptions.best_match([error])
+        where = _path_text(leaf.absolute_path) or "top level"
+        problems.append((line_of(path, tuple(leaf.absolute_path)), f"at {where}: {_plain(leaf)}"))
+    return problems
