@@ -59,11 +59,11 @@ def run_rules(rules: list[Rule], ctx: RunContext) -> RuleRun:
             not_checked.append({"rule_id": item.rule.id, "reason": "; ".join(MISSING_REASON.get(t, f"no {t} file in the batch") for t in missing)})
         else:
             runnable.append(item)
-    scopes = _materialise_scopes(runnable, ctx)
+    scopes = materialise_scopes(runnable, ctx)
     queries = []
     for item in runnable:
         try:
-            queries.append(findings_query(item, _scope_frame(item, scopes), ctx.profiles))
+            queries.append(findings_query(item, scope_frame(item, scopes), ctx.profiles))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}") from None
     findings = _collect(queries, runnable)
@@ -74,7 +74,7 @@ def _scope_requirement(rule: Rule) -> set[str]:
     return {REQUIRES[rule.scope]} if rule.scope in REQUIRES else set()
 
 
-def _materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[str, pl.DataFrame]:
+def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[str, pl.DataFrame]:
     """Each scope once, with only the columns and derived families some rule reads."""
     needs: dict[str, set[str]] = {}
     families: dict[str, set[str]] = {}
@@ -95,7 +95,7 @@ def _materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[s
     return built
 
 
-def _scope_frame(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> pl.LazyFrame:
+def scope_frame(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> pl.LazyFrame:
     if item.rule.scope == "line_pair":
         return pair_scope(scopes["line"].drop(*KEYS)).with_columns(pair_keys(item.rule.finding_on))
     return scopes[item.rule.scope].lazy()

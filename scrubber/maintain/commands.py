@@ -1,0 +1,144 @@
+"""Command-line entry points for rule maintainers: validate, explain, catalog, diff, reference import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from scrubber import paths
+from scrubber.batch import load_batch
+from scrubber.errors import ScrubberInputError
+from scrubber.history import previous_runs
+from scrubber.maintain import catalog as catalogue
+from scrubber.maintain.diff import as_text, diff, rules_at, write_html
+from scrubber.maintain.explain import explain
+from scrubber.maintain.validate import validate
+from scrubber.pipeline import Settings
+from scrubber.rulebook import reference_import
+from scrubber.rulebook.profiles import load_profiles
+from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.rulebook.rules import load_rules
+
+CATALOGUE = Path("docs") / "rules.md"
+
+
+def _folders(rules_dir: Path | None, profiles_dir: Path | None) -> Settings:
+    return Settings(rules_dir or paths.rules_dir(), profiles_dir or paths.profiles_dir())
+
+
+folder_options = [
+    click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: the repo's rules/)."),
+    click.option("--profiles-dir", type=click.Path(path_type=Path), default=None, help="Payer profile folder."),
+]
+
+
+def with_folders(command):
+    for option in reversed(folder_options):
+        command = option(command)
+    return command
+
+
+@click.command("validate")
+@with_folders
+def validate_command(rules_dir, profiles_dir) -> None:
+    """Check every rule, payer profile and reference table; print each problem as file:line."""
+    settings = _folders(rules_dir, profiles_dir)
+    problems = validate(settings.rules_dir, settings.profiles_dir)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(2)
+    click.echo(f"ok: rules, payer profiles and reference tables in {settings.rules_dir.parent} are valid")
+
+
+@click.command("explain")
+@click.argument("rule_id")
+@click.option("--plan", is_flag=True, help="Also print the Polars query the rule compiles to.")
+@with_folders
+def explain_command(rule_id, plan, rules_dir, profiles_dir) -> None:
+    """Show RULE_ID as a biller reads it, and how each payer profile changes it."""
+    settings = _folders(rules_dir, profiles_dir)
+    rules = {r.id: r for r in load_rules(settings.rules_dir)}
+    if rule_id.upper() not in rules:
+        raise ScrubberInputError(f"{settings.rules_dir}: no rule {rule_id!r} (known: {', '.join(sorted(rules))})")
+    text = explain(rules[rule_id.upper()], load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), plan)
+    click.echo(text)
+
+
+@click.command("catalog")
+@click.option("--write", "write_docs", is_flag=True, help="Rewrite docs/rules.md from the rule YAML.")
+@click.option("--check", is_flag=True, help="Exit 1 when docs/rules.md is out of date.")
+@click.option("--runs", is_flag=True, help="Show how often each rule fired in the runs kept under reports/.")
+@with_folders
+def catalog_command(write_docs, check, runs, rules_dir, profiles_dir) -> None:
+    """The rule catalogue, generated from the YAML; with --runs, each rule's effectiveness."""
+    settings = _folders(rules_dir, profiles_dir)
+    text = catalogue.markdown(load_rules(settings.rules_dir))
+    target = paths.project_root() / CATALOGUE
+    if write_docs:
+        catalogue.write_markdown(load_rules(settings.rules_dir), target)
+        click.echo(f"wrote {target}")
+    elif check:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            click.echo(f"{target} is out of date: run `scrubber catalog --write`", err=True)
+            sys.exit(1)
+    elif runs:
+        past = previous_runs(paths.reports_dir() / ".current", dt.date.max)
+        click.echo(catalogue.effectiveness_text(catalogue.effectiveness(past)))
+    else:
+        click.echo(text)
+
+
+@click.command("diff")
+@click.argument("batch_dir", type=click.Path(path_type=Path))
+@click.option("--base", required=True, help="A git revision (e.g. main, HEAD~1) or a folder holding rules/ and payer_profiles/.")
+@click.option("--as-of", "as_of", default=None, help="Run date YYYY-MM-DD (default: today).")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=None, help="Also write the comparison as an HTML page.")
+@with_folders
+def diff_command(batch_dir, base, as_of, html_path, rules_dir, profiles_dir) -> None:
+    """Scrub BATCH_DIR under --base and under the working tree; show claims newly flagged or cleared, per rule."""
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    batch = load_batch(batch_dir)
+    with rules_at(base, paths.project_root()) as base_settings:
+        changes = diff(batch, base_settings, _folders(rules_dir, profiles_dir), day)
+    click.echo(as_text(changes, base))
+    if html_path:
+        write_html(changes, base, batch_dir, html_path)
+        click.echo(f"HTML: {html_path}")
+
+
+IMPORTERS = {
+    "ncci-ptp": ("ncci_ptp", reference_import.import_ncci_ptp),
+    "mue": ("mue", reference_import.import_mue),
+    "icd10cm": ("icd10cm", reference_import.import_icd10cm_order),
+}
+
+
+@click.group("reference")
+def reference_group() -> None:
+    """Reference tables under rules/reference/."""
+
+
+@reference_group.command("import")
+@click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--release", "release_id", required=True, help="Release id, e.g. 2026Q4 or FY2027.")
+@click.option("--effective-from", required=True, help="First date of service the release applies to, YYYY-MM-DD.")
+@click.option("--origin", default=None, help="Where the file came from (URL or note), kept in the release's source line.")
+@click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: the repo's rules/).")
+def reference_import_command(kind, source, release_id, effective_from, origin, rules_dir) -> None:
+    """Import a CMS release file (PTP text/zip, MUE CSV, ICD-10-CM order file) as a new release, keeping earlier ones."""
+    table, importer = IMPORTERS[kind]
+    folder = (rules_dir or paths.rules_dir()) / "reference" / table
+    try:
+        result = importer(source, folder, release_id, dt.date.fromisoformat(effective_from), origin=origin)
+    except ValueError as error:
+        raise ScrubberInputError(str(error)) from None
+    closed = f"; closed release {result.closed_release}" if result.closed_release else ""
+    click.echo(f"{table}: release {release_id} from {effective_from}, {result.rows} rows{closed}")
+
+
+COMMANDS = [validate_command, explain_command, catalog_command, diff_command, reference_group]

@@ -1,0 +1,136 @@
+"""`scrubber explain RULE_ID`: a rule as a biller reads it, and (with --plan) the query it compiles to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from scrubber.batch.load import empty_batch
+from scrubber.engine.compile import compile_rule, findings_query
+from scrubber.engine.context import RunContext
+from scrubber.engine.run import available_columns, materialise_scopes, scope_frame
+from scrubber.findings import queue_of
+from scrubber.rulebook.profiles import Profiles
+from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.rulebook.rules import Rule
+from scrubber.engine.templates import placeholders
+
+PHRASES = {
+    "eq": "is",
+    "ne": "is not",
+    "lt": "is less than",
+    "le": "is at most",
+    "gt": "is more than",
+    "ge": "is at least",
+    "in": "is one of",
+    "not_in": "is none of",
+    "between": "is between",
+    "matches": "matches the pattern",
+    "starts_with": "starts with",
+    "contains": "contains",
+    "contains_any": "contains any of",
+    "contains_none": "contains none of",
+    "size_gt": "has more entries than",
+    "size_lt": "has fewer entries than",
+}
+
+
+def _argument(value: Any) -> str:
+    if isinstance(value, dict) and "field" in value:
+        return value["field"]
+    if isinstance(value, dict) and "param" in value:
+        return f"the payer's {value['param']}"
+    if isinstance(value, list):
+        return ", ".join(_argument(v) for v in value)
+    return str(value)
+
+
+def describe(node: dict, depth: int = 0) -> list[str]:
+    """The condition tree in words, one clause a line."""
+    pad = "  " * depth + ("- " if depth > 1 else "")
+    if "all" in node:
+        return [f"{pad}all of:"] + [line for child in node["all"] for line in describe(child, depth + 1)]
+    if "any" in node:
+        return [f"{pad}any of:"] + [line for child in node["any"] for line in describe(child, depth + 1)]
+    if "not" in node:
+        return [f"{pad}not:"] + describe(node["not"], depth + 1)
+    pad = "  " * depth
+    (operator, argument), = ((k, v) for k, v in node.items() if k != "field")
+    field = node["field"]
+    if operator == "is_null":
+        return [f"{pad}- {field} is {'missing' if argument else 'present'}"]
+    if operator == "has_duplicates":
+        return [f"{pad}- {field} {'repeats an entry' if argument else 'has no repeated entry'}"]
+    if operator == "npi_valid":
+        return [f"{pad}- {field} {'passes' if argument else 'fails'} the NPI check digit"]
+    return [f"{pad}- {field} {PHRASES.get(operator, operator)} {_argument(argument)}"]
+
+
+def parameters_read(node: Any) -> set[str]:
+    """Payer-profile parameters a condition reads as {param: NAME}."""
+    if isinstance(node, dict):
+        found = {node["param"]} if set(node) == {"param"} else set()
+        return found.union(*(parameters_read(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(parameters_read(v) for v in node))
+    return set()
+
+
+def payer_effects(rule: Rule, profiles: Profiles) -> list[str]:
+    lines = []
+    params = {p for p in placeholders(rule.message + rule.fix) if p.startswith("payer.")} | {
+        f"payer.{name}" for name in parameters_read(rule.when)
+    }
+    for profile in sorted(profiles.payers.values(), key=lambda p: p.payer_id):
+        applies = rule.payers is None or profile.payer_id in rule.payers
+        setting = profile.rule_settings.get(rule.id, {})
+        if not applies:
+            continue
+        if setting.get("enabled") is False:
+            lines.append(f"  {profile.payer_id}: switched off")
+            continue
+        notes = [f"severity {setting['severity']}"] if "severity" in setting else []
+        values = {**profiles.defaults, **profile.params}
+        notes += [f"{p.split('.', 1)[1]} = {values[p.split('.', 1)[1]]}" for p in sorted(params) if p.split(".", 1)[1] in values]
+        lines.append(f"  {profile.payer_id}: " + ("; ".join(notes) if notes else "as written"))
+    return lines
+
+
+def explain(rule: Rule, profiles: Profiles, references: ReferenceLibrary, plan: bool = False) -> str:
+    end = f"to {rule.effective_to}" if rule.effective_to else "with no end date"
+    out = [
+        f"{rule.id} · {rule.title}",
+        f"Category {rule.category} ({queue_of(rule.category)} queue) · severity {rule.severity} · status {rule.status}",
+        f"Applies to dates of service from {rule.effective_from} {end}; payers: "
+        + ("all" if rule.payers is None else ", ".join(rule.payers)),
+        f"File: {rule.path}",
+        "",
+        "What it checks (one row per " + rule.scope.replace("_", " ") + "):",
+        *describe(rule.when, 1),
+    ]
+    if rule.lookups:
+        out.append("  using " + "; ".join(f"{l.table} as {l.alias}" for l in rule.lookups))
+    out += [
+        "",
+        f"Why payers deny it ({rule.carc}{': ' + rule.denial_text if rule.denial_text else ''}):",
+        f"  {rule.why}",
+        f"Message: {rule.message}",
+        f"Fix: {rule.fix}",
+        f"Source: {rule.reference}",
+        "",
+        "Per payer profile:",
+        *(payer_effects(rule, profiles) or ["  (no profile applies)"]),
+        "",
+        "Examples that fire: " + ", ".join(e["name"] for e in rule.examples["fire"]),
+        "Examples that pass: " + ", ".join(e["name"] for e in rule.examples["pass"]),
+    ]
+    if plan:
+        out += ["", "Polars query plan (optimised):", query_plan(rule, profiles, references)]
+    return "\n".join(out)
+
+
+def query_plan(rule: Rule, profiles: Profiles, references: ReferenceLibrary) -> str:
+    ctx = RunContext(empty_batch(), profiles, references, dt.date.today())
+    compiled = compile_rule(rule, available_columns(ctx, rule.scope), profiles, references)
+    scopes = materialise_scopes([compiled], ctx)
+    return findings_query(compiled, scope_frame(compiled, scopes), profiles).explain()

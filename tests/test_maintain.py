@@ -1,0 +1,137 @@
+"""Tools that make a rule change safe: validate, explain, catalogue, diff and reference imports."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from scrubber.maintain.catalog import markdown
+from scrubber.maintain.commands import catalog_command, diff_command, explain_command, reference_import_command, validate_command
+from scrubber.maintain.validate import validate
+from scrubber.rulebook.rules import load_rules
+from tests.conftest import DEMO, PROFILES, REPO, RULES
+
+TELEHEALTH = "modifier/MOD001-telehealth-without-payer-modifier.yaml"
+
+
+def invoke(command, *args, env=None):
+    return CliRunner().invoke(command, list(map(str, args)), env=env, catch_exceptions=False)
+
+
+def test_the_shipped_rules_profiles_and_tables_validate():
+    assert [str(p) for p in validate(RULES, PROFILES)] == []
+
+
+def test_validate_lists_every_problem_with_its_line(rules_copy, tmp_path):
+    path = rules_copy / TELEHEALTH
+    text = path.read_text()
+    path.write_text(text.replace("contains: {param: telehealth_modifier}", "resembles: {param: telehealth_modifier}"))
+    broken_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if "resembles" in line)
+    (rules_copy / "coding" / "DX002-diagnosis-code-not-billable.yaml").write_text(
+        (rules_copy / "coding" / "DX002-diagnosis-code-not-billable.yaml").read_text().replace("severity: error", "severity: fatal")
+    )
+    profiles = tmp_path / "profiles"
+    shutil.copytree(PROFILES, profiles)
+    (profiles / "UHC.yaml").write_text((profiles / "UHC.yaml").read_text() + "rules:\n  XX999: {enabled: false}\n")
+
+    result = CliRunner().invoke(validate_command, ["--rules-dir", str(rules_copy), "--profiles-dir", str(profiles)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert f"{path}:{broken_line}: at when.all[1].not" in result.output
+    assert any("DX002-diagnosis-code-not-billable.yaml:4: at severity: 'fatal' is not one of" in line for line in lines)
+    assert any(line.startswith(f"{profiles / 'UHC.yaml'}:") and "rule XX999 does not exist" in line for line in lines)
+
+
+def test_validate_catches_a_field_the_scope_does_not_have(rules_copy):
+    path = rules_copy / TELEHEALTH
+    path.write_text(path.read_text().replace("field: line.pos,", "field: line.place,"))
+    problems = [str(p) for p in validate(rules_copy, PROFILES)]
+    assert len(problems) == 1 and "unknown field 'line.place' for scope 'line'" in problems[0]
+    assert f"{path}:" in problems[0] and not problems[0].startswith(f"{path}:1:")
+
+
+def test_validate_catches_overlapping_reference_releases(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    meta = rules / "reference" / "mce_sex" / "table.yaml"
+    document = yaml.safe_load(meta.read_text())
+    document["releases"].append({**document["releases"][0], "id": "again"})
+    meta.write_text(yaml.safe_dump(document))
+    assert any("release again starts before release" in str(p) for p in validate(rules, PROFILES))
+
+
+def test_explain_reads_like_a_rule_for_a_biller():
+    text = invoke(explain_command, "MOD001").output
+    assert "Telehealth line without the modifier the payer requires" in text
+    assert "line.pos is one of 02, 10" in text
+    assert "Why payers deny it (CO-4" in text
+    assert "UHC: telehealth_modifier = 95" in text
+
+
+def test_explain_plan_shows_the_polars_query():
+    text = invoke(explain_command, "DX002", "--plan").output
+    assert "Polars query plan" in text and "FILTER" in text and "JOIN" in text  # the ICD-10-CM lookup is a join
+
+
+def test_committed_catalogue_is_current():
+    assert (REPO / "docs" / "rules.md").read_text() == markdown(load_rules(RULES)), "run `scrubber catalog --write`"
+
+
+def test_catalogue_lists_every_rule_with_family_and_source():
+    text = invoke(catalog_command).output
+    for rule in load_rules(RULES):
+        assert f"[{rule.id}](#{rule.id.lower()})" in text
+    assert "| MOD001 |" not in text  # ids link to their section
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def test_diff_shows_claims_a_rule_change_flags_and_clears(tmp_path):
+    repo = tmp_path / "rules-repo"
+    repo.mkdir()
+    shutil.copytree(RULES, repo / "rules", ignore=shutil.ignore_patterns("reference"))
+    shutil.copytree(RULES / "reference", repo / "rules" / "reference")
+    shutil.copytree(PROFILES, repo / "payer_profiles")
+    git(repo, "init", "-q")
+    git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "add", ".")
+    git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qm", "base")
+    # The change under review: UHC now wants GT, and the header-code edit is switched off for AETNA.
+    uhc = repo / "payer_profiles" / "UHC.yaml"
+    uhc.write_text(uhc.read_text().replace('telehealth_modifier: "95"', 'telehealth_modifier: "GT"'))
+    aetna = repo / "payer_profiles" / "AETNA.yaml"
+    aetna.write_text(aetna.read_text() + "rules:\n  DX002: {enabled: false}\n")
+    git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qam", "UHC wants GT")
+
+    html = tmp_path / "diff.html"
+    result = invoke(diff_command, DEMO, "--base", "HEAD~1", "--as-of", "2026-03-16", "--html", html, env={"SCRUBBER_HOME": str(repo)})
+    assert "MOD001" in result.output and "+ C1006" in result.output  # UHC telehealth with 95 now lacks GT
+    assert "DX002" in result.output and "- C1014" in result.output  # AETNA's header-code claim is cleared
+    page = html.read_text()
+    assert "C1006" in page and "Content-Security-Policy" in page
+
+
+def test_diff_refuses_a_base_that_is_neither_folder_nor_revision(tmp_path):
+    from scrubber.errors import ScrubberInputError
+
+    with pytest.raises(ScrubberInputError, match="not a folder and not a git revision"):
+        invoke(diff_command, DEMO, "--base", "no-such-revision-xyz")
+
+
+def test_reference_import_adds_a_release_and_keeps_the_earlier_one(tmp_path):
+    rules = tmp_path / "rules"
+    (rules / "reference").mkdir(parents=True)
+    shutil.copytree(RULES / "reference" / "mue", rules / "reference" / "mue")
+    source = REPO / "tests" / "fixtures" / "cms"
+    mue_file = next(p for p in source.iterdir() if "MUE" in p.name.upper())
+    result = invoke(reference_import_command, "mue", mue_file, "--release", "2026Q4", "--effective-from", "2026-10-01", "--rules-dir", rules)
+    assert "mue: release 2026Q4 from 2026-10-01" in result.output and "closed release 2026Q3-sample" in result.output
+    releases = yaml.safe_load((rules / "reference" / "mue" / "table.yaml").read_text())["releases"]
+    assert [r["id"] for r in releases] == ["2026Q3-sample", "2026Q4"]
+    assert str(releases[0]["effective_to"]) == "2026-09-30"
