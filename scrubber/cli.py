@@ -13,6 +13,7 @@ from scrubber.batch.load import empty_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import scope_columns
 from scrubber.errors import ScrubberInputError
+from scrubber.maintain.commands import COMMANDS as MAINTAINER_COMMANDS
 from scrubber.pipeline import Settings, run
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
@@ -97,6 +98,10 @@ def _headline(summary: dict) -> str:
         f"{summary['claims_total']} claims: {summary['claims_with_errors']} with errors, "
         f"{summary['claims_with_warnings']} with warnings, {summary['claims_clean']} clean"
     )
+
+
+for _command in MAINTAINER_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:
