@@ -58,9 +58,12 @@ class Batch:
     encounters: pl.DataFrame | None
     issues: pl.DataFrame
     inputs: list[InputFile] = field(default_factory=list)
+    absent_columns: frozenset[str] = frozenset()  # optional columns a file lacked, as "table.column"
 
-    def has(self, table: str) -> bool:
-        return getattr(self, table) is not None
+    def has(self, source: str) -> bool:
+        """A table (`encounters`) or an optional column of one (`claims.payer_claim_number`) was given."""
+        table = source.split(".", 1)[0]
+        return getattr(self, table) is not None and source not in self.absent_columns
 
 
 def load_batch(batch_dir: Path) -> Batch:
@@ -76,6 +79,7 @@ def assemble(raw: dict[str, tuple[pl.DataFrame, InputFile] | None]) -> Batch:
     typed: dict[str, pl.DataFrame | None] = {}
     issue_frames: list[pl.DataFrame] = []
     inputs: list[InputFile] = []
+    absent: set[str] = set()
     for table in TABLES:
         entry = raw.get(table.name)
         if entry is None:
@@ -83,6 +87,7 @@ def assemble(raw: dict[str, tuple[pl.DataFrame, InputFile] | None]) -> Batch:
             continue
         frame, source = entry
         inputs.append(source)
+        absent |= {f"{table.name}.{c.name}" for c in table.columns if c.name not in frame.columns}
         if ROW not in frame.columns:
             frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
         cast, issues = _cast(frame, table, Path(source.path).name)
@@ -101,6 +106,7 @@ def assemble(raw: dict[str, tuple[pl.DataFrame, InputFile] | None]) -> Batch:
         encounters=None if typed["encounters"] is None else typed["encounters"].drop(ROW),
         issues=issues.sort("file", "row", "column", nulls_last=True),
         inputs=inputs,
+        absent_columns=frozenset(absent),
     )
 
 

@@ -71,6 +71,9 @@ CLAIMS = Table(
         C("prior_auth_number", Kind.STRING, nullable=True),
         C("frequency_code", Kind.STRING, nullable=True),
         C("total_charge", Kind.MONEY),
+        # Not in CONTRACT §1 (an extra column it allows): the payer's claim number of the original
+        # claim that a replacement or void (frequency 7/8) restates; 837P REF*F8, CMS-1500 box 22.
+        C("payer_claim_number", Kind.STRING, required=False, nullable=True),
     ),
 )
 CLAIM_LINES = Table(
