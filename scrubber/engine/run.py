@@ -17,7 +17,10 @@ from scrubber.rulebook.rules import Rule
 from scrubber.rulebook.schema import SCOPES
 
 
-MISSING_REASON = {"history": "no earlier run under reports/ to compare with"}
+MISSING_REASON = {
+    "history": "no earlier run under reports/ to compare with",
+    "claims.payer_claim_number": "no payer_claim_number column in claims (the original claim's payer claim number)",
+}
 
 
 @dataclass
