@@ -75,3 +75,39 @@ def test_every_schema_operator_is_implemented():
     from scrubber.rulebook.schema import OPERATORS as NAMED
 
     assert set(NAMED) == set(OPERATORS)
+
+
+def test_any_starts_with_matches_a_diagnosis_family_from_a_literal_list():
+    frame = pl.DataFrame({"line.pointed_diagnoses": [["I10", "E785"], ["I10"], [], None]})
+    assert evaluate({"field": "line.pointed_diagnoses", "any_starts_with": ["E78", "I70"]}, frame) == [
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_any_starts_with_reads_each_rows_own_prefixes():
+    # A lipid panel's policy lists the E78 family; a TSH's lists E03. Dots are literal, not wildcards.
+    frame = pl.DataFrame(
+        {
+            "line.pointed_diagnoses": [["E785"], ["E785"], ["I10"], ["E039"], ["D440"]],
+            "ncd.dx_code": [["E78", "I70"], ["E03"], ["E78"], [], ["D4."]],
+        }
+    )
+    hits = evaluate({"field": "line.pointed_diagnoses", "any_starts_with": {"field": "ncd.dx_code"}}, frame)
+    assert hits == [True, False, False, False, False]
+
+
+def test_contains_any_against_a_missing_list_is_false_not_unknown():
+    frame = pl.DataFrame({"line.pointed_diagnoses": [["C73"], ["C73"]], "ncd.dx_code": [["C73", "D34"], None]})
+    condition = {"not": {"field": "line.pointed_diagnoses", "contains_any": {"field": "ncd.dx_code"}}}
+    assert evaluate(condition, frame) == [False, True]
+
+
+def test_a_reference_table_can_stand_for_a_code_list():
+    listed = {("modifiers", ("ncci_associated", "Y")): ["25", "59", "LT", "RT", "XS"]}
+    resolver = Resolver(param_defaults={}, listed=lambda name, where: listed[(name, *where.items())])
+    frame = pl.DataFrame({"a.line.modifiers": [["XS"], ["GA"], ["RT", "GA"], []]})
+    condition = {"field": "a.line.modifiers", "contains_any": {"table": "modifiers", "where": {"ncci_associated": "Y"}}}
+    assert frame.select(compile_condition(condition, resolver))[:, 0].to_list() == [True, False, True, False]

@@ -46,7 +46,7 @@ def _unpaired(column: str) -> str:
 
 def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, references: ReferenceLibrary) -> CompiledRule:
     """Check every name the rule uses and build its condition; errors name the rule file."""
-    resolver = Resolver(param_defaults=profiles.defaults)
+    resolver = Resolver(param_defaults=profiles.defaults, listed=lambda name, where: listed_codes(references, name, where))
     lookups = []
     lookup_columns: set[str] = set()
     for lookup in rule.lookups:
@@ -58,7 +58,10 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
             resolver.column(field_name)
         lookup_columns |= {f"{lookup.alias}.{c}" for c in [*table.columns, *LOOKUP_FLAGS] if c not in lookup.on}
         lookups.append((lookup, table))
-    condition = compile_condition(rule.when, resolver)
+    try:
+        condition = compile_condition(rule.when, resolver)
+    except ValueError as exc:
+        raise ScrubberInputError(f"{rule.path}: {exc}") from None
     for template in (rule.message, rule.fix):
         for name in placeholders(template):
             resolver.column(name)
@@ -72,11 +75,28 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
     return CompiledRule(rule, condition, reads, lookups)
 
 
-def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> pl.LazyFrame:
-    """Join the table row in force on each row's date, as `<alias>.<column>` plus `<alias>.found`.
+def listed_codes(references: ReferenceLibrary, name: str, where: dict) -> list[str]:
+    """The key values of a one-column-key table (rows passing `where`), for `{table: NAME}` arguments.
 
-    The join runs on the distinct (key, date) combinations first, so a table whose
-    key has several validity windows never multiplies the batch's rows.
+    Every release counts: the argument names a code list, not a row in force on a date.
+    """
+    try:
+        table = references.get(name)
+    except ScrubberInputError as exc:
+        raise ValueError(str(exc)) from None
+    if len(table.key) != 1 or any(column not in table.columns for column in where):
+        raise ValueError(f"table {name!r} cannot be read as a code list with {where or 'no filter'}")
+    rows = table.rows.filter(*(pl.col(column) == str(value) for column, value in where.items()))
+    return rows[table.key[0]].unique().sort().to_list()
+
+
+def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> pl.LazyFrame:
+    """Join the table rows in force on each row's date, as `<alias>.<column>` plus `<alias>.found`.
+
+    Matching the table's whole key gives one row's values; matching part of it (a coverage
+    policy by procedure code) gives the values of every matching row as lists. The join runs
+    on the distinct (key, date) combinations first, so a table whose key has several
+    validity windows never multiplies the batch's rows.
     """
     keys = list(lookup.on.values())
     date = lookup.date or "_date"
@@ -85,16 +105,16 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> 
     for column, value in lookup.where.items():
         table_rows = table_rows.filter(pl.col(column) == value)
     probe = frame.select([*keys, date]).unique()
-    matched = (
-        probe.join(table_rows, left_on=keys, right_on=list(lookup.on), how="inner")
-        .filter(pl.col(date).is_between(pl.col(VALID_FROM), pl.col(VALID_TO)))
-        .sort(VALID_FROM, descending=True)
-        .unique(subset=[*keys, date], keep="first")
-        .select(
-            [*keys, date, pl.lit(True).alias(f"{prefix}.found")]
-            + [pl.col(c).alias(f"{prefix}.{c}") for c in table.columns if c not in lookup.on]
-        )
+    values = [pl.col(c).alias(f"{prefix}.{c}") for c in table.columns if c not in lookup.on]
+    in_window = probe.join(table_rows, left_on=keys, right_on=list(lookup.on), how="inner").filter(
+        pl.col(date).is_between(pl.col(VALID_FROM), pl.col(VALID_TO))
     )
+    if set(lookup.on) >= set(table.key):
+        matched = in_window.sort(VALID_FROM, descending=True).unique(subset=[*keys, date], keep="first").select(
+            [*keys, date, pl.lit(True).alias(f"{prefix}.found"), *values]
+        )
+    else:
+        matched = in_window.group_by([*keys, date]).agg(*values).with_columns(pl.lit(True).alias(f"{prefix}.found"))
     in_force = table.in_force(pl.col(date))
     return frame.join(matched, on=[*keys, date], how="left", nulls_equal=False).with_columns(
         in_force.alias(f"{prefix}.in_force"),

@@ -31,6 +31,8 @@ class Resolver:
 
     param_defaults: dict[str, Any]
     fields: set[str] = field(default_factory=set)
+    # Table name -> the codes it lists, for `{table: NAME}` arguments; None outside a rule pack.
+    listed: Callable[[str, dict], list[str]] | None = None
 
     def column(self, name: str) -> pl.Expr:
         self.fields.add(name)
@@ -51,7 +53,13 @@ class Resolver:
         return pl.lit(value)
 
     def values(self, value: Any) -> list[Any]:
-        return value if isinstance(value, list) else [value]
+        """A literal list: written out, or the codes a reference table lists (`{table: modifiers, where: ...}`)."""
+        if isinstance(value, dict) and "table" in value:
+            if self.listed is None:
+                raise ValueError(f"no reference tables to read {value['table']!r} from")
+            return self.listed(value["table"], value.get("where", {}))
+        values = value if isinstance(value, list) else [value]
+        return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in values]
 
 
 def _compare(method: str) -> Operator:
@@ -69,7 +77,7 @@ for _name, _method in (("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), (
 def _in(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
     if resolver.is_reference(argument):  # a list column, e.g. a payer's list of codes
         return resolver.value(argument).list.contains(subject)
-    return subject.is_in([str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in argument])
+    return subject.is_in(resolver.values(argument))
 
 
 @operator("not_in")
@@ -108,7 +116,8 @@ def _contains(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
 def _contains_any(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
     if resolver.is_reference(argument):
         other = resolver.value(argument)
-        return subject.list.set_intersection(other).list.len() > 0
+        # A missing list on either side holds nothing in common.
+        return (subject.list.set_intersection(other).list.len() > 0).fill_null(False)
     wanted = [str(v) for v in resolver.values(argument)]
     return subject.list.eval(pl.element().is_in(wanted)).list.any().fill_null(False)
 
@@ -116,6 +125,24 @@ def _contains_any(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Exp
 @operator("contains_none")
 def _contains_none(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
     return ~_contains_any(subject, argument, resolver)
+
+
+@operator("any_starts_with")
+def _any_starts_with(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+    """Some code of a list field starts with one of the prefixes (E78 covers E78.5 and E78.01).
+
+    Prefixes from a list field (a policy's diagnosis families, one list per row) become one
+    anchored pattern per row, matched against the row's codes joined one per line.
+    """
+    if not resolver.is_reference(argument):
+        prefixes = [str(p) for p in resolver.values(argument)]
+        starts = pl.any_horizontal(pl.element().str.starts_with(p) for p in prefixes) if prefixes else pl.lit(False)
+        return subject.list.eval(starts).list.any().fill_null(False)
+    other = resolver.value(argument)
+    escaped = other.list.eval(pl.element().str.replace_all(r"([\\.^$|?*+()\[\]{}])", r"\$1"))
+    pattern = pl.lit("(?m)^(?:") + escaped.list.join("|") + pl.lit(")")
+    found = subject.list.join("\n").str.contains(pattern)
+    return (found & (other.list.len() > 0)).fill_null(False)
 
 
 @operator("size_gt")

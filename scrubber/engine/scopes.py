@@ -88,6 +88,7 @@ def line_scope(ctx: RunContext) -> pl.LazyFrame:
             _age("patient.birth_date", "line.service_date"),
             dx_list.list.len().alias("claim.diagnosis_count"),
             pointers.list.max().alias("line.max_pointer"),
+            pointers.list.min().alias("line.min_pointer"),
             # The diagnoses the line points at; a pointer past the list reads as null.
             dx_list.list.gather(pointers - 1, null_on_oob=True).list.drop_nulls().alias("line.pointed_diagnoses"),
         )
@@ -113,6 +114,21 @@ def diagnosis_scope(ctx: RunContext) -> pl.LazyFrame:
             (pl.col("dx.position") == 1).alias("dx.is_first_listed"),
             dotted(pl.col("dx.code")).alias("dx.code_dotted"),
         )
+    )
+
+
+def modifier_scope(ctx: RunContext) -> pl.LazyFrame:
+    """One row per modifier on a line, so a finding can name the one modifier that is wrong."""
+    modifiers = pl.col("line.modifiers")
+    return (
+        line_scope(ctx)
+        .with_columns(
+            modifiers.alias("mod.code"),
+            pl.int_ranges(1, modifiers.list.len() + 1).alias("mod.position"),
+        )
+        .explode("mod.code", "mod.position")
+        .filter(pl.col("mod.code").is_not_null())
+        .with_columns(pl.col("mod.position").cast(pl.Int64))
     )
 
 
@@ -188,6 +204,7 @@ BUILDERS = {
     "claim": claim_scope,
     "line": line_scope,
     "diagnosis": diagnosis_scope,
+    "modifier": modifier_scope,
     "encounter": encounter_scope,
     "load_issue": load_issue_scope,
 }

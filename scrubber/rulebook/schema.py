@@ -22,7 +22,7 @@ CATEGORIES = (
 CODER_CATEGORIES = frozenset({"coding", "modifier"})
 SEVERITIES = ("error", "warning")
 STATUSES = ("preview", "active", "retired")
-SCOPES = ("claim", "line", "diagnosis", "line_pair", "encounter", "load_issue")
+SCOPES = ("claim", "line", "diagnosis", "modifier", "line_pair", "encounter", "load_issue")
 
 # Operators a condition leaf may use: `{field: NAME, OPERATOR: ARGUMENT}`.
 OPERATORS = (
@@ -41,6 +41,7 @@ OPERATORS = (
     "contains",
     "contains_any",
     "contains_none",
+    "any_starts_with",
     "size_gt",
     "size_lt",
     "has_duplicates",
@@ -57,7 +58,19 @@ _VALUE_REF = {
     ],
 }
 _SCALAR = {"type": ["string", "number", "boolean"]}
-_ARGUMENT = {"anyOf": [_SCALAR, _VALUE_REF, {"type": "array", "items": {"anyOf": [_SCALAR, _VALUE_REF]}}]}
+# The codes a reference table lists, e.g. {table: modifiers, where: {ncci_associated: "Y"}}.
+_TABLE_LIST = {
+    "type": "object",
+    "properties": {
+        "table": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
+        "where": {"type": "object", "additionalProperties": _SCALAR},
+    },
+    "required": ["table"],
+    "additionalProperties": False,
+}
+_ARGUMENT = {
+    "anyOf": [_SCALAR, _VALUE_REF, _TABLE_LIST, {"type": "array", "items": {"anyOf": [_SCALAR, _VALUE_REF]}}]
+}
 
 _LEAF = {
     "type": "object",
