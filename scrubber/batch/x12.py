@@ -1,0 +1,186 @@
+"""Read HIPAA X12 837 claim files (5010 837P and 837I) into the batch tables.
+
+`read_837` turns one interchange file into the CONTRACT §1 tables `claims`,
+`claim_lines` and `patients`, every cell in the text form a CSV cell would hold
+(lists joined with `;`, dates `YYYY-MM-DD`, decimals as written, empty = null), so
+the loader casts them exactly as it casts CSV. Problems in the file become rows of
+`issues` instead of exceptions: one bad claim or a broken envelope never stops
+the night's batch.
+
+How the file is read
+- Separators come from the ISA header: element = the 4th character, component =
+  ISA16, segment terminator = the character after ISA16 (CR/LF around segments is
+  ignored). None of the mapped elements repeat, so ISA11 is not needed.
+- A UTF-8 or UTF-16 byte-order mark and leading whitespace are skipped.
+- The version comes from ST03, else GS08: 005010X222* is professional, 005010X223*
+  institutional (with or without the A1/A2/A3 suffix); a bare `005010` is decided
+  by the lines (any SV2 makes the claim institutional). 4010 and other versions
+  are reported once per functional group and not read.
+- When ISA16 appears in no CLM05 but all CLM05s agree on another separator, that
+  one is used and an issue says so (several TR3 transcriptions do this).
+- Loops are found from the segment order (HL levels 20/22/23, CLM, an SBR after
+  CLM for the other-payer loops 2320/2330, LX) in vectorised Polars expressions;
+  no Python code runs per segment or per claim, only per envelope segment.
+
+What becomes an issue (file, claim_id, segment_position, segment_id, message)
+- A file that is not X12 or has an unusable ISA header (then nothing is read).
+- ISA/IEA, GS/GE, ST/SE that are missing, miscounted or with unequal control
+  numbers, segments outside any ST/SE, segment ids that are not X12 ids, and
+  transaction sets that are not 837s or not 5010: the rest is still read.
+- A claim missing a required segment (NM1*85, NM1*IL, NM1*PR, HI, DMG, LX) or a
+  line without SV1/SV2 or DTP*472: the claim is kept, with nulls the loader flags.
+- A CLM without a claim id: that claim and its lines are left out.
+- A patient whose DMG differs between claims of the file: the first one is kept.
+
+patient_id rule (never a name)
+- Patient is the subscriber (claim under the HL 22 subscriber level):
+  `<member_id>`.
+- Patient is a dependent (claim under an HL 23 patient level): `<member_id>-<k>`
+  where k is the first 8 hex digits of SHA-256 over the subscriber's member id
+  and the patient's upper-cased last name, first name and birth date. It is the
+  same in every file that names the dependent the same way, tells twins apart,
+  and shows no name.
+
+Mapping choices beyond the contract columns
+- claims.source_file (file name), claims.source_segment (1-based position of the
+  CLM segment) and claim_lines.source_segment (position of the LX segment), as
+  strings like every other cell.
+- On an institutional claim CLM05-1 is the facility type code (the first digits of
+  the type of bill), not a place of service: it goes to claims.facility_type_code
+  and place_of_service stays null.
+- claim_lines.rendering_npi: the line's 2420A NM1*82 if present, else the claim's
+  2310B rendering provider; claim_lines.revenue_code: SV201 on institutional lines.
+- An institutional line without DTP*472 takes the start of the claim's statement
+  period (DTP*434).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from scrubber.batch.x12_envelope import ISSUE_SCHEMA, check_envelopes, issue_frame
+from scrubber.batch.x12_tables import CLAIM_COLUMNS, LINE_COLUMNS, PATIENT_COLUMNS, build_tables
+
+# Enough for a byte-order mark and some leading blank lines before "ISA".
+_SNIFF_BYTES = 256
+_MAX_ELEMENT = 13  # ISA13 (control number) and HI01..HI12 are the last elements read
+
+
+@dataclass(frozen=True)
+class X12Read:
+    claims: pl.DataFrame
+    claim_lines: pl.DataFrame
+    patients: pl.DataFrame
+    issues: pl.DataFrame
+
+
+def is_x12(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    return _decode(head).lstrip().startswith("ISA")
+
+
+def read_837(path: Path) -> X12Read:
+    path = Path(path)
+    text = _decode(path.read_bytes()).lstrip()
+    name = path.name
+    if not text.startswith("ISA"):
+        return _unreadable(name, "ISA", "the file does not begin with an ISA interchange header; it is not an X12 file")
+    delimiters = _delimiters(text)
+    if isinstance(delimiters, str):
+        return _unreadable(name, "ISA", delimiters)
+    element, component, terminator = delimiters
+    segments = _tokenize(text, element, terminator)
+    transactions, envelope_issues = check_envelopes(segments, name)
+    component, separator_issue = _component_in_use(segments, component, name)
+    claims, lines, patients, claim_issues = build_tables(segments, transactions, component, name)
+    issues = pl.concat([separator_issue, envelope_issues, claim_issues]).sort("segment_position", maintain_order=True)
+    return X12Read(claims, lines, patients, issues)
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace")
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Older submitters write Windows code pages; latin-1 keeps every byte.
+        return raw.decode("latin-1")
+
+
+def _delimiters(text: str) -> tuple[str, str, str] | str:
+    """Element separator, component separator and segment terminator, or why not."""
+    element = text[3:4]
+    if not element or element.isalnum() or element.isspace():
+        return "the ISA header has no valid element separator after 'ISA'"
+    # ISA16 follows the 16th element separator; position-based, so short
+    # (unpadded) ISA fields from non-conforming senders still work.
+    at = -1
+    for _ in range(16):
+        at = text.find(element, at + 1)
+        if at < 0:
+            return "the ISA header is incomplete: it has fewer than 16 elements"
+    component, terminator = text[at + 1 : at + 2], text[at + 2 : at + 3]
+    if not component or not terminator:
+        return "the ISA header is incomplete: ISA16 or the segment terminator is missing"
+    if terminator.isalnum() or len({element, component, terminator}) < 3:
+        return (
+            f"the ISA header declares unusable separators (element {element!r}, "
+            f"component {component!r}, segment terminator {terminator!r})"
+        )
+    return element, component, terminator
+
+
+def _tokenize(text: str, element: str, terminator: str) -> pl.DataFrame:
+    """One row per segment: pos (1-based), seg (its id) and e1..e13 (null when empty)."""
+    # Stripping each segment drops the CR/LF that senders put between segments,
+    # and the other half of a CR LF pair when one of them is the terminator.
+    raw = pl.Series("raw", [text]).str.split(terminator).explode().str.strip_chars()
+    frame = pl.DataFrame({"raw": raw}).filter(pl.col("raw") != "").with_row_index("pos", offset=1)
+    elements = frame.select(
+        pl.col("pos").cast(pl.Int64), pl.col("raw").str.split_exact(element, _MAX_ELEMENT).alias("e")
+    ).unnest("e")
+    names = {f"field_{i}": f"e{i}" for i in range(1, _MAX_ELEMENT + 1)} | {"field_0": "seg"}
+    return elements.rename(names).with_columns(
+        [pl.when(pl.col(f"e{i}") != "").then(pl.col(f"e{i}")).alias(f"e{i}") for i in range(1, _MAX_ELEMENT + 1)]
+    )
+
+
+def _component_in_use(segments: pl.DataFrame, declared: str, name: str) -> tuple[str, pl.DataFrame]:
+    """The component separator the claims really use, and an issue when it is not ISA16's.
+
+    Some senders (and several TR3 transcriptions) declare ':' in ISA16 but write
+    '>' inside the composites. CLM05 (place : qualifier : frequency) is a composite
+    on every claim, so when no CLM05 holds the declared separator and all that hold
+    one agree on another, that one is used and the file is still read.
+    """
+    clm05 = segments.filter((pl.col("seg") == "CLM") & pl.col("e5").is_not_null()).select("pos", "e5")
+    if clm05.is_empty() or clm05["e5"].str.contains(declared, literal=True).any():
+        return declared, issue_frame([], name)
+    used = clm05.with_columns(sep=pl.col("e5").str.extract(r"^[A-Za-z0-9]*([^A-Za-z0-9])", 1)).drop_nulls("sep")
+    if used.is_empty() or used["sep"].n_unique() > 1:
+        return declared, issue_frame([], name)
+    actual, first = used["sep"][0], used["pos"][0]
+    message = (
+        f"ISA16 declares {declared!r} as the component separator but the claims use {actual!r} "
+        f"(first in CLM05 at position {first}); the file was read with {actual!r}, a payer may reject it"
+    )
+    return actual, issue_frame([(None, 1, "ISA", message)], name)
+
+
+def _unreadable(name: str, segment_id: str, message: str) -> X12Read:
+    issue = issue_frame([(None, 1, segment_id, message)], name)
+    return X12Read(_empty(CLAIM_COLUMNS), _empty(LINE_COLUMNS), _empty(PATIENT_COLUMNS), issue)
+
+
+def _empty(columns: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(schema={column: pl.String for column in columns})
+
+
+__all__ = ["ISSUE_SCHEMA", "X12Read", "is_x12", "read_837"]

@@ -1,0 +1,243 @@
+"""Find the 837 loops of each segment and build the claims, lines and patients tables.
+
+Every step is a Polars expression over the whole segment table: a loop is the
+most recent opening segment (HL, CLM, LX, SBR) before a segment, found with a
+forward fill that restarts where the enclosing loop starts over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from scrubber.batch.x12_checks import claim_issues, patients_and_conflicts
+from scrubber.batch.x12_envelope import ISSUE_SCHEMA
+
+CLAIM_COLUMNS = [
+    "claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
+    "referring_npi", "place_of_service", "diagnosis_codes", "prior_auth_number", "frequency_code",
+    "total_charge", "facility_type_code", "source_file", "source_segment",
+]  # fmt: skip
+LINE_COLUMNS = [
+    "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
+    "diagnosis_pointers", "place_of_service", "ndc", "rendering_npi", "revenue_code", "source_segment",
+]  # fmt: skip
+PATIENT_COLUMNS = ["patient_id", "birth_date", "sex"]
+
+_PRINCIPAL = ["ABK", "BK"]  # ICD-10 and the ICD-9 qualifier of the TR3 examples
+_OTHER_DX = ["ABF", "BF"]
+_SEG, _POS = pl.col("seg"), pl.col("pos")
+# The only segments the mapping reads once each segment knows its loops.
+_READ = ["NM1", "DMG", "CLM", "HI", "REF", "DTP", "LX", "SV1", "SV2", "LIN"]
+
+
+def _e(i: int) -> pl.Expr:
+    return pl.col(f"e{i}")
+
+
+def _opened(mark: pl.Expr, restart: pl.Expr) -> pl.Expr:
+    """Position of the latest `mark` segment, null again after each `restart`."""
+    filled = pl.when(mark).then(_POS).when(restart).then(pl.lit(-1, pl.Int64)).forward_fill()
+    return pl.when(filled >= 0).then(filled)
+
+
+def _iso(value: pl.Expr) -> pl.Expr:
+    """D8 CCYYMMDD, or the start of an RD8 range, as YYYY-MM-DD; anything else as written."""
+    start = value.str.split("-").list.first()
+    iso = pl.concat_str(start.str.slice(0, 4), start.str.slice(4, 2), start.str.slice(6, 2), separator="-")
+    return pl.when(start.str.contains(r"^\d{8}$")).then(iso).otherwise(value)
+
+
+def _components(value: pl.Expr, component: str) -> pl.Expr:
+    return value.str.split(component)
+
+
+def _joined(values: pl.Expr) -> pl.Expr:
+    """A list of components as a `;` cell, empty components dropped."""
+    return values.list.join(";").str.replace_all(";{2,}", ";").str.strip_chars(";")
+
+
+def _first(frame: pl.DataFrame, key: str, **columns: pl.Expr) -> pl.DataFrame:
+    return frame.select(pl.col(key), **columns).unique(subset=key, keep="first", maintain_order=True)
+
+
+def _with_loops(segments: pl.DataFrame, transactions: pl.DataFrame) -> pl.DataFrame:
+    is_st, is_hl, is_clm = _SEG == "ST", _SEG == "HL", _SEG == "CLM"
+    level = _e(3)
+    located = segments.with_columns(
+        hl_pos=_opened(is_hl, is_st),
+        hl_level=pl.when(is_hl).then(level.fill_null("")).when(is_st).then(pl.lit("")).forward_fill(),
+        bp_pos=_opened(is_hl & (level == "20"), is_st),
+        sub_pos=_opened(is_hl & (level == "22"), is_st | (is_hl & (level == "20"))),
+        clm_pos=_opened(is_clm, is_st | is_hl),
+        lx_pos=_opened(_SEG == "LX", is_st | is_hl | is_clm),
+        # An SBR after CLM opens the other-payer loops 2320/2330, whose NM1s are not this claim's.
+        other_pos=_opened(_SEG == "SBR", is_st | is_hl | is_clm),
+    ).join_asof(transactions.sort("st_pos"), left_on="pos", right_on="st_pos", strategy="backward")
+    return located.filter((pl.col("end_pos") >= _POS) & _SEG.is_in(_READ))
+
+
+def build_tables(
+    segments: pl.DataFrame, transactions: pl.DataFrame, component: str, name: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    loops = _with_loops(segments, transactions)
+    in_claim = pl.col("clm_pos").is_not_null()
+    head = loops.filter(~in_claim)
+    claim_level = loops.filter(in_claim & pl.col("lx_pos").is_null() & pl.col("other_pos").is_null())
+    line_level = loops.filter(in_claim & pl.col("lx_pos").is_not_null())
+    nm1 = _SEG == "NM1"
+
+    billing = _first(head.filter(nm1 & (_e(1) == "85") & (pl.col("hl_level") == "20")), "hl_pos", billing_npi=_e(9))
+    subscriber = head.filter(pl.col("hl_level") == "22")
+    patient = head.filter(pl.col("hl_level") == "23")
+    member = _first(subscriber.filter(nm1 & (_e(1) == "IL")), "hl_pos", member_id=_e(9))
+    payer = _first(subscriber.filter(nm1 & (_e(1) == "PR")), "hl_pos", payer_id=_e(9))
+    sub_dmg = _first(subscriber.filter(_SEG == "DMG"), "hl_pos", sub_birth=_iso(_e(2)), sub_sex=_e(3))
+    dep_name = _first(patient.filter(nm1 & (_e(1) == "QC")), "hl_pos", dep_last=_e(3), dep_first=_e(4))
+    dep_dmg = _first(patient.filter(_SEG == "DMG"), "hl_pos", dep_birth=_iso(_e(2)), dep_sex=_e(3))
+
+    clm05 = _components(_e(5), component)
+    claims = claim_level.filter(_SEG == "CLM").select(
+        "clm_pos", "hl_pos", "hl_level", "bp_pos", "sub_pos", "claim_type",
+        claim_id=_e(1), total_charge=_e(2), clm05_1=clm05.list.get(0, null_on_oob=True),
+        frequency_code=clm05.list.get(2, null_on_oob=True),
+    )  # fmt: skip
+    statement = _first(
+        claim_level.filter((_SEG == "DTP") & (_e(1) == "434")), "clm_pos", statement_start=_iso(_e(3))
+    )
+    referring = claim_level.filter(nm1 & _e(1).is_in(["DN", "P3"])).sort(_e(1) != "DN", "pos")
+    claim_parts = [
+        _diagnoses(claim_level, component),
+        _first(claim_level.filter((_SEG == "REF") & (_e(1) == "G1")), "clm_pos", prior_auth_number=_e(2)),
+        _first(claim_level.filter(nm1 & (_e(1) == "82")), "clm_pos", rendering_npi=_e(9)),
+        _first(referring, "clm_pos", referring_npi=_e(9)),
+        statement,
+    ]
+    for part in claim_parts:
+        claims = claims.join(part, on="clm_pos", how="left")
+    claims = (
+        claims.join(billing.rename({"hl_pos": "bp_pos"}), on="bp_pos", how="left")
+        .join(member.rename({"hl_pos": "sub_pos"}), on="sub_pos", how="left")
+        .join(payer.rename({"hl_pos": "sub_pos"}), on="sub_pos", how="left")
+        .join(sub_dmg.rename({"hl_pos": "sub_pos"}), on="sub_pos", how="left")
+        .join(dep_name, on="hl_pos", how="left")
+        .join(dep_dmg, on="hl_pos", how="left")
+    )
+    lines = _lines(line_level, component)
+    has_sv2 = lines.filter(pl.col("revenue_code").is_not_null()).select("clm_pos").unique().with_columns(sv2=True)
+    claims = claims.join(has_sv2, on="clm_pos", how="left").with_columns(
+        claim_type=pl.col("claim_type").fill_null(
+            pl.when(pl.col("sv2")).then(pl.lit("institutional")).otherwise(pl.lit("professional"))
+        )
+    )
+    claims = _patients_of(claims)
+    return _finish(claims, lines, loops, name)
+
+
+def _diagnoses(claim_level: pl.DataFrame, component: str) -> pl.DataFrame:
+    """HI composites in order: principal (ABK/BK) first, then the others (ABF/BF)."""
+    hi = claim_level.filter(_SEG == "HI").unpivot(
+        index=["clm_pos", "pos"], on=[f"e{i}" for i in range(1, 13)], variable_name="element"
+    )
+    parts = _components(pl.col("value"), component)
+    return (
+        hi.filter(pl.col("value").is_not_null())
+        .with_columns(qualifier=parts.list.get(0), code=parts.list.get(1, null_on_oob=True))
+        .filter(pl.col("qualifier").is_in(_PRINCIPAL + _OTHER_DX) & pl.col("code").is_not_null())
+        .with_columns(rank=pl.col("qualifier").is_in(_OTHER_DX), element=pl.col("element").str.slice(1).cast(pl.Int64))
+        .sort("clm_pos", "rank", "pos", "element")
+        .group_by("clm_pos", maintain_order=True)
+        .agg(diagnosis_codes=pl.col("code").str.join(";"))
+    )
+
+
+def _lines(line_level: pl.DataFrame, component: str) -> pl.DataFrame:
+    sv1, sv2 = line_level.filter(_SEG == "SV1"), line_level.filter(_SEG == "SV2")
+    sv1_proc, sv2_proc = _components(_e(1), component), _components(_e(2), component)
+    service = pl.concat(
+        [
+            _first(sv1, "lx_pos", proc=sv1_proc, charge=_e(2), units=_e(4), place_of_service=_e(5),
+                   diagnosis_pointers=_joined(_components(_e(7), component)), revenue_code=pl.lit(None, pl.String)),
+            _first(sv2, "lx_pos", proc=sv2_proc, charge=_e(3), units=_e(5), place_of_service=pl.lit(None, pl.String),
+                   diagnosis_pointers=pl.lit(None, pl.String), revenue_code=_e(1)),
+        ]  # fmt: skip
+    ).unique(subset="lx_pos", keep="first", maintain_order=True)
+    lines = line_level.filter(_SEG == "LX").select("lx_pos", "clm_pos", line_number=_e(1))
+    for part in [
+        service.with_columns(
+            procedure_code=pl.col("proc").list.get(1, null_on_oob=True),
+            modifiers=_joined(pl.col("proc").list.slice(2, 4)),
+            has_service=pl.lit(True),
+        ).drop("proc"),
+        _first(line_level.filter((_SEG == "DTP") & (_e(1) == "472")), "lx_pos", service_date=_iso(_e(3))),
+        _first(line_level.filter((_SEG == "LIN") & (_e(2) == "N4")), "lx_pos", ndc=_e(3)),
+        _first(line_level.filter((_SEG == "NM1") & (_e(1) == "82")), "lx_pos", line_rendering_npi=_e(9)),
+    ]:
+        lines = lines.join(part, on="lx_pos", how="left")
+    ordinal = (pl.int_range(pl.len()).over("clm_pos") + 1).cast(pl.String)
+    return lines.with_columns(line_number=pl.col("line_number").fill_null(ordinal))
+
+
+def _patients_of(claims: pl.DataFrame) -> pl.DataFrame:
+    """patient_id, birth_date and sex of each claim (see the module docstring of x12 for the rule)."""
+    dependent = pl.col("hl_level") == "23"
+    claims = claims.with_columns(
+        dependent=dependent,
+        birth_date=pl.when(dependent).then(pl.col("dep_birth")).otherwise(pl.col("sub_birth")),
+        sex=pl.when(dependent).then(pl.col("dep_sex")).otherwise(pl.col("sub_sex")),
+    )
+    key = pl.concat_str(
+        [pl.col(c).fill_null("").str.strip_chars().str.to_uppercase() for c in
+         ["member_id", "dep_last", "dep_first", "birth_date"]], separator="|",
+    )  # fmt: skip
+    # Hashing runs once per distinct dependent, not per claim.
+    keys = claims.filter(pl.col("dependent") & pl.col("member_id").is_not_null()).select(key=key).unique()
+    digests = keys.with_columns(
+        digest=pl.Series([hashlib.sha256(k.encode()).hexdigest()[:8] for k in keys["key"]], dtype=pl.String)
+    )
+    return (
+        claims.with_columns(key=key)
+        .join(digests, on="key", how="left")
+        .with_columns(
+            patient_id=pl.when(pl.col("dependent"))
+            .then(pl.concat_str(pl.col("member_id"), pl.col("digest"), separator="-"))
+            .otherwise(pl.col("member_id"))
+        )
+    )
+
+
+def _finish(
+    claims: pl.DataFrame, lines: pl.DataFrame, loops: pl.DataFrame, name: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    professional = pl.col("claim_type") == "professional"
+    claims = claims.with_columns(
+        place_of_service=pl.when(professional).then(pl.col("clm05_1")),
+        facility_type_code=pl.when(~professional).then(pl.col("clm05_1")),
+        source_file=pl.lit(name),
+        source_segment=pl.col("clm_pos").cast(pl.String),
+    )
+    lines = lines.join(
+        claims.select("clm_pos", "claim_id", "claim_type", "rendering_npi", "statement_start"), on="clm_pos", how="left"
+    ).with_columns(
+        rendering_npi=pl.coalesce("line_rendering_npi", "rendering_npi"),
+        service_date=pl.coalesce(
+            "service_date", pl.when(pl.col("claim_type") == "institutional").then(pl.col("statement_start"))
+        ),
+        source_segment=pl.col("lx_pos").cast(pl.String),
+    )
+    issues = claim_issues(claims, lines, loops, name)
+    claims, lines = claims.filter(pl.col("claim_id").is_not_null()), lines.filter(pl.col("claim_id").is_not_null())
+    patients, conflicts = patients_and_conflicts(claims, name)
+    return (
+        _text(claims, CLAIM_COLUMNS),
+        _text(lines, LINE_COLUMNS),
+        _text(patients, PATIENT_COLUMNS),
+        pl.concat([issues, conflicts]).cast(ISSUE_SCHEMA),
+    )
+
+
+def _text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Exactly the given columns, as strings, empty cells null."""
+    cells = [pl.col(c).cast(pl.String) for c in columns]
+    return frame.select([pl.when(cell != "").then(cell).alias(c) for cell, c in zip(cells, columns)])
