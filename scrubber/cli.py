@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,9 +15,10 @@ from scrubber import paths
 from scrubber.batch.load import empty_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import scope_columns
-from scrubber.errors import ScrubberInputError
+from scrubber.errors import ScrubberError, TerminatedError
+from scrubber.logs import FORMATS, RunLog, redact
 from scrubber.maintain.commands import COMMANDS as MAINTAINER_COMMANDS
-from scrubber.pipeline import Settings, run
+from scrubber.pipeline import STAGES, Outcome, Settings, run
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
 
@@ -54,15 +58,21 @@ def cli() -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: reports/<as-of>/).")
 @rules_option
 @profiles_option
-@click.option("-v", "--verbose", is_flag=True, help="Print one line per stage with its timing.")
-def run_command(batch_dir, as_of, out_dir, rules_dir, profiles_dir, verbose) -> None:
-    """Scrub BATCH_DIR and write findings, summary.json and fix_list.html."""
+@click.option("-v", "--verbose", is_flag=True, help="One line per stage with its timing; the traceback of a crash.")
+@click.option(
+    "--log-format", "log_format", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="Lines on stderr as text or as JSON objects (one per line).",
+)
+def run_command(batch_dir, as_of, out_dir, rules_dir, profiles_dir, verbose, log_format) -> None:
+    """Scrub BATCH_DIR and write findings, summary.json and fix_list.html.
+
+    Silent on success; on failure one line on stderr and exit status 2 (unusable
+    batch, rule or profile), 3 (another run is writing the same folder) or 1.
+    """
     day = _as_of(as_of)
-    outcome = run(batch_dir, out_dir or paths.reports_dir() / day.isoformat(), day, _settings(rules_dir, profiles_dir))
-    if verbose:
-        for stage, seconds in outcome.timings.items():
-            click.echo(f"{stage}: {seconds:.2f}s", err=True)
-        click.echo(_headline(outcome.summary), err=True)
+    log = RunLog(verbose, log_format, stages=len(STAGES))
+    target = out_dir or paths.reports_dir() / day.isoformat()
+    _guarded(log, lambda: run(batch_dir, target, day, _settings(rules_dir, profiles_dir), log))
 
 
 @cli.command("demo")
@@ -71,7 +81,8 @@ def run_command(batch_dir, as_of, out_dir, rules_dir, profiles_dir, verbose) -> 
 def demo_command(out_dir, as_of) -> None:
     """Scrub the small demo batch kept in the repo and say where the fix list is."""
     day = _as_of(as_of)
-    outcome = run(paths.demo_batch_dir(), out_dir or paths.reports_dir() / "demo", day, _settings(None, None))
+    log = RunLog(stages=len(STAGES))
+    outcome = _guarded(log, lambda: run(paths.demo_batch_dir(), out_dir or paths.reports_dir() / "demo", day, _settings(None, None), log))
     click.echo(_headline(outcome.summary))
     click.echo(f"Fix list: {(outcome.out_dir / 'fix_list.html').resolve()}")
 
@@ -104,13 +115,42 @@ for _command in MAINTAINER_COMMANDS:
     cli.add_command(_command)
 
 
+def _guarded(log: RunLog, work: Callable[[], Outcome]) -> Outcome:
+    """Every way a run can fail ends in one line on stderr and a non-zero exit status."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return work()
+    except ScrubberError as error:
+        log.error(redact(str(error)), error.exit_code)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        log.error("interrupted; no output written, the previous report is untouched", 130)
+        sys.exit(130)
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        log.error(f"{where}{error.strerror or error}; no output written, the previous report is untouched", 1)
+        sys.exit(1)
+    except Exception as error:  # a bug: still one line for cron, the traceback on request
+        first = redact(str(error).splitlines()[0]) if str(error) else ""
+        log.error(f"internal error (a bug; rerun with --verbose for the traceback): {type(error).__name__}: {first}", 1)
+        if log.verbose:
+            traceback.print_exc()
+        sys.exit(1)
+
+
+def _terminate(signum, frame) -> None:
+    # Raised where the run is, so its cleanup (staging folder, lock) runs before exiting.
+    raise TerminatedError("stopped by SIGTERM; no output written, the previous report is untouched")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
-    except ScrubberInputError as error:
+    except ScrubberError as error:
         click.echo(f"scrubber: {error}", err=True)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
+        click.echo("scrubber: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as error:
         error.show()

@@ -1,11 +1,32 @@
-"""Errors that stop a run before anything is written (CONTRACT §2: exit status 2)."""
+"""Errors that stop a run before anything is written, each with its exit status.
+
+The message is one line a night operator can act on; the exit status tells a
+cron wrapper what kind of failure it was without parsing the text.
+"""
 
 
-class ScrubberInputError(Exception):
-    """The batch, a rule or a payer profile cannot be used.
+class ScrubberError(Exception):
+    """A failure the scrubber expected and explains in one line."""
 
-    The message is one line a night operator can act on: it names the file and,
-    where it applies, the row, column or rule field.
+    exit_code = 1
+
+
+class ScrubberInputError(ScrubberError):
+    """The batch, a rule or a payer profile cannot be used (CONTRACT §2: exit status 2).
+
+    The message names the file and, where it applies, the row, column or rule field.
     """
 
     exit_code = 2
+
+
+class RunInProgressError(ScrubberError):
+    """Another run is writing the same output folder: this one leaves it alone."""
+
+    exit_code = 3
+
+
+class TerminatedError(ScrubberError):
+    """SIGTERM (systemd stopping a unit that ran too long): stop cleanly, leave the last report as it was."""
+
+    exit_code = 143

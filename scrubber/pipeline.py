@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,12 +13,16 @@ from scrubber.engine.context import RunContext
 from scrubber.engine.run import RuleRun, run_rules
 from scrubber.findings import accounting
 from scrubber.history import BILLED_LINES, billed_history, billed_lines, previous_runs
+from scrubber.lock import run_lock
+from scrubber.logs import RunLog
 from scrubber.report.outputs import atomic_folder
 from scrubber.report.write import RunReport, write_outputs
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import load_rules
 from scrubber.versioning import rules_version
+
+STAGES = ("rules", "load", "rules_run", "write")
 
 
 @dataclass
@@ -46,38 +49,40 @@ def scrub(batch: Batch, settings: Settings, as_of: dt.date) -> RuleRun:
     return run_rules(load_rules(settings.rules_dir), ctx)
 
 
-def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings) -> Outcome:
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    rules = load_rules(settings.rules_dir)
-    profiles = load_profiles(settings.profiles_dir)
-    timings["rules"] = time.perf_counter() - started
+def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log: RunLog | None = None) -> Outcome:
+    """Scrub one batch into out_dir, holding out_dir's lock from the first step to the last."""
+    log = log or RunLog()
+    with run_lock(out_dir, on_stale=log.warning):
+        with log.stage("rules") as facts:
+            rules = load_rules(settings.rules_dir)
+            profiles = load_profiles(settings.profiles_dir)
+            facts["rules"] = len(rules)
 
-    mark = time.perf_counter()
-    batch = load_batch(batch_dir)
-    timings["load"] = time.perf_counter() - mark
+        with log.stage("load") as facts:
+            batch = load_batch(batch_dir)
+            facts.update({i.table: i.rows for i in batch.inputs}, load_issues=batch.issues.height)
 
-    mark = time.perf_counter()
-    earlier = previous_runs(out_dir, as_of)
-    ctx = RunContext(batch, profiles, ReferenceLibrary(settings.reference_dir), as_of, billed_history(earlier))
-    result = run_rules(rules, ctx)
-    timings["rules_run"] = time.perf_counter() - mark
+        with log.stage("rules_run") as facts:
+            earlier = previous_runs(out_dir, as_of)
+            ctx = RunContext(batch, profiles, ReferenceLibrary(settings.reference_dir), as_of, billed_history(earlier))
+            result = run_rules(rules, ctx)
+            facts.update(rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height)
 
-    mark = time.perf_counter()
-    summary = {
-        "as_of": as_of.isoformat(),
-        "batch": str(Path(batch_dir)),
-        "rules_version": rules_version(settings.rules_dir, settings.profiles_dir),
-        "rules_run": len(result.ran),
-        "input_files": [{"table": i.table, "path": i.path, "format": i.format, "rows": i.rows} for i in batch.inputs],
-        "not_checked": result.not_checked,
-        **accounting(batch.claims, result.findings),
-    }
-    report = RunReport(
-        summary, result.findings, batch.claims, batch.claim_lines, batch.patients, rules, profiles, earlier
-    )
-    with atomic_folder(out_dir) as staging:
-        billed_lines(batch.claims, batch.claim_lines).write_parquet(staging / BILLED_LINES)
-        write_outputs(staging, report)
-    timings["write"] = time.perf_counter() - mark
-    return Outcome(Path(out_dir), summary, result.findings, timings)
+        with log.stage("write"):
+            summary = {
+                "as_of": as_of.isoformat(),
+                "batch": str(Path(batch_dir)),
+                "rules_version": rules_version(settings.rules_dir, settings.profiles_dir),
+                "rules_run": len(result.ran),
+                "input_files": [{"table": i.table, "path": i.path, "format": i.format, "rows": i.rows} for i in batch.inputs],
+                "not_checked": result.not_checked,
+                **accounting(batch.claims, result.findings),
+            }
+            report = RunReport(
+                summary, result.findings, batch.claims, batch.claim_lines, batch.patients, rules, profiles, earlier
+            )
+            with atomic_folder(out_dir) as staging:
+                billed_lines(batch.claims, batch.claim_lines).write_parquet(staging / BILLED_LINES)
+                write_outputs(staging, report)
+    log.finish({k: summary[k] for k in ("claims_total", "claims_with_errors", "claims_with_warnings", "claims_clean")})
+    return Outcome(Path(out_dir), summary, result.findings, dict(log.timings))
