@@ -1,7 +1,8 @@
 """Derived column families that rules may read, each computed only when a rule uses it.
 
-A family is a namespace (`elig.`, `day.`, `dup.`, `enc.`) with the batch table it
-needs; a rule that reads a family whose table is absent is reported as not checked.
+A family is a namespace (`elig.`, `day.`, `dup.`, `hist.`, `tf.`, `orig.`, `enc.`,
+`visit.`) with the batch table (or optional column, `claims.payer_claim_number`) it
+needs; a rule that reads a family whose data is absent is reported as not checked.
 Every family is a join or window over the whole batch, never a loop.
 """
 
@@ -40,23 +41,29 @@ def _eligibility(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFra
     keys = frame.select(
         member=pl.col("claim.member_id"), payer=pl.col("claim.payer_id"), first=pl.col(first), last=pl.col(last)
     ).unique()
-    covers = (pl.col("start") <= pl.col("first")) & (pl.col("end").is_null() | (pl.col("first") <= pl.col("end")))
+
+    def covers(date: str) -> pl.Expr:
+        return (pl.col("start") <= pl.col(date)) & (pl.col("end").is_null() | (pl.col(date) <= pl.col("end")))
+
     facts = (
         keys.join(spans, on=["member", "payer"], how="left")
         .group_by("member", "payer", "first", "last")
         .agg(
-            (pl.col("active") & covers).any().alias("elig.covered"),
-            (~pl.col("active") & covers).any().alias("elig.inactive_on_date"),
+            (pl.col("active") & covers("first")).any().alias("elig.covered"),
+            (pl.col("active") & covers("last")).any().alias("elig.covered_on_last_date"),
+            (~pl.col("active") & covers("first")).any().alias("elig.inactive_on_date"),
             pl.col("start").is_not_null().any().alias("elig.member_known"),
             pl.col("end")
-            .filter(pl.col("active") & covers & (pl.col("end") < pl.col("last")))
+            .filter(pl.col("active") & covers("first") & (pl.col("end") < pl.col("last")))
             .max()
             .alias("elig.coverage_end_in_span"),
             pl.col("end").filter(pl.col("active") & (pl.col("end") < pl.col("first"))).max().alias("elig.last_coverage_end"),
         )
     )
-    known_anywhere = ctx.batch.eligibility.lazy().select(member=pl.col("member_id")).unique().with_columns(
-        pl.lit(True).alias("elig.member_known_any_payer")
+    # Member ids are the payer's own, but the same id on file at another payer usually means the
+    # claim names the wrong payer (a plan change the registration missed).
+    payers_of_member = ctx.batch.eligibility.lazy().group_by(member=pl.col("member_id")).agg(
+        pl.col("payer_id").drop_nulls().unique().sort().alias("elig.member_payers")
     )
     return (
         frame.join(
@@ -65,8 +72,8 @@ def _eligibility(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFra
             right_on=["member", "payer", "first", "last"],
             how="left",
         )
-        .join(known_anywhere, left_on="claim.member_id", right_on="member", how="left")
-        .with_columns(pl.col("elig.member_known_any_payer").fill_null(False))
+        .join(payers_of_member, left_on="claim.member_id", right_on="member", how="left")
+        .with_columns((pl.col("elig.member_payers").list.len().fill_null(0) > 0).alias("elig.member_known_any_payer"))
     )
 
 
@@ -109,24 +116,100 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
     ).with_columns(pl.col("hist.previous_claim_id").is_not_null().alias("hist.billed_before"))
 
 
+def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+    """When the payer's filing limit runs out.
+
+    Medicare counts a professional claim line by line, from each line's date of service (Pub.
+    100-04 ch. 1 §70.1: the line's "from" date), so one old line is denied while the rest are
+    paid; an institutional claim counts from its "through" date. Commercial and Medicaid
+    contracts state their limits "from the date of service" and adjudicate professional lines
+    the same way, so the same clock serves every payer. In claim scope a professional claim's
+    clock is its earliest line, the first to run out.
+    """
+    institutional = pl.col("claim.claim_type").str.strip_chars().str.to_lowercase().eq("institutional").fill_null(False)
+    own_date = "line.service_date" if scope == "line" else "claim.first_service_date"
+    start = pl.when(institutional).then(pl.col("claim.last_service_date")).otherwise(pl.col(own_date))
+    return frame.with_columns(
+        (~institutional).alias("tf.per_line"),
+        start.alias("tf.clock_start"),
+        (start + pl.duration(days=pl.col("payer.timely_filing_days"))).alias("tf.deadline"),
+    ).with_columns((pl.col("tf.deadline") - pl.lit(ctx.as_of)).dt.total_days().alias("tf.days_left"))
+
+
+def _original_reference(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+    return frame.with_columns(
+        pl.col("claim.frequency_code").str.strip_chars().is_in(["7", "8"]).fill_null(False).alias("orig.restates_claim"),
+        pl.col("claim.payer_claim_number").alias("orig.payer_claim_number"),
+    )
+
+
 def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
-    date = "line.service_date" if scope == "line" else "claim.first_service_date"
-    visits = ctx.batch.encounters.lazy()
-    on_date = (
-        visits.group_by(patient=pl.col("patient_id"), date=pl.col("encounter_date"))
-        .agg(
-            pl.lit(True).alias("enc.visit_on_date"),
-            pl.col("rendering_npi").drop_nulls().unique().sort().alias("enc.visit_rendering_npis"),
+    """Documented visits on the dates a line (or every line of a claim) bills.
+
+    The claim's provider is its rendering NPI, or the billing NPI when a solo provider bills
+    under their own number and leaves rendering empty.
+    """
+    unit = ["claim.claim_id", "line.line_number"] if scope == "line" else ["claim.claim_id"]
+    provider = pl.coalesce("claim.rendering_npi", "claim.billing_npi").alias("provider")
+    patient = pl.col("claim.patient_id").alias("patient")
+    if scope == "line":
+        dates = frame.select(*unit, patient, provider, pl.col("line.service_date").alias("date"))
+    else:
+        line_dates = ctx.batch.claim_lines.lazy().select("claim_id", date=pl.col("service_date"))
+        dates = frame.select(*unit, patient, provider).join(line_dates, left_on="claim.claim_id", right_on="claim_id")
+    visits = ctx.batch.encounters.lazy().group_by(patient=pl.col("patient_id"), date=pl.col("encounter_date")).agg(
+        pl.col("rendering_npi").drop_nulls().unique().sort().alias("npis")
+    )
+    per_date = (
+        dates.filter(pl.col("date").is_not_null())
+        .unique()
+        .join(visits, on=["patient", "date"], how="left")
+        .with_columns(
+            pl.col("npis").is_not_null().alias("seen"),
+            (pl.col("npis").list.len().fill_null(0) > 0).alias("named"),
         )
+        .with_columns((pl.col("named") & ~pl.col("npis").list.contains(pl.col("provider"))).alias("other"))
+    )
+    facts = per_date.group_by(unit).agg(
+        pl.col("seen").all().alias("enc.visit_on_date"),
+        pl.col("date").filter(~pl.col("seen")).sort().alias("enc.dates_without_visit"),
+        pl.col("npis").flatten().drop_nulls().unique().sort().alias("enc.visit_rendering_npis"),
+        pl.col("date").filter(pl.col("other")).sort().alias("enc.dates_other_provider"),
+        pl.col("named").any().alias("_named"),
     )
     return (
-        frame.join(on_date, left_on=["claim.patient_id", date], right_on=["patient", "date"], how="left")
-        .with_columns(pl.col("enc.visit_on_date").fill_null(False))
+        frame.join(facts, on=unit, how="left")
         .with_columns(
-            pl.when(pl.col("enc.visit_on_date"))
-            .then(pl.col("enc.visit_rendering_npis").list.contains(pl.col("claim.rendering_npi")))
-            .alias("enc.rendering_matches_visit")
+            # Unknown (null) when no visit that day names its provider: nothing to compare with.
+            pl.when(pl.col("_named")).then(pl.col("enc.dates_other_provider").list.len() == 0).alias(
+                "enc.rendering_matches_visit"
+            )
         )
+        .drop("_named")
+    )
+
+
+def _visit_payer(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+    """The payer an unbilled visit would most likely go to: the patient's latest claim in the batch."""
+    latest = (
+        ctx.batch.claim_lines.lazy()
+        .group_by("claim_id")
+        .agg(pl.col("service_date").max().alias("date"))
+        .join(ctx.batch.claims.lazy().select("claim_id", "patient_id", "payer_id"), on="claim_id")
+        .group_by("patient_id")
+        .agg(pl.col("payer_id").sort_by("date", "claim_id", nulls_last=False).last().alias("visit.payer_id"))
+    )
+    profiles = ctx.profiles.frame()
+    name = "payer.unbilled_encounter_days"
+    limit = pl.col(name) if name in profiles.columns else pl.lit(None, pl.Int64)
+    limits = profiles.lazy().select(pl.col("payer.payer_id"), limit.alias("_limit"))
+    default = ctx.profiles.defaults.get("unbilled_encounter_days")
+    return (
+        frame.join(latest, left_on="encounter.patient_id", right_on="patient_id", how="left")
+        .with_columns(pl.coalesce("encounter.claim_payer_id", "visit.payer_id").alias("visit.payer_id"))
+        .join(limits, left_on="visit.payer_id", right_on="payer.payer_id", how="left")
+        .with_columns(pl.coalesce(pl.col("_limit"), pl.lit(default, pl.Int64)).alias("visit.unbilled_days_limit"))
+        .drop("_limit")
     )
 
 
@@ -138,11 +221,13 @@ FAMILIES: dict[str, Family] = {
             "eligibility",
             ("line", "claim"),
             {
-                "elig.covered": "an active span of the member at the claim's payer covers the date",
+                "elig.covered": "an active span of the member at the claim's payer covers the date (claim: the first date)",
+                "elig.covered_on_last_date": "an active span covers the claim's last date (line: the line's date)",
                 "elig.inactive_on_date": "an inactive span covers the date",
                 "elig.member_known": "the member has any eligibility row at the claim's payer",
                 "elig.member_known_any_payer": "the member has eligibility rows at some payer",
-                "elig.coverage_end_in_span": "end of the active span that stops before the claim's last date",
+                "elig.member_payers": "the payers at which the member id has eligibility rows",
+                "elig.coverage_end_in_span": "end of the active span covering the first date, when it stops before the last date",
                 "elig.last_coverage_end": "the latest end of an active span that ended before the date",
             },
             _eligibility,
@@ -180,15 +265,49 @@ FAMILIES: dict[str, Family] = {
             _billed_before,
         ),
         Family(
+            "tf",
+            None,
+            ("line", "claim"),
+            {
+                "tf.per_line": "the claim's lines each start their own filing clock (every claim but an institutional one)",
+                "tf.clock_start": "the date the filing limit counts from: the line's date, or an institutional claim's through date",
+                "tf.deadline": "the last day the payer accepts the claim: clock start + payer.timely_filing_days",
+                "tf.days_left": "days from the run's as-of date to tf.deadline (negative once it has passed)",
+            },
+            _filing_clock,
+        ),
+        Family(
+            "orig",
+            "claims.payer_claim_number",
+            ("claim",),
+            {
+                "orig.restates_claim": "the claim is a replacement (frequency 7) or void (8) of an earlier claim",
+                "orig.payer_claim_number": "the payer's claim number of that earlier claim (claims.payer_claim_number)",
+            },
+            _original_reference,
+        ),
+        Family(
             "enc",
             "encounters",
             ("line", "claim"),
             {
-                "enc.visit_on_date": "the patient has a documented visit on the date",
-                "enc.visit_rendering_npis": "rendering NPIs of the visits that day",
-                "enc.rendering_matches_visit": "the claim's rendering NPI is among that day's visits",
+                "enc.visit_on_date": "the patient has a documented visit on the line's date (claim: on every date it bills)",
+                "enc.dates_without_visit": "the dates billed with no documented visit for the patient",
+                "enc.visit_rendering_npis": "rendering NPIs of the visits on those dates",
+                "enc.dates_other_provider": "dates whose visits name only providers other than the claim's",
+                "enc.rendering_matches_visit": "the claim's rendering NPI (or billing NPI) is that of the visits on its dates",
             },
             _encounters,
+        ),
+        Family(
+            "visit",
+            "encounters",
+            ("encounter",),
+            {
+                "visit.payer_id": "the visit's claim's payer, else the payer of the patient's latest claim in the batch",
+                "visit.unbilled_days_limit": "that payer's unbilled_encounter_days, else the default",
+            },
+            _visit_payer,
         ),
     )
 }
