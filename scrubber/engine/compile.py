@@ -94,7 +94,7 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> 
     """Join the table rows in force on each row's date, as `<alias>.<column>` plus `<alias>.found`.
 
     Matching the table's whole key gives one row's values; matching part of it (a coverage
-    policy by procedure code) gives the values of every matching row as lists. The join runs
+    policy by procedure code) gives the distinct values of the matching rows as lists. The join runs
     on the distinct (key, date) combinations first, so a table whose key has several
     validity windows never multiplies the batch's rows.
     """
@@ -105,16 +105,19 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> 
     for column, value in lookup.where.items():
         table_rows = table_rows.filter(pl.col(column) == value)
     probe = frame.select([*keys, date]).unique()
-    values = [pl.col(c).alias(f"{prefix}.{c}") for c in table.columns if c not in lookup.on]
+    others = [c for c in table.columns if c not in lookup.on]
     in_window = probe.join(table_rows, left_on=keys, right_on=list(lookup.on), how="inner").filter(
         pl.col(date).is_between(pl.col(VALID_FROM), pl.col(VALID_TO))
     )
     if set(lookup.on) >= set(table.key):
         matched = in_window.sort(VALID_FROM, descending=True).unique(subset=[*keys, date], keep="first").select(
-            [*keys, date, pl.lit(True).alias(f"{prefix}.found"), *values]
+            [*keys, date, pl.lit(True).alias(f"{prefix}.found"), *[pl.col(c).alias(f"{prefix}.{c}") for c in others]]
         )
     else:
-        matched = in_window.group_by([*keys, date]).agg(*values).with_columns(pl.lit(True).alias(f"{prefix}.found"))
+        # Each column's distinct values, sorted: rules test them as sets and messages list them once.
+        matched = in_window.group_by([*keys, date]).agg(
+            pl.col(c).drop_nulls().unique().sort().alias(f"{prefix}.{c}") for c in others
+        ).with_columns(pl.lit(True).alias(f"{prefix}.found"))
     in_force = table.in_force(pl.col(date))
     return frame.join(matched, on=[*keys, date], how="left", nulls_equal=False).with_columns(
         in_force.alias(f"{prefix}.in_force"),
