@@ -21,7 +21,7 @@ _CLAIM_CHECKS = [
 ]  # fmt: skip
 
 
-def claim_issues(claims: pl.DataFrame, lines: pl.DataFrame, loops: pl.DataFrame, name: str) -> pl.DataFrame:
+def claim_issues(claims: pl.DataFrame, lines: pl.DataFrame, orphan_lines: pl.DataFrame, name: str) -> pl.DataFrame:
     at_claim = {"claim_id": pl.col("claim_id"), "segment_position": pl.col("clm_pos")}
     found = [
         claims.filter(pl.col("claim_id").is_null()).select(
@@ -50,7 +50,7 @@ def claim_issues(claims: pl.DataFrame, lines: pl.DataFrame, loops: pl.DataFrame,
             **at_line, segment_id=pl.lit("DTP*472"),
             message=pl.format("service line {} has no service date (DTP*472)", "line_number"),
         ),
-        loops.filter((pl.col("seg") == "LX") & pl.col("clm_pos").is_null()).select(
+        orphan_lines.select(
             claim_id=pl.lit(None, pl.String), segment_position=pl.col("pos"), segment_id=pl.lit("LX"),
             message=pl.lit("service line outside a claim (no CLM before it in its HL loop); it was not read"),
         ),

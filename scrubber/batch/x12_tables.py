@@ -62,60 +62,63 @@ def _first(frame: pl.DataFrame, key: str, **columns: pl.Expr) -> pl.DataFrame:
     return frame.select(pl.col(key), **columns).unique(subset=key, keep="first", maintain_order=True)
 
 
-def _with_loops(segments: pl.DataFrame, transactions: pl.DataFrame) -> pl.DataFrame:
-    is_st, is_hl, is_clm = _SEG == "ST", _SEG == "HL", _SEG == "CLM"
-    level = _e(3)
-    located = segments.with_columns(
-        hl_pos=_opened(is_hl, is_st),
-        hl_level=pl.when(is_hl).then(level.fill_null("")).when(is_st).then(pl.lit("")).forward_fill(),
-        bp_pos=_opened(is_hl & (level == "20"), is_st),
-        sub_pos=_opened(is_hl & (level == "22"), is_st | (is_hl & (level == "20"))),
-        clm_pos=_opened(is_clm, is_st | is_hl),
-        lx_pos=_opened(_SEG == "LX", is_st | is_hl | is_clm),
-        # An SBR after CLM opens the other-payer loops 2320/2330, whose NM1s are not this claim's.
-        other_pos=_opened(_SEG == "SBR", is_st | is_hl | is_clm),
-    ).join_asof(transactions.sort("st_pos"), left_on="pos", right_on="st_pos", strategy="backward")
-    return located.filter((pl.col("end_pos") >= _POS) & _SEG.is_in(_READ))
+class _Loops:
+    """The read segments split once by (loop, segment id); loop is hl20/hl22/hl23, claim or line."""
+
+    def __init__(self, segments: pl.DataFrame, transactions: pl.DataFrame) -> None:
+        is_st, is_hl, is_clm = _SEG == "ST", _SEG == "HL", _SEG == "CLM"
+        level = _e(3)
+        located = segments.with_columns(
+            hl_pos=_opened(is_hl, is_st),
+            hl_level=pl.when(is_hl).then(level.fill_null("")).when(is_st).then(pl.lit("")).forward_fill(),
+            bp_pos=_opened(is_hl & (level == "20"), is_st),
+            sub_pos=_opened(is_hl & (level == "22"), is_st | (is_hl & (level == "20"))),
+            clm_pos=_opened(is_clm, is_st | is_hl),
+            lx_pos=_opened(_SEG == "LX", is_st | is_hl | is_clm),
+            # An SBR after CLM opens the other-payer loops 2320/2330, whose data is not this claim's.
+            other_pos=_opened(_SEG == "SBR", is_st | is_hl | is_clm),
+        ).join_asof(transactions.sort("st_pos"), left_on="pos", right_on="st_pos", strategy="backward")
+        loop = (
+            pl.when(pl.col("clm_pos").is_null()).then(pl.concat_str(pl.lit("hl"), pl.col("hl_level")))
+            .when(pl.col("lx_pos").is_not_null()).then(pl.lit("line"))
+            .when(pl.col("other_pos").is_null()).then(pl.lit("claim"))
+        )  # fmt: skip
+        read = located.filter((pl.col("end_pos") >= _POS) & _SEG.is_in(_READ)).with_columns(loop=loop)
+        self._empty = read.clear()
+        self._parts = read.drop_nulls("loop").partition_by(["loop", "seg"], as_dict=True)
+
+    def __call__(self, loop: str, seg: str) -> pl.DataFrame:
+        return self._parts.get((loop, seg), self._empty)
 
 
 def build_tables(
     segments: pl.DataFrame, transactions: pl.DataFrame, component: str, name: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    loops = _with_loops(segments, transactions)
-    in_claim = pl.col("clm_pos").is_not_null()
-    head = loops.filter(~in_claim)
-    claim_level = loops.filter(in_claim & pl.col("lx_pos").is_null() & pl.col("other_pos").is_null())
-    line_level = loops.filter(in_claim & pl.col("lx_pos").is_not_null())
-    nm1 = _SEG == "NM1"
-
-    billing = _first(head.filter(nm1 & (_e(1) == "85") & (pl.col("hl_level") == "20")), "hl_pos", billing_npi=_e(9))
-    subscriber = head.filter(pl.col("hl_level") == "22")
-    patient = head.filter(pl.col("hl_level") == "23")
-    member = _first(subscriber.filter(nm1 & (_e(1) == "IL")), "hl_pos", member_id=_e(9))
-    payer = _first(subscriber.filter(nm1 & (_e(1) == "PR")), "hl_pos", payer_id=_e(9))
-    sub_dmg = _first(subscriber.filter(_SEG == "DMG"), "hl_pos", sub_birth=_iso(_e(2)), sub_sex=_e(3))
-    dep_name = _first(patient.filter(nm1 & (_e(1) == "QC")), "hl_pos", dep_last=_e(3), dep_first=_e(4))
-    dep_dmg = _first(patient.filter(_SEG == "DMG"), "hl_pos", dep_birth=_iso(_e(2)), dep_sex=_e(3))
+    part = _Loops(segments, transactions)
+    billing = _first(part("hl20", "NM1").filter(_e(1) == "85"), "hl_pos", billing_npi=_e(9))
+    member = _first(part("hl22", "NM1").filter(_e(1) == "IL"), "hl_pos", member_id=_e(9))
+    payer = _first(part("hl22", "NM1").filter(_e(1) == "PR"), "hl_pos", payer_id=_e(9))
+    sub_dmg = _first(part("hl22", "DMG"), "hl_pos", sub_birth=_iso(_e(2)), sub_sex=_e(3))
+    dep_name = _first(part("hl23", "NM1").filter(_e(1) == "QC"), "hl_pos", dep_last=_e(3), dep_first=_e(4))
+    dep_dmg = _first(part("hl23", "DMG"), "hl_pos", dep_birth=_iso(_e(2)), dep_sex=_e(3))
 
     clm05 = _components(_e(5), component)
-    claims = claim_level.filter(_SEG == "CLM").select(
+    claims = part("claim", "CLM").select(
         "clm_pos", "hl_pos", "hl_level", "bp_pos", "sub_pos", "claim_type",
         claim_id=_e(1), total_charge=_e(2), clm05_1=clm05.list.get(0, null_on_oob=True),
         frequency_code=clm05.list.get(2, null_on_oob=True),
     )  # fmt: skip
-    statement = _first(
-        claim_level.filter((_SEG == "DTP") & (_e(1) == "434")), "clm_pos", statement_start=_iso(_e(3))
-    )
-    referring = claim_level.filter(nm1 & _e(1).is_in(["DN", "P3"])).sort(_e(1) != "DN", "pos")
+    claim_nm1 = part("claim", "NM1")
+    referring = claim_nm1.filter(_e(1).is_in(["DN", "P3"])).sort(_e(1) != "DN", "pos")
     claim_parts = [
-        _diagnoses(claim_level, component),
-        _first(claim_level.filter((_SEG == "REF") & (_e(1) == "G1")), "clm_pos", prior_auth_number=_e(2)),
-        _first(claim_level.filter(nm1 & (_e(1) == "82")), "clm_pos", rendering_npi=_e(9)),
+        _diagnoses(part("claim", "HI"), component),
+        _first(part("claim", "REF").filter(_e(1) == "G1"), "clm_pos", prior_auth_number=_e(2)),
+        _first(claim_nm1.filter(_e(1) == "82"), "clm_pos", rendering_npi=_e(9)),
         _first(referring, "clm_pos", referring_npi=_e(9)),
-        statement,
+        _first(part("claim", "DTP").filter(_e(1) == "434"), "clm_pos", statement_start=_iso(_e(3))),
     ]
-    for part in claim_parts:
-        claims = claims.join(part, on="clm_pos", how="left")
+    for claim_part in claim_parts:
+        claims = claims.join(claim_part, on="clm_pos", how="left")
     claims = (
         claims.join(billing.rename({"hl_pos": "bp_pos"}), on="bp_pos", how="left")
         .join(member.rename({"hl_pos": "sub_pos"}), on="sub_pos", how="left")
@@ -124,7 +127,7 @@ def build_tables(
         .join(dep_name, on="hl_pos", how="left")
         .join(dep_dmg, on="hl_pos", how="left")
     )
-    lines = _lines(line_level, component)
+    lines = _lines(part, component)
     has_sv2 = lines.filter(pl.col("revenue_code").is_not_null()).select("clm_pos").unique().with_columns(sv2=True)
     claims = claims.join(has_sv2, on="clm_pos", how="left").with_columns(
         claim_type=pl.col("claim_type").fill_null(
@@ -132,12 +135,13 @@ def build_tables(
         )
     )
     claims = _patients_of(claims)
-    return _finish(claims, lines, loops, name)
+    orphan_lines = pl.concat([part(f"hl{level}", "LX") for level in ["20", "22", "23"]])
+    return _finish(claims, lines, orphan_lines, name)
 
 
-def _diagnoses(claim_level: pl.DataFrame, component: str) -> pl.DataFrame:
+def _diagnoses(hi: pl.DataFrame, component: str) -> pl.DataFrame:
     """HI composites in order: principal (ABK/BK) first, then the others (ABF/BF)."""
-    hi = claim_level.filter(_SEG == "HI").unpivot(
+    hi = hi.unpivot(
         index=["clm_pos", "pos"], on=[f"e{i}" for i in range(1, 13)], variable_name="element"
     )
     parts = _components(pl.col("value"), component)
@@ -152,29 +156,30 @@ def _diagnoses(claim_level: pl.DataFrame, component: str) -> pl.DataFrame:
     )
 
 
-def _lines(line_level: pl.DataFrame, component: str) -> pl.DataFrame:
-    sv1, sv2 = line_level.filter(_SEG == "SV1"), line_level.filter(_SEG == "SV2")
+def _lines(part: _Loops, component: str) -> pl.DataFrame:
     sv1_proc, sv2_proc = _components(_e(1), component), _components(_e(2), component)
     service = pl.concat(
         [
-            _first(sv1, "lx_pos", proc=sv1_proc, charge=_e(2), units=_e(4), place_of_service=_e(5),
-                   diagnosis_pointers=_joined(_components(_e(7), component)), revenue_code=pl.lit(None, pl.String)),
-            _first(sv2, "lx_pos", proc=sv2_proc, charge=_e(3), units=_e(5), place_of_service=pl.lit(None, pl.String),
-                   diagnosis_pointers=pl.lit(None, pl.String), revenue_code=_e(1)),
+            _first(part("line", "SV1"), "lx_pos", proc=sv1_proc, charge=_e(2), units=_e(4),
+                   place_of_service=_e(5), diagnosis_pointers=_joined(_components(_e(7), component)),
+                   revenue_code=pl.lit(None, pl.String)),
+            _first(part("line", "SV2"), "lx_pos", proc=sv2_proc, charge=_e(3), units=_e(5),
+                   place_of_service=pl.lit(None, pl.String), diagnosis_pointers=pl.lit(None, pl.String),
+                   revenue_code=_e(1)),
         ]  # fmt: skip
     ).unique(subset="lx_pos", keep="first", maintain_order=True)
-    lines = line_level.filter(_SEG == "LX").select("lx_pos", "clm_pos", line_number=_e(1))
-    for part in [
+    lines = part("line", "LX").select("lx_pos", "clm_pos", line_number=_e(1))
+    for line_part in [
         service.with_columns(
             procedure_code=pl.col("proc").list.get(1, null_on_oob=True),
             modifiers=_joined(pl.col("proc").list.slice(2, 4)),
             has_service=pl.lit(True),
         ).drop("proc"),
-        _first(line_level.filter((_SEG == "DTP") & (_e(1) == "472")), "lx_pos", service_date=_iso(_e(3))),
-        _first(line_level.filter((_SEG == "LIN") & (_e(2) == "N4")), "lx_pos", ndc=_e(3)),
-        _first(line_level.filter((_SEG == "NM1") & (_e(1) == "82")), "lx_pos", line_rendering_npi=_e(9)),
+        _first(part("line", "DTP").filter(_e(1) == "472"), "lx_pos", service_date=_iso(_e(3))),
+        _first(part("line", "LIN").filter(_e(2) == "N4"), "lx_pos", ndc=_e(3)),
+        _first(part("line", "NM1").filter(_e(1) == "82"), "lx_pos", line_rendering_npi=_e(9)),
     ]:
-        lines = lines.join(part, on="lx_pos", how="left")
+        lines = lines.join(line_part, on="lx_pos", how="left")
     ordinal = (pl.int_range(pl.len()).over("clm_pos") + 1).cast(pl.String)
     return lines.with_columns(line_number=pl.col("line_number").fill_null(ordinal))
 
@@ -208,7 +213,7 @@ def _patients_of(claims: pl.DataFrame) -> pl.DataFrame:
 
 
 def _finish(
-    claims: pl.DataFrame, lines: pl.DataFrame, loops: pl.DataFrame, name: str
+    claims: pl.DataFrame, lines: pl.DataFrame, orphan_lines: pl.DataFrame, name: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     professional = pl.col("claim_type") == "professional"
     claims = claims.with_columns(
@@ -226,7 +231,7 @@ def _finish(
         ),
         source_segment=pl.col("lx_pos").cast(pl.String),
     )
-    issues = claim_issues(claims, lines, loops, name)
+    issues = claim_issues(claims, lines, orphan_lines, name)
     claims, lines = claims.filter(pl.col("claim_id").is_not_null()), lines.filter(pl.col("claim_id").is_not_null())
     patients, conflicts = patients_and_conflicts(claims, name)
     return (
