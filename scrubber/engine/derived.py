@@ -101,9 +101,12 @@ def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
 
 def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
     """The same service on another claim in an earlier run (a resubmitted claim keeps its id)."""
-    identity = frame.select(*service_identity(), pl.col("claim.claim_id").alias("_claim")).unique()
+    keyed = frame.with_columns(*[e.name.prefix("_hist_") for e in service_identity()])
+    keys = [f"_hist_{name}" for name in IDENTITY]
+    identity = keyed.select(*[pl.col(k).alias(name) for k, name in zip(keys, IDENTITY)], pl.col("claim.claim_id").alias("_claim"))
     earlier = (
-        identity.join(ctx.history, on=IDENTITY, how="inner")
+        identity.unique()
+        .join(ctx.history, on=IDENTITY, how="inner")
         .filter(pl.col("claim_id") != pl.col("_claim"))
         .group_by(*IDENTITY, "_claim")
         .agg(
@@ -111,9 +114,11 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
             pl.col("billed_in_run").min().alias("hist.previous_run_date"),
         )
     )
-    return frame.join(
-        earlier, left_on=[*service_identity(), pl.col("claim.claim_id")], right_on=[*IDENTITY, "_claim"], how="left"
-    ).with_columns(pl.col("hist.previous_claim_id").is_not_null().alias("hist.billed_before"))
+    return (
+        keyed.join(earlier, left_on=[*keys, "claim.claim_id"], right_on=[*IDENTITY, "_claim"], how="left")
+        .with_columns(pl.col("hist.previous_claim_id").is_not_null().alias("hist.billed_before"))
+        .drop(keys)
+    )
 
 
 def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
