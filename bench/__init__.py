@@ -1,0 +1,1 @@
+"""Speed and scale benchmark: generated batches, the engine timed stage by stage, and its peers."""

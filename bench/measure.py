@@ -1,0 +1,156 @@
+"""One measurement in a process of its own, so the peak resident memory it reports is its own.
+
+    python -m bench.measure KIND --batch DIR [--out DIR] [--rules-dir DIR] [--rule-ids A,B]
+
+prints one JSON object: wall seconds per stage and in total, and peak RSS in MiB.
+The parent (bench.run) starts one of these per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import resource
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from bench.generate import AS_OF
+
+# Pipeline stages, timed by wrapping the functions the pipeline calls (names missing in this
+# version of the pipeline are skipped; whatever is not covered shows as "other").
+STAGES = (
+    ("load", "scrubber.pipeline", ("load_batch",)),
+    ("rules", "scrubber.pipeline", ("run_rules",)),
+    ("summary", "scrubber.pipeline", ("accounting",)),
+    ("history", "scrubber.pipeline", ("previous_runs", "billed_history", "billed_lines")),
+    ("findings files", "scrubber.report.write", ("write_findings", "write_summary")),
+    ("fix list", "scrubber.report.write", ("compare", "claim_facts", "claim_cards", "warning_days", "render_fix_list")),
+    ("worklist", "scrubber.report.write", ("worklist_rows", "write_worklist")),
+)
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+@contextmanager
+def _timing(stages: dict[str, float], label: str, module, name: str) -> Iterator[None]:
+    original = getattr(module, name, None)
+    if original is None:
+        yield
+        return
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            stages[label] = stages.get(label, 0.0) + time.perf_counter() - started
+
+    setattr(module, name, timed)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
+
+
+def settings(rules_dir: Path | None):
+    from scrubber import paths
+    from scrubber.pipeline import Settings
+
+    return Settings(rules_dir or paths.rules_dir(), paths.profiles_dir())
+
+
+def pipeline(args) -> dict:
+    """The whole run, exactly as `scrubber run` does it, with its stages timed."""
+    from scrubber import pipeline as run_module
+
+    stages: dict[str, float] = {}
+    with ExitStack() as stack:
+        for label, module, names in STAGES:
+            for name in names:
+                stack.enter_context(_timing(stages, label, importlib.import_module(module), name))
+        started = time.perf_counter()
+        outcome = run_module.run(args.batch, args.out, AS_OF, settings(args.rules_dir))
+        total = time.perf_counter() - started
+    stages["other"] = max(0.0, total - sum(stages.values()))
+    return {
+        "total": total,
+        "stages": stages,
+        "findings": outcome.findings.height,
+        "rules_run": outcome.summary.get("rules_run"),
+        "not_checked": [n["rule_id"] for n in outcome.summary.get("not_checked", [])],
+        "claims_with_errors": outcome.summary.get("claims_with_errors"),
+        "claims_total": outcome.summary.get("claims_total"),
+    }
+
+
+def io_floor(args) -> dict:
+    """Reading the batch as the engine does and writing an empty findings file: no rules."""
+    import polars as pl
+
+    from scrubber.batch import load_batch
+    from scrubber.findings import empty_findings
+    from scrubber.report.outputs import write_findings
+
+    started = time.perf_counter()
+    raw = {p.stem: pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p, infer_schema=False) for p in sorted(args.batch.iterdir())}
+    raw_read = time.perf_counter() - started
+    mark = time.perf_counter()
+    load_batch(args.batch)
+    load = time.perf_counter() - mark
+    mark = time.perf_counter()
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_findings(args.out, empty_findings())
+    write = time.perf_counter() - mark
+    return {"total": load + write, "stages": {"raw read": raw_read, "load": load, "write empty findings": write},
+            "rows_read": sum(f.height for f in raw.values())}
+
+
+def engine_subset(args) -> dict:
+    """Our engine on exactly the peer edits' rules: load, those rules, findings written."""
+    from bench.edits import engine_findings
+
+    started = time.perf_counter()
+    findings = engine_findings(args.batch, args.rule_ids.split(","), args.rules_dir)
+    args.out.mkdir(parents=True, exist_ok=True)
+    findings.write_parquet(args.out / "findings.parquet")
+    return {"total": time.perf_counter() - started, "findings": findings.height}
+
+
+def peer(args) -> dict:
+    from bench.edits import peer_module
+
+    started = time.perf_counter()
+    findings = peer_module(args.kind).findings(args.batch, args.rule_ids.split(","))
+    args.out.mkdir(parents=True, exist_ok=True)
+    findings.write_parquet(args.out / "findings.parquet")
+    return {"total": time.perf_counter() - started, "findings": findings.height}
+
+
+KINDS = {"pipeline": pipeline, "floor": io_floor, "subset": engine_subset, "duckdb": peer, "python": peer}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=list(KINDS))
+    parser.add_argument("--batch", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--rules-dir", type=Path, default=None)
+    parser.add_argument("--rule-ids", default="")
+    args = parser.parse_args()
+    try:
+        result = KINDS[args.kind](args)
+    finally:
+        shutil.rmtree(args.out, ignore_errors=True)
+    result["peak_rss_mib"] = round(peak_rss_mib(), 1)
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()
