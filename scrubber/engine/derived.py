@@ -178,7 +178,7 @@ def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
     facts = per_date.group_by(unit).agg(
         pl.col("seen").all().alias("enc.visit_on_date"),
         pl.col("date").filter(~pl.col("seen")).sort().alias("enc.dates_without_visit"),
-        pl.col("npis").flatten().drop_nulls().unique().sort().alias("enc.visit_rendering_npis"),
+        pl.col("npis").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("enc.visit_rendering_npis"),
         pl.col("date").filter(pl.col("other")).sort().alias("enc.dates_other_provider"),
         pl.col("named").any().alias("_named"),
     )
