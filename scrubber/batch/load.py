@@ -1,9 +1,9 @@
 """Reading a batch folder (CONTRACT §1) into typed Polars tables.
 
-Structural problems (a missing file or required column) stop the run with exit 2.
-Problems in single rows never do: the row is kept with the unreadable cell set to
-null and an entry in `Batch.issues`, which the data-quality rules turn into
-findings on the row's claim.
+Structural problems (a missing file or required column, a file that is not a
+CSV table) stop the run with exit 2. Problems in single rows never do: the row is
+kept, an unusable cell is read as null, and an entry in `Batch.issues` (see
+batch/checks.py for the kinds) becomes a data-quality finding on the row's claim.
 """
 
 from __future__ import annotations
@@ -13,32 +13,13 @@ from pathlib import Path
 
 import polars as pl
 
+from scrubber.batch.checks import ISSUE_KINDS, ISSUE_SCHEMA, MAX_CELL, TYPED, batch_issues, cell_issues
+from scrubber.batch.csvfile import EXTRA, ROW, read_csv_text
 from scrubber.batch.parse import parse, to_text
-from scrubber.batch.schema import (
-    CLAIM_LINES,
-    CLAIMS,
-    ELIGIBILITY,
-    ENCOUNTERS,
-    PATIENTS,
-    POLARS_TYPE,
-    TABLES,
-    Table,
-    empty_frame,
-)
+from scrubber.batch.schema import POLARS_TYPE, TABLES, Table, empty_frame
 from scrubber.errors import ScrubberInputError
 
-ROW = "_row"  # the row as a spreadsheet shows it: a CSV's header is row 1, its first claim row 2
-
-ISSUE_SCHEMA = {
-    "kind": pl.String,
-    "file": pl.String,
-    "row": pl.Int64,
-    "column": pl.String,
-    "value": pl.String,
-    "claim_id": pl.String,
-    "line_number": pl.Int64,
-}
-VALUE_SHOWN = 40  # characters of a bad cell quoted back in a finding
+__all__ = ["ISSUE_KINDS", "ISSUE_SCHEMA", "ROW", "Batch", "InputFile", "assemble", "empty_batch", "load_batch"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +28,7 @@ class InputFile:
     path: str
     format: str
     rows: int
+    transcoded: bool = False  # read as Windows-1252 because the bytes were not UTF-8
 
 
 @dataclass
@@ -77,6 +59,7 @@ def load_batch(batch_dir: Path) -> Batch:
 def assemble(raw: dict[str, tuple[pl.DataFrame, InputFile] | None]) -> Batch:
     """Cast raw text tables to the contract's types and collect row-level issues."""
     typed: dict[str, pl.DataFrame | None] = {}
+    files: dict[str, str] = {}
     issue_frames: list[pl.DataFrame] = []
     inputs: list[InputFile] = []
     absent: set[str] = set()
@@ -90,29 +73,22 @@ def assemble(raw: dict[str, tuple[pl.DataFrame, InputFile] | None]) -> Batch:
         absent |= {f"{table.name}.{c.name}" for c in table.columns if c.name not in frame.columns}
         if ROW not in frame.columns:
             frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-        cast, issues = _cast(frame, table, Path(source.path).name)
+        files[table.name] = Path(source.path).name  # findings quote the file name; the folder is in summary.json
+        cast, issues = _cast(frame, table, files[table.name], source.transcoded)
         typed[table.name] = cast
         issue_frames.append(issues)
-
-    claims, lines = typed["claims"], typed["claim_lines"]
-    issue_frames.append(_orphan_lines(lines, claims, _source_path(inputs, CLAIM_LINES)))
-    issue_frames.append(_duplicate_claims(claims, _source_path(inputs, CLAIMS)))
-    issues = pl.concat(issue_frames, how="vertical") if issue_frames else pl.DataFrame(schema=ISSUE_SCHEMA)
+    issue_frames.append(batch_issues(typed, files))
+    issues = pl.concat(issue_frames, how="vertical")
     return Batch(
-        claims=claims.drop(ROW),
-        claim_lines=lines.drop(ROW),
+        claims=typed["claims"].drop(ROW),
+        claim_lines=typed["claim_lines"].drop(ROW),
         patients=typed["patients"].drop(ROW),
         eligibility=None if typed["eligibility"] is None else typed["eligibility"].drop(ROW),
         encounters=None if typed["encounters"] is None else typed["encounters"].drop(ROW),
-        issues=issues.sort("file", "row", "column", nulls_last=True),
+        issues=issues.sort("file", "row", "column", "kind", nulls_last=True),
         inputs=inputs,
         absent_columns=frozenset(absent),
     )
-
-
-def _source_path(inputs: list[InputFile], table: Table) -> str:
-    """The file name findings quote (the batch folder is in summary.json)."""
-    return Path(next(i.path for i in inputs if i.table == table.name)).name
 
 
 def _read_raw(batch_dir: Path, table: Table) -> tuple[pl.DataFrame, InputFile] | None:
@@ -126,22 +102,19 @@ def _read_raw(batch_dir: Path, table: Table) -> tuple[pl.DataFrame, InputFile] |
             raise ScrubberInputError(f"{batch_dir / (table.name + '.csv')}: required file missing (or {table.name}.parquet)")
         return None
     path = candidates[0]
-    frame = _read_parquet(path, table) if path.suffix == ".parquet" else _read_csv(path)
-    header_rows = 0 if path.suffix == ".parquet" else 1
-    frame = frame.with_row_index(ROW, offset=1 + header_rows).with_columns(pl.col(ROW).cast(pl.Int64))
+    try:
+        if path.suffix == ".parquet":
+            frame, transcoded = _read_parquet(path, table), False
+        else:
+            text = read_csv_text(path)
+            frame, transcoded = text.frame, text.transcoded
+    except OSError as exc:
+        raise ScrubberInputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
     if missing:
-        raise ScrubberInputError(f"{path}: required column {missing[0]!r} missing (found: {', '.join(frame.columns) or 'no header'})")
-    return frame, InputFile(table.name, str(path), path.suffix.lstrip("."), frame.height)
-
-
-def _read_csv(path: Path) -> pl.DataFrame:
-    try:
-        return pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except pl.exceptions.NoDataError:
-        raise ScrubberInputError(f"{path}: file is empty (expected a header row)") from None
-    except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
-        raise ScrubberInputError(f"{path}: cannot be read as UTF-8 CSV: {str(exc).splitlines()[0]}") from None
+        found = ", ".join(c for c in frame.columns if c not in (ROW, EXTRA)) or "no header"
+        raise ScrubberInputError(f"{path}: required column {missing[0]!r} missing (found: {found})")
+    return frame, InputFile(table.name, str(path), path.suffix.lstrip("."), frame.height, transcoded)
 
 
 def _read_parquet(path: Path, table: Table) -> pl.DataFrame:
@@ -149,66 +122,39 @@ def _read_parquet(path: Path, table: Table) -> pl.DataFrame:
         frame = pl.read_parquet(path)
     except Exception as exc:  # pyarrow and polars raise several types for a corrupt file
         raise ScrubberInputError(f"{path}: cannot be read as Parquet: {str(exc).splitlines()[0]}") from None
-    known = {c.name for c in table.columns}
-    return frame.with_columns(to_text(pl.col(name), dtype).alias(name) for name, dtype in frame.schema.items() if name in known)
+    columns = []
+    for column in table.columns:
+        if column.name not in frame.columns:
+            continue
+        dtype = frame.schema[column.name]
+        try:
+            columns.append(frame.select(to_text(pl.col(column.name), dtype)).to_series().alias(column.name))
+        except pl.exceptions.PolarsError:
+            raise ScrubberInputError(
+                f"{path}: column {column.name!r} has type {dtype}, which cannot be read as {column.kind.value}"
+            ) from None
+    return frame.with_columns(columns).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
-def _cast(frame: pl.DataFrame, table: Table, path: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _cast(frame: pl.DataFrame, table: Table, file: str, transcoded: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     present = [c for c in table.columns if c.name in frame.columns]
-    parsed = {c.name: parse(c.kind, pl.col(c.name)) for c in present}
-    bad_flags = [flag.alias(f"_bad_{name}") for name, (_, flag) in parsed.items()]
-    checked = frame.with_columns(bad_flags)
-    key = table.claim_key if table.claim_key in frame.columns else None
-    issues = [
-        checked.filter(pl.col(f"_bad_{column.name}")).select(
-            kind=pl.lit("unreadable_value"),
-            file=pl.lit(path),
-            row=pl.col(ROW),
-            column=pl.lit(column.name),
-            value=pl.col(column.name).str.slice(0, VALUE_SHOWN),
-            claim_id=pl.col(key).str.strip_chars() if key else pl.lit(None, pl.String),
-            line_number=(
-                pl.col("line_number").str.strip_chars().cast(pl.Int64, strict=False)
-                if table is CLAIM_LINES
-                else pl.lit(None, pl.Int64)
-            ),
-        )
-        for column in present
-    ]
-    cast = frame.select(
-        [value.cast(POLARS_TYPE[c.kind]).alias(c.name) for c, (value, _) in zip(present, parsed.values())]
+    parsed = {}
+    for column in present:
+        raw = pl.col(column.name)
+        # A runaway cell (a whole file pasted into one field) is reported, never carried into messages.
+        usable = pl.when(raw.str.len_chars() <= MAX_CELL).then(raw)
+        parsed[column.name] = parse(column.kind, usable)
+    checked = frame.with_columns(
+        [value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name) for c, (value, _) in zip(present, parsed.values())]
+        + [flag.fill_null(False).alias("!" + name) for name, (_, flag) in parsed.items()]
+    )
+    issues = cell_issues(checked, table, file, transcoded)
+    cast = checked.select(
+        [pl.col(TYPED + c.name).alias(c.name) for c in present]
         + [pl.lit(None, POLARS_TYPE[c.kind]).alias(c.name) for c in table.columns if c.name not in frame.columns]
         + [pl.col(ROW)]
-    )
-    return cast, pl.concat(issues, how="vertical") if issues else pl.DataFrame(schema=ISSUE_SCHEMA)
-
-
-def _orphan_lines(lines: pl.DataFrame, claims: pl.DataFrame, path: str) -> pl.DataFrame:
-    """Lines whose claim_id is not in claims: reported, never silently dropped."""
-    orphans = lines.join(claims.select("claim_id"), on="claim_id", how="anti")
-    return orphans.select(
-        kind=pl.lit("unknown_claim"),
-        file=pl.lit(path),
-        row=pl.col(ROW),
-        column=pl.lit("claim_id"),
-        value=pl.col("claim_id"),
-        claim_id=pl.col("claim_id"),
-        line_number=pl.col("line_number"),
-    )
-
-
-def _duplicate_claims(claims: pl.DataFrame, path: str) -> pl.DataFrame:
-    repeated = claims.filter(pl.col("claim_id").is_duplicated() & pl.col("claim_id").is_not_null())
-    return repeated.select(
-        kind=pl.lit("duplicate_claim_id"),
-        file=pl.lit(path),
-        row=pl.col(ROW),
-        column=pl.lit("claim_id"),
-        value=pl.col("claim_id"),
-        claim_id=pl.col("claim_id"),
-        line_number=pl.lit(None, pl.Int64),
-    )
-
+    ).select([c.name for c in table.columns] + [ROW])
+    return cast, issues
 
 
 def empty_batch() -> Batch:
