@@ -1,0 +1,52 @@
+"""The demo batch shows each coding and modifier edit on its claim, and the clean claim beside it stays clean."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from scrubber.batch.load import load_batch
+from scrubber.pipeline import scrub
+from tests.conftest import DEMO
+
+# rule -> the (claim, line) it fires on in the demo; line None = a claim-level (diagnosis) finding.
+SHOWN = {
+    "DX003": [("C2001", None)],
+    "DX004": [("C2003", None)],
+    "DX011": [("C2010", None)],
+    "DX012": [("C2012", None)],
+    "PROC001": [("C2005", 1)],
+    "PROC002": [("C2006", 1)],
+    "PTR001": [("C2008", 2)],
+    "PTR002": [("C2009", 2)],
+    "NCD001": [("C2018", 1)],
+    "PTP002": [("C2014", 2), ("C2017", 1)],  # C2017: the pair split over C2016 and C2017
+    "MOD002": [("C2020", 1)],
+    "MOD003": [("C2022", 1)],
+    "MOD004": [("C2024", 2)],
+    "MOD005": [("C2026", 1)],
+    "MOD006": [("C2028", 1)],
+    "MOD007": [("C2029", 1)],
+    "MOD008": [("C2030", 1)],
+}
+# The clean claim beside each edit: right order, right modifier, right code.
+CLEAN = ["C2002", "C2004", "C2007", "C2011", "C2013", "C2015", "C2016", "C2021", "C2023", "C2025", "C2027"]
+
+
+@pytest.fixture(scope="module")
+def findings(settings) -> pl.DataFrame:
+    return scrub(load_batch(DEMO), settings, dt.date(2026, 3, 16)).findings
+
+
+@pytest.mark.parametrize("rule_id", sorted(SHOWN))
+def test_each_edit_fires_on_its_demo_claim(findings, rule_id):
+    # Only this scenario's claims: other scenarios may show the same edit on their own claims.
+    hits = findings.filter((pl.col("rule_id") == rule_id) & pl.col("claim_id").str.starts_with("C20")).sort("claim_id")
+    assert hits.select("claim_id", "line_number").rows() == SHOWN[rule_id]
+
+
+def test_the_clean_neighbours_have_no_coding_or_modifier_finding(findings):
+    coder = findings.filter(pl.col("claim_id").is_in(CLEAN) & pl.col("queue").eq("coder"))
+    assert coder.is_empty(), coder.select("claim_id", "rule_id", "message").rows()
