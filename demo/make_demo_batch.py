@@ -21,7 +21,8 @@ RENDERING_NPI = "1045678905"
 
 COLUMNS = {
     "claims": ["claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
-               "referring_npi", "place_of_service", "diagnosis_codes", "prior_auth_number", "frequency_code", "total_charge"],
+               "referring_npi", "place_of_service", "diagnosis_codes", "prior_auth_number", "frequency_code", "total_charge",
+               "payer_claim_number"],  # an extra column: the original claim of a replacement or void
     "claim_lines": ["claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
                     "diagnosis_pointers", "place_of_service", "ndc"],
     "patients": ["patient_id", "birth_date", "sex"],
