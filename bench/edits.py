@@ -36,6 +36,14 @@ EDITS = (
     Edit("DX010", "claim diagnosis: MCE sex-specific code, patient sex M/F and not the code's"),
     Edit("MOD001", "line: place of service (line, else claim) 02/10 without the payer's telehealth modifier"),
     Edit("DQ003", "claim: payer_id has no payer profile"),
+    Edit("DQ005", "claim: total_charge differs from the sum of its line charges"),
+    Edit("PRV001", "claim: billing NPI missing, not 10 digits, or failing the Luhn check with the 80840 prefix"),
+    Edit("TF001", "line: date of service + the payer's filing days is before the run date (not institutional, not a void)"),
+    Edit("DUP001", "line: an earlier line (claim id, line number order) bills the same patient, code, date, provider and "
+                   "modifiers on an original claim"),
+    Edit("MUE001", "line: units over the MUE in force (MAI 1 per line; MAI 2/3 the patient's units of the code that day)"),
+    Edit("PTP002", "line pair: NCCI pair in force (indicator 1) on two lines of one patient, date and provider, "
+                   "neither with an NCCI-associated modifier; the column-2 line is flagged"),
 )
 
 

@@ -158,7 +158,6 @@ def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools)
             "procedure": draw.choice(n, list(range(len(procedures))), weights),
             "pair": draw.ints(n, max(pools.ptp_pairs.height, 1)),
             "mue_row": draw.ints(n, max(pools.mue.height, 1)),
-            "multi_day": draw.chance(n, 30),
         }
     )
     frame = frame.with_columns(
@@ -173,7 +172,13 @@ def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools)
         | ((pl.col("defect") == "ptp_pair") & (pools.ptp_pairs.height == 0))
         | (pl.col("defect").is_in(["mue_line", "mue_day"]) & (pools.mue.height == 0))
     )
-    return frame.with_columns(pl.when(~cannot).then(pl.col("defect")).alias("defect"))
+    frame = frame.with_columns(pl.when(~cannot).then(pl.col("defect")).alias("defect"))
+    return frame.with_columns(
+        pl.when(pl.col("defect") == "timely_filing").then(pl.col("late_date"))
+        .when(pl.col("defect") == "coverage_gap").then(pl.col("gap_date"))
+        .otherwise(pl.col("date"))
+        .alias("date")
+    )
 
 
 def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
@@ -204,16 +209,22 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
         .then(pl.col("extra_units") + 1)
         .otherwise(1)
     )
+    none = pl.lit([], pl.List(pl.String))
     telehealth_ok = pl.col("place_of_service").is_in(TELEHEALTH) & (defect != "telehealth_no_modifier").fill_null(True)
-    modifiers = (
-        pl.when(telehealth_ok).then(pl.lit(["95"]))
-        .when((defect == "mue_day") & (number == 2)).then(pl.lit(["91"]))  # repeat lab test: a separate line, same day
-        .otherwise(pl.lit([], pl.List(pl.String)))
+    code_now = pl.col("procedure_code")
+    minor = code_now.str.contains(r"^\d{5}$") & code_now.is_between(pl.lit("10004"), pl.lit("69990")) & ~code_now.str.starts_with("364")
+    modifiers = pl.concat_list(
+        pl.when(telehealth_ok).then(pl.lit(["95"])).otherwise(none),
+        # A visit billed with a minor procedure the same day carries 25 (significant, separate E/M).
+        pl.when(code_now.is_in(pools.em) & minor.any().over("claim_no")).then(pl.lit(["25"])).otherwise(none),
+        # The professional component of imaging read for a hospital or ER patient carries 26.
+        pl.when(code_now.is_in(pools.professional_component) & pl.col("place_of_service").is_in(["19", "21", "22", "23"]))
+        .then(pl.lit(["26"])).otherwise(none),
+        pl.when((defect == "mue_day") & (number == 2)).then(pl.lit(["91"])).otherwise(none),  # repeat lab test, same day
     )
-    shifted = pl.col("multi_day") & defect.is_null()
     lines = claims.select(
         "claim_no", "defect", "date", "place_of_service", "dx_count", "em", "starts_with_visit", "procedure", "pair",
-        "mue_row", "multi_day", pl.int_ranges(1, pl.col("lines") + 1).alias("line_number"),
+        "mue_row", pl.int_ranges(1, pl.col("lines") + 1).alias("line_number"),
     ).explode("line_number")
     lines = lines.with_columns(code.alias("procedure_code"), draw.ints(lines.height, 3).alias("extra_units"))
     prices = pl.DataFrame({"procedure_code": sorted({*procedures, *pools.em, *pairs["column1"], *pairs["column2"]})})
@@ -223,7 +234,7 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
         .join(prices, on="procedure_code", how="left")
         .with_columns(
             (pl.col("price_cents") * pl.col("units")).alias("charge_cents"),
-            pl.when(shifted).then(pl.col("date") + pl.duration(days=number - 1)).otherwise(pl.col("date")).alias("service_date"),
+            pl.col("date").alias("service_date"),
             pl.when((pl.col("dx_count") > 1) & (number % 2 == 0)).then(pl.lit([1, 2])).otherwise(pl.lit([1])).alias("diagnosis_pointers"),
         )
         .sort("claim_no", "line_number")
@@ -260,7 +271,8 @@ def _claim_table(claims: pl.DataFrame, lines: pl.DataFrame, pools: Pools) -> pl.
             pl.lit("professional").alias("claim_type"),
             pl.when(defect == "npi_invalid").then(broken).otherwise(billing).alias("billing_npi"),
             _npi(pl.col("rendering_no") + 154_321_000).alias("rendering_npi"),
-            pl.lit(None, pl.String).alias("referring_npi"),
+            # The treating provider orders the labs and imaging, so the ordering (referring) NPI is theirs.
+            _npi(pl.col("rendering_no") + 154_321_000).alias("referring_npi"),
             pl.when(defect == "telehealth_no_modifier").then(pl.col("telehealth_pos")).otherwise(pl.col("place_of_service")).alias("place_of_service"),
             pl.concat_list(_dotted(p) for p in positions).list.drop_nulls().alias("diagnosis_codes"),
             pl.lit(None, pl.String).alias("prior_auth_number"),

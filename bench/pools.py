@@ -45,6 +45,7 @@ class Pools:
     procedures: list[str]
     procedure_weights: list[int]
     hcpcs: list[str]  # active HCPCS Level II codes, for variety
+    professional_component: list[str]  # PC/TC indicator 1: a professional billing it in a facility adds 26
     ptp_pairs: pl.DataFrame  # column1, column2, modifier_indicator in force on every batch date
     mue: pl.DataFrame  # code, mue_value, mai in force on every batch date
 
@@ -59,6 +60,13 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
     billable = set(icd.filter(pl.col("billable") == "Y")["code"].to_list())
     headers = set(icd.filter(pl.col("billable") == "N")["code"].to_list())
     sex = library.get("mce_sex").rows
+    # Codes an MCE list restricts (sex, age, manifestation, inpatient principal) stay out of the everyday
+    # pool: a clean claim must not conflict by chance.
+    restricted = {c for t in ("mce_sex", "mce_age", "mce_manifestation", "mce_unacceptable_principal")
+                  for c in library.get(t).rows["code"].to_list()}
+    # Lab tests under a national coverage determination need a diagnosis from its list; the
+    # everyday pool leaves them out rather than model each policy.
+    ncd_tests = set(library.get("ncd_lab_coverage").rows["procedure_code"].to_list())
     known = set(icd["code"].to_list())
     invalid = [f"{code}9" for code in COMMON_DX if f"{code}9" not in known][:20]
     hcpcs = (
@@ -70,16 +78,17 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
     mue = _in_force(library.get("mue").rows, first, last)
     return Pools(
         # Sex-specific codes are kept for the sex-conflict defect, so clean claims never conflict by chance.
-        dx=[c for c in COMMON_DX if c in billable and c not in set(sex["code"].to_list())],
+        dx=[c for c in COMMON_DX if c in billable and c not in restricted],
         header_dx=[c for c in HEADER_DX if c in headers],
         invalid_dx=invalid,
         dx_female_only=sorted(set(sex.filter(pl.col("allowed_sex") == "F")["code"].to_list()) & billable)[:200],
         dx_male_only=sorted(set(sex.filter(pl.col("allowed_sex") == "M")["code"].to_list()) & billable)[:200],
         em=EM_CODES,
         em_weights=EM_WEIGHTS,
-        procedures=PROCEDURES,
-        procedure_weights=PROCEDURE_WEIGHTS,
-        hcpcs=hcpcs["code"].gather_every(max(1, hcpcs.height // 400)).to_list(),
+        procedures=[c for c in PROCEDURES if c not in ncd_tests],
+        procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS) if c not in ncd_tests],
+        hcpcs=hcpcs.filter(~pl.col("code").is_in(ncd_tests))["code"].gather_every(max(1, hcpcs.height // 400)).to_list(),
+        professional_component=library.get("pctc").rows.filter(pl.col("pctc_indicator") == 1)["code"].to_list(),
         ptp_pairs=ptp.select("column1", "column2", "modifier_indicator").unique().sort("column1", "column2"),
         mue=mue.select("code", "mue_value", "mai").unique("code").sort("code"),
     )

@@ -27,6 +27,7 @@ class Payers:
     known: set[str]
     telehealth_modifier: dict[str, str]  # payer -> modifier; others get the default
     default_telehealth_modifier: str
+    timely_filing_days: dict[str, int]
 
 
 def reference(name: str, reference_dir: Path | None = None) -> Reference:
@@ -39,7 +40,8 @@ def payers() -> Payers:
     profiles = load_profiles(paths.profiles_dir())
     frame = profiles.frame()
     modifiers = dict(zip(frame["payer.payer_id"].to_list(), frame["payer.telehealth_modifier"].to_list()))
-    return Payers(set(modifiers), {k: v for k, v in modifiers.items() if v}, profiles.defaults.get("telehealth_modifier"))
+    days = dict(zip(frame["payer.payer_id"].to_list(), frame["payer.timely_filing_days"].to_list()))
+    return Payers(set(modifiers), {k: v for k, v in modifiers.items() if v}, profiles.defaults.get("telehealth_modifier"), days)
 
 
 def effective(rule_ids: list[str]) -> dict[str, tuple]:

@@ -39,6 +39,13 @@ def _in_force(index: dict[str, list[dict]], code: str, day: dt.date | None) -> d
     return None
 
 
+def _in_force_pair(index: dict[tuple, list[dict]], column1: str, column2: str, day: dt.date) -> dict | None:
+    for row in index.get((column1, column2), ()):
+        if row["valid_from"] <= day <= row["valid_to"]:
+            return row
+    return None
+
+
 def _covered(releases: list[tuple], day: dt.date | None) -> bool:
     return day is not None and any(a <= day <= b for a, b in releases)
 
@@ -48,12 +55,51 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def npi_valid(npi: str | None) -> bool:
+    """Ten digits whose last is the Luhn check digit over 80840 + the first nine."""
+    if npi is None or len(npi) != 10 or not npi.isdigit():
+        return False
+    total = 24
+    for position, char in enumerate(npi[:9]):
+        digit = int(char) * (2 if position % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return (10 - total % 10) % 10 == int(npi[9])
+
+
+def _batch_indexes(claims: list[dict], lines_of: dict[str, list[dict]]) -> tuple[dict, dict, dict]:
+    """What crosses claims, indexed once: lines by patient/date/provider, units per patient/code/date, repeats."""
+    same_visit: dict[tuple, list[tuple]] = defaultdict(list)
+    day_units: dict[tuple, object] = defaultdict(int)
+    first_seen: dict[tuple, tuple] = {}
+    for claim in claims:
+        provider = _clean(claim["rendering_npi"]) or _clean(claim["billing_npi"])
+        original = (claim["frequency_code"] or "1").strip() not in ("7", "8")
+        for line in lines_of.get(claim["claim_id"], []):
+            code, day = (line["procedure_code"] or "").strip().upper(), line["service_date"]
+            modifiers = [m.strip().upper() for m in line["modifiers"] or [] if m]
+            same_visit[(claim["patient_id"], day, provider)].append((claim["claim_id"], line["line_number"], code, modifiers))
+            day_units[(claim["patient_id"], code, day)] += line["units"] or 0
+            if original:
+                key = (claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)))
+                here = (claim["claim_id"], line["line_number"])
+                if key not in first_seen or here < first_seen[key]:
+                    first_seen[key] = here
+    return same_visit, day_units, first_seen
+
+
 def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.DataFrame:
     wanted = set(rule_ids)
     windows = effective(rule_ids)
     profiles = payers()
     icd, icd_releases = _code_index("icd10cm") if wanted & {"DX001", "DX002"} else ({}, [])
     sex_codes, _ = _code_index("mce_sex") if "DX010" in wanted else ({}, [])
+    mue, _ = _code_index("mue") if "MUE001" in wanted else ({}, [])
+    ptp: dict[tuple, list[dict]] = defaultdict(list)
+    ncci_modifiers: set[str] = set()
+    if "PTP002" in wanted:
+        for row in reference("ncci_ptp").rows.sort("valid_from", descending=True).to_dicts():
+            ptp[(row["column1"], row["column2"])].append(row)
+        ncci_modifiers = set(reference("modifiers").rows.filter(pl.col("ncci_associated") == "Y")["code"].to_list())
 
     lines_of: dict[str, list[dict]] = defaultdict(list)
     for line in _rows(batch, "claim_lines"):
@@ -70,8 +116,10 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
         start, end = windows[rule_id]
         return day is None or (day >= start and (end is None or day <= end))
 
+    claims = _rows(batch, "claims")
+    same_visit, day_units, first_seen = _batch_indexes(claims, lines_of)
     out: list[tuple] = []
-    for claim in _rows(batch, "claims"):
+    for claim in claims:
         claim_id = claim["claim_id"]
         payer = (claim["payer_id"] or "").strip().upper() or None
         lines = lines_of.get(claim_id, [])
@@ -98,7 +146,18 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                     if row is not None and sex in ("M", "F") and sex != row["allowed_sex"] and in_effect("DX010", first):
                         out.append((claim_id, None, "DX010"))
 
+        if "DQ005" in wanted and lines and in_effect("DQ005", first):
+            charges = [line["charge"] for line in lines]
+            if None not in charges and claim["total_charge"] is not None and claim["total_charge"] != sum(charges):
+                out.append((claim_id, None, "DQ005"))
+        if "PRV001" in wanted and not npi_valid(_clean(claim["billing_npi"])) and in_effect("PRV001", first):
+            out.append((claim_id, None, "PRV001"))
+
         member = _clean(claim["member_id"])
+        provider = _clean(claim["rendering_npi"]) or _clean(claim["billing_npi"])
+        frequency = (claim["frequency_code"] or "").strip()
+        institutional = (claim["claim_type"] or "").strip().lower() == "institutional"
+        filing_days = profiles.timely_filing_days.get(payer)
         for line in lines:
             day = line["service_date"]
             if "ELIG001" in wanted and day is not None and in_effect("ELIG001", day):
@@ -113,5 +172,31 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                 modifiers = [m.strip().upper() for m in line["modifiers"] or [] if m]
                 if pos in TELEHEALTH and required not in modifiers:
                     out.append((claim_id, line["line_number"], "MOD001"))
+            if day is None:
+                continue
+            code = (line["procedure_code"] or "").strip().upper()
+            modifiers = [m.strip().upper() for m in line["modifiers"] or [] if m]
+            here = (claim_id, line["line_number"])
+            if ("TF001" in wanted and filing_days is not None and not institutional and frequency != "8"
+                    and day + dt.timedelta(days=filing_days) < as_of and in_effect("TF001", day)):
+                out.append((*here, "TF001"))
+            if "DUP001" in wanted and frequency not in ("7", "8") and in_effect("DUP001", day):
+                if first_seen[(claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)))] != here:
+                    out.append((*here, "DUP001"))
+            if "MUE001" in wanted and in_effect("MUE001", day):
+                limit = _in_force(mue, code, day)
+                if limit is not None and (
+                    (limit["mai"] == "1" and line["units"] is not None and line["units"] > limit["mue_value"])
+                    or (limit["mai"] in ("2", "3") and day_units[(claim["patient_id"], code, day)] > limit["mue_value"])
+                ):
+                    out.append((*here, "MUE001"))
+            if "PTP002" in wanted and provider is not None and in_effect("PTP002", day) and not ncci_modifiers & set(modifiers):
+                for other_claim, other_line, other_code, other_modifiers in same_visit[(claim["patient_id"], day, provider)]:
+                    if (other_claim, other_line) == here or ncci_modifiers & set(other_modifiers):
+                        continue
+                    pair = _in_force_pair(ptp, other_code, code, day)
+                    if pair is not None and pair["modifier_indicator"] == "1":
+                        out.append((*here, "PTP002"))
+                        break
 
     return pl.DataFrame(out, schema={"claim_id": pl.String, "line_number": pl.Int64, "rule_id": pl.String}, orient="row").unique()

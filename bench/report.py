@@ -1,0 +1,153 @@
+"""The benchmark's printed lines, its targets and the Markdown summary, from the results dict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from importlib import metadata
+
+GIB = 1024
+
+
+def machine() -> dict:
+    meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo", encoding="utf-8") if ":" in line)
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8") if line.startswith("model name")), "")
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "absent"
+
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_gib": round(int(meminfo["MemTotal"].split()[0]) / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        **{package: version(package) for package in ("polars", "duckdb", "pyarrow")},
+    }
+
+
+def pack() -> dict:
+    from scrubber import paths
+    from scrubber.rulebook.rules import load_rules
+
+    rules = load_rules(paths.rules_dir())
+    return {"rules": len(rules), "active": sum(r.status == "active" for r in rules), "ids": [r.id for r in rules]}
+
+
+def _rate(lines: int, seconds: float) -> str:
+    return f"{lines / seconds / 1e6:.2f}M lines/s" if seconds else "-"
+
+
+def pipeline_line(title: str, lines: int, figures: dict) -> str:
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in figures.get("stages", {}).items())
+    return (
+        f"{title:<26} {figures['total']:8.2f}s  {_rate(lines, figures['total']):>16}  peak {figures['peak_rss_mib'] / GIB:5.2f} GiB"
+        f"  cpu {figures['cpu_seconds']:.1f}s  load {figures['load_average']}" + (f"\n{'':28}{stages}" if stages else "")
+    )
+
+
+def _ratio(numerator: dict | None, denominator: dict | None) -> float | None:
+    if not numerator or not denominator or not denominator["total"]:
+        return None
+    return numerator["total"] / denominator["total"]
+
+
+def ratio_line(figures: dict) -> str:
+    parts = []
+    for key, name in (("duckdb_edits", "DuckDB"), ("python_edits", "per-claim Python")):
+        ratio = _ratio(figures.get(key), figures.get("engine_edits"))
+        if ratio is not None:
+            parts.append(f"{ratio:.2f}x faster than {name}" if ratio >= 1 else f"{1 / ratio:.2f}x SLOWER than {name}")
+    return "engine on the same edits: " + "; ".join(parts)
+
+
+def _target(name: str, value: float | None, limit: float, unit: str, at_most: bool = True) -> dict:
+    met = None if value is None else (value <= limit if at_most else value >= limit)
+    return {"target": name, "value": None if value is None else round(value, 3), "limit": limit, "unit": unit, "met": met}
+
+
+def targets(results: dict) -> list[dict]:
+    sizes = results["sizes"]
+    big, one = sizes.get("10m"), sizes.get("1m")
+    peer_size = max(sizes, key=lambda k: sizes[k]["lines"])
+    python_size = max((k for k in sizes if "python_edits" in sizes[k]), key=lambda k: sizes[k]["lines"], default=None)
+    extra = results.get("extra_rules", {})
+    return [
+        _target("10M lines, full pack: wall", big and big["pipeline"]["total"], 60, "s"),
+        _target("10M lines, full pack: peak memory", big and big["pipeline"]["peak_rss_mib"] / GIB, 6, "GiB"),
+        _target(f"faster than DuckDB on the same edits ({peer_size})",
+                _ratio(sizes[peer_size].get("duckdb_edits"), sizes[peer_size].get("engine_edits")), 1.5, "x", at_most=False),
+        _target(f"faster than per-claim Python ({python_size})",
+                python_size and _ratio(sizes[python_size].get("python_edits"), sizes[python_size].get("engine_edits")), 100, "x", at_most=False),
+        _target("10M time / 1M time", big and one and big["pipeline"]["total"] / one["pipeline"]["total"], 12, "x"),
+        _target(f"+{extra.get('extra_rules', 200)} payer rules / plain pack", _ratio(extra.get("plus"), extra.get("plain")), 1.5, "x"),
+        _target("200-claim batch, python -m scrubber run", results.get("small_batch", {}).get("total"), 2, "s"),
+        _target("fix list of 50,000 findings", results.get("fix_list", {}).get("total"), 10, "s"),
+    ]
+
+
+def targets_table(rows: list[dict]) -> str:
+    lines = ["| target | measured | limit | met |", "|---|---|---|---|"]
+    for row in rows:
+        value = "not measured" if row["value"] is None else f"{row['value']:.2f} {row['unit']}"
+        met = {True: "yes", False: "**no**", None: "-"}[row["met"]]
+        bound = "≤" if row["unit"] != "x" or "faster" not in row["target"] else "≥"
+        lines.append(f"| {row['target']} | {value} | {bound} {row['limit']} {row['unit']} | {met} |")
+    return "\n".join(lines)
+
+
+def _size_rows(results: dict) -> list[str]:
+    rows = ["| lines | run | wall s | lines/s | peak GiB | CPU s | load avg | stages |", "|---|---|---|---|---|---|---|---|"]
+    titles = {"pipeline": "full pack", "pipeline_csv": "full pack (CSV)", "floor": "I/O floor", "engine_edits": "engine, peer edits",
+              "duckdb_edits": "DuckDB, peer edits", "python_edits": "per-claim Python, peer edits"}
+    for label, figures in results["sizes"].items():
+        for key, title in titles.items():
+            if key not in figures:
+                continue
+            f = figures[key]
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in f.get("stages", {}).items())
+            rows.append(f"| {label} | {title} | {f['total']:.2f} | {_rate(figures['lines'], f['total'])} | "
+                        f"{f['peak_rss_mib'] / GIB:.2f} | {f['cpu_seconds']:.1f} | {f['load_average']} | {stages} |")
+    return rows
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    extra = results["extra_rules"]
+    out = [
+        "# Benchmark results",
+        "",
+        f"Run {m['date']} on {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['os']}; Python {m['python']}, "
+        f"Polars {m['polars']}, DuckDB {m['duckdb']}, pyarrow {m['pyarrow']}. Batches as of {results['as_of']}; "
+        f"rule pack of {results['pack']['rules']} rules. Regenerate with `python -m bench.run` (see bench/README.md).",
+        "",
+        "## Targets",
+        "",
+        targets_table(results["targets"]),
+        "",
+        "## Per size",
+        "",
+        *_size_rows(results),
+        "",
+        f"Peer edits ({len(results['edits'])}): " + "; ".join(f"{k}: {v}" for k, v in results["edits"].items()) + ".",
+    ]
+    if results["edits_missing"]:
+        out.append(f"Edits whose rule is not in the pack (left out): {', '.join(results['edits_missing'])}.")
+    out += [
+        "",
+        f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: {extra['plus']['total']:.2f}s "
+        f"(plain pack {extra['plain']['total']:.2f}s), peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB.",
+        f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s.",
+    ]
+    fix = results.get("fix_list", {})
+    if "findings" in fix:
+        out.append(f"Fix list for {fix['findings']:,} findings ({fix['lines']:,} lines): {fix['total']:.2f}s.")
+    out += ["", "Wall seconds are the pipeline's own (inside the process); CPU seconds and peak RSS are the whole child "
+            "process. The load average is the machine's 1-minute load around the run: above the core count, other "
+            "work shared the CPUs and wall times are inflated.", ""]
+    return "\n".join(out)
