@@ -1,9 +1,10 @@
 """Row-level problems in a batch, each one an issue row naming file, row and column.
 
-The loader never drops a row: what cannot be used is reported here and turned
-into a `data_quality` finding on the row's claim by the rules under
-rules/data_quality/ (one rule per kind, matching `issue.kind`). Every check is a
-vectorised filter over the whole table.
+The loader never drops a row: what cannot be read from the file is reported
+here and turned into a `data_quality` finding on the row's claim by the rules
+under rules/data_quality/ (one rule per kind, matching `issue.kind`). Values that
+read fine but no payer would accept (zero units, a future date, a 13th diagnosis)
+are the rules' business, not the loader's. Every check is a vectorised filter.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from scrubber.batch.csvfile import EXTRA, ROW
-from scrubber.batch.schema import CLAIM_LINES, CLAIMS, Table
+from scrubber.batch.schema import CLAIM_LINES, Table
 
 ISSUE_SCHEMA = {
     "kind": pl.String,
@@ -24,8 +25,6 @@ ISSUE_SCHEMA = {
 }
 VALUE_SHOWN = 40  # characters of a bad cell quoted back in a finding
 MAX_CELL = 256  # no contract value comes near this; a longer cell is an export fault, read as empty
-MAX_DIAGNOSES = 12  # diagnosis codes an 837P / CMS-1500 claim carries (HI segment, box 21 A-L)
-MAX_MODIFIERS = 4  # modifiers a service line carries (SV101-3..6, box 24D)
 TYPED = "~"  # prefix of a column's typed value beside its raw text while checking
 
 ISSUE_KINDS = {
@@ -34,38 +33,14 @@ ISSUE_KINDS = {
     "value_too_long": f"a cell longer than {MAX_CELL} characters (an export fault); read as empty",
     "transcoded_text": "the file is not UTF-8; this cell's accented characters were read as Windows-1252 and should be checked",
     "extra_fields": "the row has more fields than the header (an unquoted comma in a value?); its cells may be in the wrong columns",
-    "too_many_values": f"more than {MAX_DIAGNOSES} diagnosis codes on a claim or {MAX_MODIFIERS} modifiers on a line",
-    "malformed_code": "a procedure code that is not 5 letters or digits, or a modifier that is not 2",
-    "out_of_range": "units of 0 or less, a negative charge or total charge, or a line number below 1",
     "unknown_claim": "a service line whose claim_id is not in claims",
     "duplicate_claim_id": "a claim_id used by more than one row of claims",
     "duplicate_line": "two lines of one claim with the same line number",
-    "claim_without_lines": "a claim with no service line in claim_lines",
-    "unknown_patient": "a claim whose patient_id is not in patients",
 }
 
 
 def _typed(name: str) -> pl.Expr:
     return pl.col(TYPED + name)
-
-
-def _domain_checks(table: Table) -> list[tuple[str, str, pl.Expr]]:
-    """(kind, column, wrong) for values that read fine but no payer would accept."""
-    if table is CLAIMS:
-        return [
-            ("too_many_values", "diagnosis_codes", _typed("diagnosis_codes").list.len() > MAX_DIAGNOSES),
-            ("out_of_range", "total_charge", _typed("total_charge") < 0),
-        ]
-    if table is CLAIM_LINES:
-        return [
-            ("too_many_values", "modifiers", _typed("modifiers").list.len() > MAX_MODIFIERS),
-            ("malformed_code", "procedure_code", ~_typed("procedure_code").str.contains(r"^[A-Z0-9]{5}$")),
-            ("malformed_code", "modifiers", ~_typed("modifiers").list.eval(pl.element().str.contains(r"^[A-Z0-9]{2}$")).list.all()),
-            ("out_of_range", "units", _typed("units") <= 0),
-            ("out_of_range", "charge", _typed("charge") < 0),
-            ("out_of_range", "line_number", _typed("line_number") < 1),
-        ]
-    return []
 
 
 def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool) -> pl.DataFrame:
@@ -85,7 +60,6 @@ def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool
             checks.append(("missing_value", column.name, blank, raw))
         if transcoded:
             checks.append(("transcoded_text", column.name, raw.str.contains(r"[^\x00-\x7F]"), raw))
-    checks += [(kind, name, wrong, pl.col(name)) for kind, name, wrong in _domain_checks(table) if name in checked.columns]
     if EXTRA in checked.columns:
         checks.append(("extra_fields", None, pl.col(EXTRA).is_not_null(), pl.col(EXTRA)))
     key = _typed(table.claim_key) if table.claim_key and TYPED + table.claim_key in checked.columns else pl.lit(None, pl.String)
@@ -105,21 +79,14 @@ def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool
 
 
 def batch_issues(typed: dict[str, pl.DataFrame | None], files: dict[str, str]) -> pl.DataFrame:
-    """Problems between tables: lines without their claim, claims without lines or patient, repeated ids."""
-    claims, lines, patients = typed["claims"], typed["claim_lines"], typed["patients"]
+    """Problems between tables: lines without their claim, repeated ids."""
+    claims, lines = typed["claims"], typed["claim_lines"]
     known_claim = pl.col("claim_id").is_not_null()
     repeated_line = pl.struct("claim_id", "line_number").is_duplicated() & known_claim & pl.col("line_number").is_not_null()
     found = [
         ("claim_lines", "unknown_claim", "claim_id", lines.filter(known_claim).join(claims.select("claim_id"), on="claim_id", how="anti")),
         ("claim_lines", "duplicate_line", "line_number", lines.filter(repeated_line)),
         ("claims", "duplicate_claim_id", "claim_id", claims.filter(known_claim & pl.col("claim_id").is_duplicated())),
-        ("claims", "claim_without_lines", "claim_id", claims.filter(known_claim).join(lines.select("claim_id"), on="claim_id", how="anti")),
-        (
-            "claims",
-            "unknown_patient",
-            "patient_id",
-            claims.filter(pl.col("patient_id").is_not_null()).join(patients.select("patient_id"), on="patient_id", how="anti"),
-        ),
     ]
     return _concat(
         rows.select(

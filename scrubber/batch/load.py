@@ -15,7 +15,7 @@ import polars as pl
 
 from scrubber.batch.checks import ISSUE_KINDS, ISSUE_SCHEMA, MAX_CELL, TYPED, batch_issues, cell_issues
 from scrubber.batch.csvfile import EXTRA, ROW, read_csv_text
-from scrubber.batch.parse import parse, to_text
+from scrubber.batch.parse import parse, readable_as_text, to_text
 from scrubber.batch.schema import POLARS_TYPE, TABLES, Table, empty_frame
 from scrubber.errors import ScrubberInputError
 
@@ -127,12 +127,9 @@ def _read_parquet(path: Path, table: Table) -> pl.DataFrame:
         if column.name not in frame.columns:
             continue
         dtype = frame.schema[column.name]
-        try:
-            columns.append(frame.select(to_text(pl.col(column.name), dtype)).to_series().alias(column.name))
-        except pl.exceptions.PolarsError:
-            raise ScrubberInputError(
-                f"{path}: column {column.name!r} has type {dtype}, which cannot be read as {column.kind.value}"
-            ) from None
+        if not readable_as_text(dtype):
+            raise ScrubberInputError(f"{path}: column {column.name!r} has type {dtype}, which cannot be read as {column.kind.value}")
+        columns.append(to_text(pl.col(column.name), dtype).alias(column.name))
     return frame.with_columns(columns).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 
 

@@ -50,10 +50,22 @@ def parse(kind: Kind, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return value, text.is_not_null() & value.is_null()
 
 
+def readable_as_text(dtype: pl.DataType) -> bool:
+    """Scalars and lists of scalars have a CSV text form; records, arrays of them and bytes do not."""
+    if isinstance(dtype, pl.List):
+        return readable_as_text(dtype.inner)
+    return dtype.is_numeric() or dtype.is_temporal() or isinstance(dtype, (pl.String, pl.Categorical, pl.Enum, pl.Null))
+
+
 def to_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """A typed Parquet column back to its CSV text form, so one parser reads both formats."""
     if isinstance(dtype, pl.List):
         return column.cast(pl.List(pl.String)).list.join(";")
-    if dtype == pl.Date:
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         return column.dt.to_string("%Y-%m-%d")
+    if dtype.is_float():
+        # pandas stores an integer column with gaps as float: line 1 arrives as 1.0.
+        column = column.fill_nan(None)
+        whole = column.is_finite() & (column == column.floor())
+        return pl.when(whole).then(column.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(column.cast(pl.String))
     return column.cast(pl.String)
