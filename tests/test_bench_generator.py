@@ -1,0 +1,102 @@
+"""The benchmark's generated batches: deterministic, contract-shaped, and defective where they say so."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from bench.generate import AS_OF, PAYERS, generate, write_batch
+from bench.peers.plain import npi_valid
+from bench.rulegen import pack_with_extra_rules
+from scrubber.batch import load_batch
+from scrubber.examples import run_example, unmet_expectations
+from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.rulebook.rules import load_rules
+
+LINES = 6_000
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pl.DataFrame]:
+    return generate(LINES, seed=7)
+
+
+def test_same_seed_same_batch_other_seed_other_batch(tables):
+    again = generate(LINES, seed=7)
+    other = generate(LINES, seed=8)
+    for name, frame in tables.items():
+        assert frame.equals(again[name]), name
+    assert not tables["claim_lines"].equals(other["claim_lines"])
+
+
+def test_exactly_the_lines_asked_for_one_to_six_per_claim_numbered_from_one(tables):
+    lines = tables["claim_lines"]
+    assert lines.height == LINES
+    per_claim = lines.group_by("claim_id").agg(pl.len().alias("n"), pl.col("line_number").max().alias("last"))
+    assert per_claim["n"].min() >= 1 and per_claim["n"].max() <= 6
+    assert (per_claim["n"] == per_claim["last"]).all()
+    assert set(per_claim["claim_id"]) == set(tables["claims"]["claim_id"])
+
+
+def test_payers_are_the_five_with_profiles_plus_a_rare_one_without(tables):
+    counts = dict(tables["claims"]["payer_id"].value_counts().iter_rows())
+    assert set(counts) <= set(PAYERS)
+    assert {"MEDICARE", "MEDICAID_TX", "AETNA", "BCBS_TX", "UHC"} <= set(counts)
+    assert counts.get("CIGNA", 0) < 0.01 * tables["claims"].height
+
+
+def test_about_one_claim_in_ten_carries_a_defect(tables):
+    share = tables["defects"].height / tables["claims"].height
+    assert 0.07 <= share <= 0.14
+
+
+def test_clean_claims_bill_billable_icd10cm_codes_on_their_date(tables, references):
+    icd = references.get("icd10cm").rows.filter(pl.col("_from") <= AS_OF, pl.col("_to") >= AS_OF)
+    billable = set(icd.filter(pl.col("billable") == "Y")["code"].to_list())
+    clean = tables["claims"].join(tables["defects"], on="claim_id", how="anti")
+    codes = set(clean["diagnosis_codes"].explode().str.replace(".", "", literal=True).to_list())
+    assert codes and codes <= billable
+
+
+def test_header_and_sex_defects_use_real_codes_that_the_tables_flag(tables, references):
+    claims = tables["claims"].join(tables["defects"], on="claim_id")
+    last = claims.with_columns(pl.col("diagnosis_codes").list.last().str.replace(".", "", literal=True).alias("code"))
+    headers = set(references.get("icd10cm").rows.filter(pl.col("billable") == "N")["code"].to_list())
+    assert set(last.filter(pl.col("defect") == "header_dx")["code"]) <= headers
+    sex_codes = set(references.get("mce_sex").rows["code"].to_list())
+    assert set(last.filter(pl.col("defect") == "sex_conflict")["code"]) <= sex_codes
+
+
+def test_totals_match_the_lines_except_on_the_total_defect(tables):
+    sums = tables["claim_lines"].group_by("claim_id").agg(pl.col("charge").sum().alias("lines"))
+    claims = tables["claims"].join(sums, on="claim_id").join(tables["defects"], on="claim_id", how="left")
+    wrong = claims.filter(pl.col("total_charge") != pl.col("lines"))
+    assert wrong.height > 0
+    assert (wrong["defect"] == "total_mismatch").all()
+
+
+def test_billing_npis_pass_the_luhn_check_except_on_the_npi_defect(tables):
+    claims = tables["claims"].join(tables["defects"], on="claim_id", how="left")
+    invalid = claims.filter(~pl.col("billing_npi").map_elements(npi_valid, return_dtype=pl.Boolean))
+    assert invalid.height > 0
+    assert (invalid["defect"] == "npi_invalid").all()
+
+
+def test_parquet_and_csv_forms_load_without_a_row_problem(tables, tmp_path):
+    for fmt in ("parquet", "csv"):
+        batch = load_batch(write_batch(tables, tmp_path / fmt, fmt))
+        assert batch.claims.height == tables["claims"].height
+        assert batch.claim_lines.height == LINES
+        assert batch.issues.height == 0, batch.issues.head()
+
+
+def test_generated_payer_rules_load_and_pass_their_own_examples(tmp_path, profiles):
+    pack = pack_with_extra_rules(tmp_path / "rules", 8)
+    generated = [r for r in load_rules(pack) if r.id.startswith("BPR")]
+    assert len(generated) == 8
+    references = ReferenceLibrary(pack / "reference")
+    for rule in generated:
+        fire, = rule.examples["fire"]
+        found = run_example(rule, fire, profiles, references)
+        assert found.height and not unmet_expectations(found, fire["expect"]), rule.id
+        assert run_example(rule, rule.examples["pass"][0], profiles, references).height == 0, rule.id
