@@ -1,17 +1,34 @@
-"""The fix list's data: plain dictionaries the Jinja2 template only lays out.
+"""fix_list.html: the billers' morning work queue, one self-contained page.
 
-Grouping, ordering and counting happen here, in Polars, so the template holds no
-billing logic.
+This module gathers plain data (built in Polars by cards.py, compare.py, charts.py
+and catalogue.py) and hands it to the Jinja2 templates, which only lay it out and
+escape every value. The page's own style and script are inlined and named in the
+Content-Security-Policy by their SHA-256 hash, so the browser runs nothing else and
+loads nothing from outside the file.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
+import hashlib
 from pathlib import Path
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from scrubber.report.cards import CARD_COLUMNS, FINDING_FIELDS
+from scrubber.report.catalogue import rule_catalogue
+from scrubber.report.charts import clean_rate, finding_charts, trend_chart
+from scrubber.report.compare import Comparison
 
 TEMPLATES = Path(__file__).parent / "templates"
+TABLE_ROWS = 500  # side tables (preview, not on a claim, resolved) leave the rest to findings.csv
+STATIC_CARDS = 300  # cards written as HTML for reading and printing with scripts off; the script draws the rest
+BLANK_FINDING = dict.fromkeys(FINDING_FIELDS, "")
+BLANK_LINE = {"findings": []}
+BLANK_CARD = {"claim_findings": [], "lines": [], "other_findings": []}
 
 
 def _environment() -> Environment:
@@ -23,58 +40,95 @@ def _environment() -> Environment:
     )
 
 
-def claim_cards(claims: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame) -> list[dict]:
-    """One card per claim with findings, its lines and each line's findings, payer by payer."""
-    flagged = findings.filter(pl.col("claim_id").is_not_null())
-    if flagged.height == 0:
-        return []
-    ids = flagged.select("claim_id").unique()
-    header = (
-        claims.join(ids, on="claim_id", how="semi")
-        .unique("claim_id", keep="first", maintain_order=True)
-        .with_columns(pl.col("diagnosis_codes").list.join(", ").alias("diagnoses"))
-        .select("claim_id", "patient_id", "payer_id", "member_id", "total_charge", "diagnoses")
-    )
-    claim_lines = (
-        lines.join(ids, on="claim_id", how="semi")
-        .with_columns(
-            pl.col("modifiers").list.join(" ").alias("modifiers"),
-            pl.col("diagnosis_pointers").cast(pl.List(pl.String)).list.join(",").alias("pointers"),
-        )
-        .select("claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date", "pointers")
-        .sort("claim_id", "line_number")
-    )
-    items = flagged.select(
-        "claim_id", "line_number", "rule_id", "category", "severity", "message", "fix", "denial_code", "rule_status"
-    )
-    by_claim_lines = {k[0]: v.to_dicts() for k, v in claim_lines.partition_by("claim_id", as_dict=True).items()}
-    by_claim_items = {k[0]: v.to_dicts() for k, v in items.partition_by("claim_id", as_dict=True).items()}
-    cards = []
-    for row in header.sort("payer_id", "claim_id").to_dicts():
-        found = by_claim_items.get(row["claim_id"], [])
-        cards.append(
-            {
-                **row,
-                "claim_findings": [f for f in found if f["line_number"] is None],
-                "lines": [
-                    {**line, "findings": [f for f in found if f["line_number"] == line["line_number"]]}
-                    for line in by_claim_lines.get(row["claim_id"], [])
-                ],
-                "orphan_findings": [
-                    f for f in found
-                    if f["line_number"] is not None
-                    and f["line_number"] not in {l["line_number"] for l in by_claim_lines.get(row["claim_id"], [])}
-                ],
-                "errors": sum(f["severity"] == "error" and f["rule_status"] == "active" for f in found),
-                "warnings": sum(f["severity"] == "warning" and f["rule_status"] == "active" for f in found),
-            }
-        )
-    return cards
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def render_fix_list(path: Path, summary: dict, cards: list[dict], unclaimed: list[dict]) -> None:
-    payers: dict[str, list[dict]] = {}
-    for card in cards:
-        payers.setdefault(card["payer_id"] or "(no payer)", []).append(card)
-    html = _environment().get_template("fix_list.html.j2").render(summary=summary, payers=payers, unclaimed=unclaimed)
+def page_assets() -> dict[str, str]:
+    """The inline style and script, and a policy that allows exactly those two and nothing else."""
+    style = (TEMPLATES / "fix_list.css").read_text(encoding="utf-8")
+    script = (TEMPLATES / "fix_list.js").read_text(encoding="utf-8")
+    csp = (
+        f"default-src 'none'; script-src {_sha256(script)}; style-src {_sha256(style)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    return {"style": Markup(style), "script": Markup(script), "csp": csp}
+
+
+def headline(summary: dict, facts: pl.DataFrame, comparison: Comparison | None, warning_days: int) -> dict:
+    """The header's answer to "how bad is today"."""
+    rate = clean_rate(summary)
+    return {
+        "as_of": summary["as_of"],
+        "rules_version": summary.get("rules_version", ""),
+        "batch": summary.get("batch", ""),
+        "claims_total": summary["claims_total"],
+        "claims_clean": summary["claims_clean"],
+        "claims_with_errors": summary["claims_with_errors"],
+        "claims_with_warnings": summary["claims_with_warnings"],
+        "clean_rate": "—" if rate is None else f"{rate:.1%}",
+        "at_risk": f"${facts['at_risk'].sum():,.2f}",
+        "due_soon": facts.filter(pl.col("days_left") <= warning_days).height,
+        "warning_days": warning_days,
+        "not_checked": summary.get("not_checked", []),
+        "comparison": comparison,
+    }
+
+
+def _options(values: pl.Series, names: dict[str, str] | None = None) -> list[dict]:
+    present = values.drop_nulls().unique().sort().to_list()
+    return [{"value": v, "text": f"{v} ({names[v]})" if names and v in names else v} for v in present if v != ""]
+
+
+def filter_choices(facts: pl.DataFrame, findings: pl.DataFrame, payer_names: dict[str, str]) -> list[dict]:
+    """The filters' choices: only values that occur in this run's work queue.
+
+    Each filter is named after the card or finding field it matches in the page script.
+    """
+    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    return [
+        {"name": "payer_id", "label": "Payer", "options": _options(facts["payer_id"], payer_names)},
+        {"name": "team", "label": "Biller team", "options": _options(facts["team"])},
+        {"name": "category", "label": "Category", "options": _options(active["category"])},
+        {"name": "severity", "label": "Severity", "options": _options(active["severity"])},
+        {"name": "rule_id", "label": "Rule", "options": _options(active["rule_id"])},
+        {"name": "rendering_npi", "label": "Rendering provider (NPI)", "options": _options(facts["rendering_npi"])},
+    ]
+
+
+def cards_data(cards: pl.DataFrame) -> str:
+    """The cards as gzip-compressed JSON in base64, for the page script to unpack.
+
+    Compressed, 50,000 findings take a few megabytes instead of thirty; base64 holds
+    no character that could end the element it sits in. mtime=0 keeps reruns byte-identical.
+    """
+    raw = cards.select(CARD_COLUMNS).write_json().encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+
+
+def _table(frame: pl.DataFrame) -> dict:
+    return {"rows": frame.head(TABLE_ROWS).to_dicts(), "total": frame.height}
+
+
+def render_fix_list(path: Path, report, findings: pl.DataFrame, facts: pl.DataFrame, cards: pl.DataFrame,
+                    comparison: Comparison | None, warning_days: int) -> None:
+    """Write the page. `findings` carries `is_new`; `facts` and `cards` come from cards.py."""
+    payer_names = {p.payer_id: p.name for p in report.profiles.payers.values()}
+    resolved = pl.DataFrame(comparison.resolved_findings if comparison else [], infer_schema_length=None)
+    data = {
+        **page_assets(),
+        "h": headline(report.summary, facts, comparison, warning_days),
+        "static_cards": cards.head(STATIC_CARDS).to_dicts(),
+        "cards_total": cards.height,
+        "cards_data": cards_data(cards),
+        "blank": {"card": BLANK_CARD, "line": BLANK_LINE, "finding": BLANK_FINDING},
+        "filters": filter_choices(facts, findings, payer_names),
+        "charts": finding_charts(findings),
+        "trend_chart": trend_chart(report.summary, report.previous_runs),
+        "unclaimed": _table(findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_null())),
+        "preview": _table(findings.filter(pl.col("rule_status") == "preview")),
+        "resolved": {"rows": resolved.head(TABLE_ROWS).to_dicts(), "total": resolved.height},
+        "catalogue": rule_catalogue(report.rules, report.profiles, findings),
+    }
+    html = _environment().get_template("fix_list.html.j2").render(**data)
     path.write_text(html, encoding="utf-8")

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from scrubber.history import PastRun
-from scrubber.report.fix_list import claim_cards, render_fix_list
+from scrubber.report.cards import claim_cards, claim_facts, warning_days
+from scrubber.report.compare import compare
+from scrubber.report.fix_list import render_fix_list
 from scrubber.report.outputs import write_findings, write_summary
+from scrubber.report.worklist import worklist_rows, write_worklist
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.rules import Rule
+
+FIX_LIST = "fix_list.html"
+WORKLIST = "worklist.xlsx"
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,10 @@ class RunReport:
 def write_outputs(folder: Path, report: RunReport) -> None:
     write_findings(folder, report.findings)
     write_summary(folder, report.summary)
-    cards = claim_cards(report.claims, report.claim_lines, report.findings)
-    unclaimed = report.findings.filter(pl.col("claim_id").is_null()).to_dicts()
-    render_fix_list(folder / "fix_list.html", report.summary, cards, unclaimed)
+    as_of = dt.date.fromisoformat(report.summary["as_of"])
+    findings, comparison = compare(report.findings, report.previous_runs)
+    facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of)
+    cards = claim_cards(facts, report.claim_lines, findings)
+    urgent = warning_days(report.profiles)
+    render_fix_list(folder / FIX_LIST, report, findings, facts, cards, comparison, urgent)
+    write_worklist(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines))

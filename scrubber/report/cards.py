@@ -1,0 +1,197 @@
+"""The claim cards of the fix list, in the order a biller works them.
+
+Everything is grouped in Polars: each card comes out as one row whose lines and
+findings are nested lists, so a 50,000-finding batch never goes through a Python
+loop per finding. The template only lays the rows out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from scrubber.rulebook.profiles import Profiles
+
+NO_PROFILE_TEAM = "No payer profile"
+# What a finding shows; the page script reads the same names.
+FINDING_FIELDS = ["rule_id", "category", "severity", "queue", "message", "fix", "denial_code", "is_new"]
+
+
+def payer_table(profiles: Profiles) -> pl.DataFrame:
+    """Each payer's name, biller team and timely-filing limit, from its profile."""
+    return pl.DataFrame(
+        [
+            {"payer_id": p.payer_id, "payer_name": p.name, "team": p.team, "timely_filing_days": p.timely_filing_days}
+            for p in profiles.payers.values()
+        ],
+        schema={"payer_id": pl.String, "payer_name": pl.String, "team": pl.String, "timely_filing_days": pl.Int64},
+    )
+
+
+def warning_days(profiles: Profiles) -> int:
+    """How close to the deadline a claim is shown as urgent (the timely-filing rules' own parameter)."""
+    return int(profiles.defaults.get("timely_filing_warning_days", 14))
+
+
+def claim_facts(
+    claims: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame, profiles: Profiles, as_of: dt.date
+) -> pl.DataFrame:
+    """One row per claim with active findings: who, what, the filing deadline, days left and dollars at risk.
+
+    A claim id found only in the findings (a line whose claim is missing) still gets
+    a card, with what the finding knows (its payer).
+    """
+    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    counts = active.group_by("claim_id").agg(
+        pl.col("payer_id").drop_nulls().first().alias("finding_payer"),
+        (pl.col("severity") == "error").sum().alias("errors"),
+        (pl.col("severity") == "warning").sum().alias("warnings"),
+    )
+    dates = lines.group_by("claim_id").agg(
+        pl.col("service_date").min().alias("first_date"), pl.col("service_date").max().alias("last_date")
+    )
+    facts = (
+        counts.join(claims.unique("claim_id", keep="first", maintain_order=True), on="claim_id", how="left")
+        .join(dates, on="claim_id", how="left")
+        .with_columns(pl.coalesce("payer_id", "finding_payer").alias("payer_id"))
+        .join(payer_table(profiles), on="payer_id", how="left")
+        .with_columns(
+            (pl.col("first_date") + pl.duration(days=pl.col("timely_filing_days"))).alias("deadline"),
+            pl.col("team").fill_null(NO_PROFILE_TEAM),
+            pl.col("total_charge").cast(pl.Float64).fill_null(0.0).alias("total"),
+            pl.concat_str(pl.lit("$"), pl.col("total_charge").cast(pl.String)).fill_null("—").alias("total_text"),
+            pl.col("claim_id").is_in(claims["claim_id"].implode()).alias("known_claim"),
+        )
+        .with_columns(
+            (pl.col("deadline") - pl.lit(as_of)).dt.total_days().alias("days_left"),
+            pl.when(pl.col("errors") > 0).then(pl.col("total")).otherwise(0.0).alias("at_risk"),
+        )
+    )
+    return facts.with_columns(
+        _deadline_label(),
+        pl.when(pl.col("days_left") < 0)
+        .then(pl.lit("late"))
+        .when(pl.col("days_left") <= warning_days(profiles))
+        .then(pl.lit("urgent"))
+        .when(pl.col("days_left").is_not_null())
+        .then(pl.lit("ok"))
+        .otherwise(pl.lit("unknown"))
+        .alias("urgency"),
+        _dotted(pl.col("diagnosis_codes")).list.join(", ").fill_null("").alias("diagnoses"),
+        pl.concat_str(pl.col("claim_id").fill_null(""), pl.lit(" "), pl.col("patient_id").fill_null(""))
+        .str.to_lowercase()
+        .alias("search"),
+    )
+
+
+def by_priority(frame: pl.DataFrame) -> pl.DataFrame:
+    """Closest filing deadline first (past-due claims lead), then dollars at risk, then the larger claim."""
+    return frame.sort(["days_left", "at_risk", "total", "claim_id"], descending=[False, True, True, False], nulls_last=True)
+
+
+def _deadline_label() -> pl.Expr:
+    days = pl.col("days_left")
+    return (
+        pl.when(days.is_null())
+        .then(pl.lit("filing deadline unknown"))
+        .when(days < -1)
+        .then(pl.format("{} days past the filing deadline", -days))
+        .when(days == -1)
+        .then(pl.lit("1 day past the filing deadline"))
+        .when(days == 0)
+        .then(pl.lit("last day to file"))
+        .when(days == 1)
+        .then(pl.lit("1 day left to file"))
+        .otherwise(pl.format("{} days left to file", days))
+        .alias("deadline_label")
+    )
+
+
+def _dotted(codes: pl.Expr) -> pl.Expr:
+    """ICD-10-CM codes as billers read them (E1165 -> E11.65); the batch may carry them without the dot."""
+    code = pl.element()
+    return codes.list.eval(
+        pl.when((code.str.len_chars() > 3) & ~code.str.contains(".", literal=True))
+        .then(pl.concat_str(code.str.slice(0, 3), pl.lit("."), code.str.slice(3)))
+        .otherwise(code)
+    )
+
+
+def _findings_struct() -> pl.Expr:
+    return pl.struct(FINDING_FIELDS).alias("findings")
+
+
+def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """The cards in priority order: closest filing deadline first, then dollars at risk.
+
+    `facts` comes from claim_facts; `findings` must carry `is_new` (see compare.py).
+    Each card holds its claim-level findings, every line of the claim with the
+    findings on that line beside it, and findings naming a line the claim does not have.
+    """
+    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    on_claim = active.filter(pl.col("line_number").is_null()).group_by("claim_id").agg(
+        _findings_struct().alias("claim_findings")
+    )
+    on_lines = active.filter(pl.col("line_number").is_not_null()).group_by("claim_id", "line_number").agg(_findings_struct())
+    card_lines = (
+        lines.join(facts.select("claim_id"), on="claim_id", how="semi")
+        .join(on_lines, on=["claim_id", "line_number"], how="left")
+        .with_columns(
+            pl.col("modifiers").list.join(" ").fill_null(""),
+            pl.col("diagnosis_pointers").cast(pl.List(pl.String)).list.join(",").fill_null("").alias("pointers"),
+            pl.col("units").cast(pl.String).str.replace(r"\.?0+$", "").alias("units"),
+            pl.col("charge").cast(pl.String),
+            pl.col("service_date").cast(pl.String),
+            pl.col("findings").fill_null([]),
+        )
+        .sort("claim_id", "line_number")
+        .group_by("claim_id", maintain_order=True)
+        .agg(
+            pl.struct("line_number", "procedure_code", "modifiers", "units", "charge", "service_date", "pointers", "findings").alias(
+                "lines"
+            )
+        )
+    )
+    orphans = (
+        on_lines.join(lines.select("claim_id", "line_number"), on=["claim_id", "line_number"], how="anti")
+        .explode("findings")
+        .group_by("claim_id")
+        .agg(pl.col("findings").alias("other_findings"))
+    )
+    cards = (
+        facts.join(on_claim, on="claim_id", how="left")
+        .join(card_lines, on="claim_id", how="left")
+        .join(orphans, on="claim_id", how="left")
+        .with_columns(pl.col("claim_findings", "lines", "other_findings").fill_null([]), *_display())
+        .select(*CARD_COLUMNS, "days_left", "at_risk", "total")
+    )
+    return by_priority(cards)
+
+
+CARD_COLUMNS = [
+    "claim_id", "patient_id", "member_id", "payer_id", "payer_label", "team", "rendering_npi", "service_dates",
+    "deadline", "deadline_label", "urgency", "total_text", "diagnoses", "counts_label", "unknown_claim", "search",
+    "claim_findings", "lines", "other_findings",
+]
+
+
+def _display() -> list[pl.Expr]:
+    """Card texts, ready to show: the template and the page script only place them."""
+    dash = pl.lit("—")
+    plural = lambda n, word: pl.format("{} " + word, n) + pl.when(n == 1).then(pl.lit("")).otherwise(pl.lit("s"))  # noqa: E731
+    return [
+        pl.col("patient_id", "member_id", "rendering_npi", "payer_id").fill_null(dash),
+        pl.when(pl.col("payer_name").is_not_null())
+        .then(pl.format("{} ({})", "payer_id", "payer_name"))
+        .otherwise(pl.col("payer_id").fill_null(dash))
+        .alias("payer_label"),
+        pl.when(pl.col("last_date") > pl.col("first_date"))
+        .then(pl.format("{} to {}", "first_date", "last_date"))
+        .otherwise(pl.col("first_date").cast(pl.String).fill_null(dash))
+        .alias("service_dates"),
+        pl.col("deadline").cast(pl.String).fill_null(dash),
+        pl.when(pl.col("diagnoses") == "").then(dash).otherwise(pl.col("diagnoses")).alias("diagnoses"),
+        pl.concat_str(plural(pl.col("errors"), "error"), pl.lit(", "), plural(pl.col("warnings"), "warning")).alias("counts_label"),
+        (~pl.col("known_claim")).alias("unknown_claim"),
+    ]

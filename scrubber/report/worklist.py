@@ -1,0 +1,96 @@
+"""worklist.xlsx: the fix list as spreadsheets billers can sort, filter and hand out.
+
+One sheet per payer (the sheet names it, so rows do not repeat it), each a filterable table with a frozen header, rows in the fix
+list's priority order. The workbook is told never to turn text into formulas or
+links, so a claim field starting with `=` stays text in Excel.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from scrubber.report.cards import by_priority
+
+COLUMNS = {
+    "priority": "Priority",
+    "days_left": "Days left to file",
+    "deadline": "Filing deadline",
+    "claim_id": "Claim",
+    "patient_id": "Patient",
+    "team": "Team",
+    "rendering_npi": "Rendering NPI",
+    "line_number": "Line",
+    "procedure_code": "Code",
+    "rule_id": "Rule",
+    "severity": "Severity",
+    "category": "Category",
+    "queue": "Queue",
+    "status": "Since last run",
+    "message": "Finding",
+    "fix": "Fix",
+    "denial_code": "Prevents denial",
+}
+SHEET_NAME_LIMIT = 31  # Excel's limit
+NO_PAYER_SHEET = "No payer"
+
+
+def worklist_rows(findings: pl.DataFrame, facts: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """Active findings with their claim's priority, deadline and team; findings on no claim come last."""
+    ranked = by_priority(facts).with_row_index("priority", offset=1)
+    codes = lines.select("claim_id", "line_number", "procedure_code").unique(["claim_id", "line_number"], keep="first")
+    return (
+        findings.filter(pl.col("rule_status") == "active")
+        .join(ranked.select("claim_id", "priority", "days_left", "deadline", "patient_id", "team", "rendering_npi"),
+              on="claim_id", how="left")
+        .join(codes, on=["claim_id", "line_number"], how="left")
+        .with_columns(
+            pl.when(pl.col("is_new").is_null())
+            .then(pl.lit(""))
+            .when(pl.col("is_new"))
+            .then(pl.lit("new"))
+            .otherwise(pl.lit("still open"))
+            .alias("status"),
+        )
+        .sort(["priority", "line_number", "rule_id"], nulls_last=True)
+        .select("payer_id", *COLUMNS)
+    )
+
+
+def sheet_names(values: list[str | None]) -> dict[str | None, str]:
+    """A valid, distinct Excel sheet name for each payer id, whatever characters it holds."""
+    names: dict[str | None, str] = {}
+    taken: set[str] = set()
+    for value in values:
+        base = re.sub(r"[\[\]:*?/\\']", "_", value or NO_PAYER_SHEET)[:SHEET_NAME_LIMIT] or NO_PAYER_SHEET
+        name, n = base, 1
+        while name.lower() in taken:
+            n += 1
+            suffix = f" ({n})"
+            name = base[: SHEET_NAME_LIMIT - len(suffix)] + suffix
+        taken.add(name.lower())
+        names[value] = name
+    return names
+
+
+def write_worklist(path: Path, rows: pl.DataFrame) -> None:
+    payers = rows["payer_id"].unique(maintain_order=True).sort(nulls_last=True).to_list()
+    names = sheet_names(payers)
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(path, options) as workbook:
+        if not payers:
+            workbook.add_worksheet("No findings").write_string(0, 0, "No findings in this run.")
+        for payer in payers:
+            sheet = rows.filter(pl.col("payer_id").eq_missing(payer)).drop("payer_id").rename(COLUMNS)
+            sheet.write_excel(
+                workbook,
+                names[payer],
+                autofilter=True,
+                freeze_panes="A2",
+                table_style="Table Style Light 9",
+                column_widths={"Finding": 60, "Fix": 60, "Claim": 14, "Patient": 12, "Rule": 9},
+                dtype_formats={pl.Date: "yyyy-mm-dd"},
+            )

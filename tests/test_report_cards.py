@@ -1,0 +1,125 @@
+"""The fix list's work queue: which claim a biller sees first, and what each card shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from scrubber.examples import example_batch
+from scrubber.pipeline import scrub
+from scrubber.report.cards import claim_cards, claim_facts
+from scrubber.report.compare import compare
+
+AS_OF = dt.date(2026, 3, 16)
+TELEHEALTH = {"place_of_service": "10"}  # MOD001 fires: no modifier 95
+
+
+def queue(settings, profiles, claims: list[dict]):
+    built = example_batch({"claims": claims, "as_of": AS_OF.isoformat()})
+    findings, _ = compare(scrub(built.batch, settings, AS_OF).findings, [])
+    facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
+    return claim_cards(facts, built.batch.claim_lines, findings)
+
+
+def test_the_claim_closest_to_its_filing_deadline_comes_first(settings, profiles):
+    cards = queue(settings, profiles, [
+        # Medicare allows 365 days: 2026-01-05 is due 2027-01-05, 295 days away.
+        {"claim": {"claim_id": "MCR1", "payer_id": "MEDICARE", **TELEHEALTH}, "lines": [{"service_date": "2026-01-05"}]},
+        # Aetna allows 90 days: 2025-12-16 is due today, the last day to file.
+        {"claim": {"claim_id": "AET1", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"service_date": "2025-12-16"}]},
+        # UHC allows 90 days: 2025-12-01 was due 2026-03-01, 15 days ago.
+        {"claim": {"claim_id": "UHC1", "payer_id": "UHC", **TELEHEALTH}, "lines": [{"service_date": "2025-12-01"}]},
+    ])
+    rows = cards.select("claim_id", "days_left", "deadline", "deadline_label", "urgency").rows()
+    assert rows == [
+        ("UHC1", -15, "2026-03-01", "15 days past the filing deadline", "late"),
+        ("AET1", 0, "2026-03-16", "last day to file", "urgent"),
+        ("MCR1", 295, "2027-01-05", "295 days left to file", "ok"),
+    ]
+
+
+def test_the_deadline_counts_from_the_claims_first_date_of_service(settings, profiles):
+    cards = queue(settings, profiles, [
+        {"claim": {"claim_id": "AET2", "payer_id": "AETNA", **TELEHEALTH},
+         "lines": [{"service_date": "2026-03-02"}, {"service_date": "2026-02-20", "procedure_code": "36415"}]},
+    ])
+    card = cards.row(0, named=True)
+    assert card["service_dates"] == "2026-02-20 to 2026-03-02"
+    assert card["deadline"] == "2026-05-21" and card["days_left"] == 66
+
+
+def test_with_the_same_deadline_more_dollars_at_risk_come_first(settings, profiles):
+    cards = queue(settings, profiles, [
+        {"claim": {"claim_id": "SMALL", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "95.00"}]},
+        {"claim": {"claim_id": "LARGE", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "240.00"}]},
+    ])
+    assert cards["claim_id"].to_list() == ["LARGE", "SMALL"]
+    assert cards["total_text"].to_list() == ["$240.00", "$95.00"]
+
+
+def test_a_finding_sits_beside_the_line_it_concerns(settings, profiles):
+    cards = queue(settings, profiles, [
+        {"claim": {"claim_id": "TWO", "payer_id": "AETNA"},
+         "lines": [{"procedure_code": "99213", "modifiers": ["95"], "place_of_service": "10"},
+                   {"procedure_code": "99214", "place_of_service": "02"}]},
+    ])
+    lines = cards.row(0, named=True)["lines"]
+    assert [line["procedure_code"] for line in lines] == ["99213", "99214"]
+    assert lines[0]["findings"] == []
+    assert [f["rule_id"] for f in lines[1]["findings"]] == ["MOD001"]
+    assert lines[1]["findings"][0]["queue"] == "coder"
+    assert "modifier 95" in lines[1]["findings"][0]["fix"]
+
+
+def test_claim_level_findings_are_above_the_lines_and_codes_read_with_their_dot(settings, profiles):
+    # E11 is a category header (DX002); E1165 is billable and is shown as E11.65.
+    cards = queue(settings, profiles, [
+        {"claim": {"claim_id": "DX", "payer_id": "AETNA", "diagnosis_codes": ["E11", "E1165"]}},
+    ])
+    card = cards.row(0, named=True)
+    assert card["diagnoses"] == "E11, E11.65"
+    assert [f["rule_id"] for f in card["claim_findings"]] == ["DX002"]
+    assert card["lines"][0]["findings"] == []
+
+
+def test_a_clean_claim_gets_no_card(settings, profiles):
+    cards = queue(settings, profiles, [
+        {"claim": {"claim_id": "CLEAN", "payer_id": "AETNA"}},
+        {"claim": {"claim_id": "TELE", "payer_id": "AETNA", **TELEHEALTH}},
+    ])
+    assert cards["claim_id"].to_list() == ["TELE"]
+
+
+def test_preview_findings_never_make_a_card_or_count_as_errors(settings, profiles):
+    built = example_batch({"claims": [{"claim": {"claim_id": "TELE", "payer_id": "AETNA", **TELEHEALTH}}]})
+    findings = scrub(built.batch, settings, AS_OF).findings.with_columns(pl.lit("preview").alias("rule_status"))
+    findings, _ = compare(findings, [])
+    facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
+    assert facts.height == 0
+    assert claim_cards(facts, built.batch.claim_lines, findings).height == 0
+
+
+def test_dollars_at_risk_count_only_claims_with_errors(settings, profiles):
+    built = example_batch({"claims": [
+        {"claim": {"claim_id": "ERR", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "150.00"}]},
+        {"claim": {"claim_id": "WARN", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "80.00"}]},
+    ]})
+    findings = scrub(built.batch, settings, AS_OF).findings.with_columns(
+        pl.when(pl.col("claim_id") == "WARN").then(pl.lit("warning")).otherwise(pl.col("severity")).alias("severity")
+    )
+    findings, _ = compare(findings, [])
+    facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
+    at_risk = dict(facts.select("claim_id", "at_risk").rows())
+    assert at_risk == {"ERR": pytest.approx(150.0), "WARN": 0.0}
+
+
+def test_a_payer_without_profile_has_no_deadline_and_goes_last(settings, profiles):
+    cards = queue(settings, profiles, [
+        {"claim": {"claim_id": "UNKNOWN", "payer_id": "CIGNA"}},
+        {"claim": {"claim_id": "AET", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"service_date": "2026-03-10"}]},
+    ])
+    assert cards["claim_id"].to_list() == ["AET", "UNKNOWN"]
+    unknown = cards.row(1, named=True)
+    assert unknown["deadline_label"] == "filing deadline unknown" and unknown["team"] == "No payer profile"

@@ -1,0 +1,127 @@
+"""What a run leaves beside the fix list: the comparison with the last run, worklist.xlsx,
+the rule catalogue, the charts and the page's own security policy."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+import zipfile
+from html import unescape
+
+import polars as pl
+import pytest
+
+from scrubber.history import previous_runs
+from scrubber.pipeline import run
+from scrubber.report.catalogue import rule_catalogue
+from scrubber.report.charts import MOST_BARS, bar_chart
+from scrubber.report.worklist import sheet_names
+from tests.conftest import DEMO
+
+AS_OF = dt.date(2026, 3, 16)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, request):
+    from scrubber.pipeline import Settings
+    from tests.conftest import PROFILES, RULES
+
+    out = tmp_path_factory.mktemp("reports") / "2026-03-16"
+    run(DEMO, out, AS_OF, Settings(RULES, PROFILES))
+    return out
+
+
+def test_the_policy_allows_exactly_the_pages_own_script_and_style(demo_run):
+    html = (demo_run / "fix_list.html").read_text()
+    policy = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
+    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    digest = lambda text: base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()  # noqa: E731
+    assert f"script-src 'sha256-{digest(script)}'" in policy
+    assert f"style-src 'sha256-{digest(style)}'" in policy
+    assert "default-src 'none'" in policy and "unsafe" not in policy
+    assert len(re.findall(r"<script>", html)) == 1  # every other script element is an inert data block
+
+
+def test_the_worklist_has_a_filtered_sheet_with_a_frozen_header_per_payer(demo_run):
+    findings = pl.read_parquet(demo_run / "findings.parquet").filter(pl.col("rule_status") == "active")
+    with zipfile.ZipFile(demo_run / "worklist.xlsx") as book:
+        workbook = book.read("xl/workbook.xml").decode()
+        names = re.findall(r'<sheet name="([^"]+)"', workbook)
+        first = book.read("xl/worksheets/sheet1.xml").decode()
+        tables = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/tables/")]
+    payers = sorted(findings["payer_id"].drop_nulls().unique().to_list())
+    assert names == payers + (["No payer"] if findings["payer_id"].null_count() else [])
+    assert 'state="frozen"' in first and 'topLeftCell="A2"' in first
+    assert len(tables) == len(names) and all("<autoFilter" in t for t in tables)
+
+
+def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, settings):
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
+    claims.with_columns(
+        pl.when(pl.col("claim_id") == "C1022").then(pl.lit('=HYPERLINK("http://x","open")')).otherwise(pl.col("patient_id")).alias("patient_id")
+    ).write_csv(demo_copy / "claims.csv")
+    out = tmp_path / "out"
+    run(demo_copy, out, AS_OF, settings)
+    with zipfile.ZipFile(out / "worklist.xlsx") as book:
+        sheets = "".join(book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/sheet"))
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheets  # no cell holds a formula
+    assert '<t>=HYPERLINK("http://x","open")</t>' in strings
+
+
+def test_sheet_names_are_valid_and_distinct_for_any_payer_id():
+    names = sheet_names(["BCBS/TX", "BCBS:TX", None, "A" * 40])
+    assert names == {"BCBS/TX": "BCBS_TX", "BCBS:TX": "BCBS_TX (2)", None: "No payer", "A" * 40: "A" * 31}
+
+
+def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_copy, settings):
+    core = pl.col("claim_id").str.starts_with("C10")  # the demo's core claims, none billed twice
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
+    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
+    claims.write_csv(demo_copy / "claims.csv")
+    lines.write_csv(demo_copy / "claim_lines.csv")
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-03-16", AS_OF, settings)
+    # By noon the biller has added modifier 95 to C1022's telehealth line (MOD001 resolved),
+    # and claim C1030 has arrived for the patient's next telehealth visit, without it (MOD001 new).
+    fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
+    next_visit = [pl.lit("C1030").alias("claim_id")]
+    pl.concat([claims, claims.filter(pl.col("claim_id") == "C1022").with_columns(next_visit)]).write_csv(demo_copy / "claims.csv")
+    pl.concat([
+        lines.with_columns(fixed),
+        lines.filter(pl.col("claim_id") == "C1022").with_columns(*next_visit, pl.lit("2026-03-12").alias("service_date")),
+    ]).write_csv(demo_copy / "claim_lines.csv")
+    run(demo_copy, reports / "2026-03-16-noon", AS_OF, settings)
+
+    morning = pl.read_parquet(reports / "2026-03-16" / "findings.parquet").filter(pl.col("rule_status") == "active")
+    assert "MOD001" in morning.filter(pl.col("claim_id") == "C1022")["rule_id"].to_list()
+    html = (reports / "2026-03-16-noon" / "fix_list.html").read_text()
+    assert "<b>1</b>new findings since 2026-03-16" in html
+    assert "<b>1</b>resolved since then" in html
+    assert f"<b>{morning.height - 1}</b>still open" in html
+    resolved = html[html.index('id="resolved"'):]
+    assert "C1022" in resolved and "MOD001" in resolved
+    assert [r.folder.name for r in previous_runs(reports / "2026-03-16-noon", AS_OF)] == ["2026-03-16"]
+
+
+def test_the_catalogue_comes_from_the_rule_files(rules, profiles):
+    findings = pl.DataFrame({"rule_id": ["MOD001", "MOD001"]})
+    entries = {e["id"]: e for e in rule_catalogue(rules, profiles, findings)}
+    mod001 = entries["MOD001"]
+    rule = next(r for r in rules if r.id == "MOD001")
+    assert mod001["why"] == rule.why and mod001["reference"] == rule.reference
+    assert mod001["denial"] == "CO-4" and mod001["fired"] == 2
+    assert entries["ELIG001"]["fired"] == 0
+    assert set(entries) == {r.id for r in rules if r.status != "retired"}
+
+
+def test_bars_are_drawn_to_scale_and_the_long_tail_is_one_bar():
+    counts = pl.DataFrame({"rule_id": [f"R{i:02}" for i in range(20)], "len": [40, 20] + [1] * 18})
+    chart = bar_chart("Findings by rule", counts, "rule_id")
+    bars = chart["bars"]
+    assert len(bars) == MOST_BARS
+    assert bars[0]["label"] == "R00" and bars[1]["width"] * 2 == bars[0]["width"]
+    assert bars[-1]["label"] == "9 others" and bars[-1]["value"] == 9
