@@ -21,6 +21,9 @@ def as_text(column: str, dtype: pl.DataType) -> pl.Expr:
         expr = pl.when(expr.str.len_chars() > 0).then(expr)
     elif dtype == pl.Date:
         expr = expr.dt.to_string("%Y-%m-%d")
+    elif isinstance(dtype, pl.Decimal) and (dtype.scale or 0) > 2:
+        # Units: "2" and "0.5", not "2.000"; money keeps its cents.
+        expr = expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "")
     elif dtype == pl.Boolean:
         expr = pl.when(expr).then(pl.lit("yes")).otherwise(pl.lit("no"))
     else:

@@ -30,6 +30,7 @@ PHRASES = {
     "contains": "contains",
     "contains_any": "contains any of",
     "contains_none": "contains none of",
+    "any_starts_with": "has an entry starting with one of",
     "size_gt": "has more entries than",
     "size_lt": "has fewer entries than",
 }
@@ -40,6 +41,9 @@ def _argument(value: Any) -> str:
         return value["field"]
     if isinstance(value, dict) and "param" in value:
         return f"the payer's {value['param']}"
+    if isinstance(value, dict) and "table" in value:
+        where = ", ".join(f"{k} = {v}" for k, v in value.get("where", {}).items())
+        return f"the codes of table {value['table']}" + (f" where {where}" if where else "")
     if isinstance(value, list):
         return ", ".join(_argument(v) for v in value)
     return str(value)
