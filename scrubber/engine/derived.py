@@ -100,14 +100,18 @@ def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
 
 
 def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
-    """The same service on another claim in an earlier run (a resubmitted claim keeps its id)."""
+    """The same service on another claim in an earlier run.
+
+    A resubmitted claim keeps its id, so an earlier claim that is in tonight's batch again is
+    being resent, not billed twice; if it repeats another claim of the batch, DUP001 says so.
+    """
     keyed = frame.with_columns(*[e.name.prefix("_hist_") for e in service_identity()])
     keys = [f"_hist_{name}" for name in IDENTITY]
     identity = keyed.select(*[pl.col(k).alias(name) for k, name in zip(keys, IDENTITY)], pl.col("claim.claim_id").alias("_claim"))
+    resent = ctx.batch.claims.lazy().select("claim_id").unique()
     earlier = (
         identity.unique()
-        .join(ctx.history, on=IDENTITY, how="inner")
-        .filter(pl.col("claim_id") != pl.col("_claim"))
+        .join(ctx.history.join(resent, on="claim_id", how="anti"), on=IDENTITY, how="inner")
         .group_by(*IDENTITY, "_claim")
         .agg(
             pl.col("claim_id").sort_by("billed_in_run", "claim_id").first().alias("hist.previous_claim_id"),

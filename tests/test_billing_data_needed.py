@@ -1,0 +1,60 @@
+"""Billing edits that need data a batch may not carry: run when it is there, reported not checked when it is not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from scrubber.batch.load import load_batch
+from scrubber.pipeline import run, scrub
+
+AS_OF = dt.date(2026, 3, 16)
+
+
+def not_checked(batch_dir, settings) -> dict[str, str]:
+    result = scrub(load_batch(batch_dir), settings, AS_OF)
+    return {item["rule_id"]: item["reason"] for item in result.not_checked}
+
+
+def test_without_a_visit_export_the_visit_edits_are_not_checked(demo_copy, settings):
+    (demo_copy / "encounters.csv").unlink()
+    skipped = not_checked(demo_copy, settings)
+    for rule_id in ("ENC001", "ENC002", "ENC003"):
+        assert skipped[rule_id] == "no encounters file in the batch"
+
+
+def test_without_the_payer_claim_number_column_replacements_are_not_checked_never_passed(demo_copy, settings):
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
+    claims.drop("payer_claim_number").write_csv(demo_copy / "claims.csv")
+    result = scrub(load_batch(demo_copy), settings, AS_OF)
+    assert "DUP003" not in result.ran
+    assert not result.findings.filter(pl.col("rule_id") == "DUP003").height
+    reason = {item["rule_id"]: item["reason"] for item in result.not_checked}["DUP003"]
+    assert "payer_claim_number column" in reason
+
+
+def test_with_the_column_a_replacement_without_its_original_is_an_error(demo_copy, settings):
+    result = scrub(load_batch(demo_copy), settings, AS_OF)
+    assert "DUP003" in result.ran
+    found = result.findings.filter(pl.col("rule_id") == "DUP003")
+    assert found["claim_id"].to_list() == ["C3013"] and found["severity"].to_list() == ["error"]
+
+
+def test_without_an_earlier_run_the_history_edit_is_not_checked(demo_copy, settings):
+    assert not_checked(demo_copy, settings)["DUP002"] == "no earlier run under reports/ to compare with"
+
+
+def test_a_visit_billed_last_night_under_another_claim_id_is_a_duplicate_tonight(demo_copy, tmp_path, settings):
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-03-16", AS_OF, settings)
+
+    # Tonight's export bills C3002's visit again, under a new claim id.
+    for table in ("claims", "claim_lines"):
+        frame = pl.read_csv(demo_copy / f"{table}.csv", infer_schema=False)
+        frame.with_columns(pl.col("claim_id").replace("C3002", "C3098")).write_csv(demo_copy / f"{table}.csv")
+    outcome = run(demo_copy, reports / "2026-03-17", dt.date(2026, 3, 17), settings)
+
+    again = outcome.findings.filter(pl.col("rule_id") == "DUP002")
+    assert again.select("claim_id", "line_number").rows() == [("C3098", 1)]
+    assert "already billed on claim C3002 in the run of 2026-03-16" in again["message"][0]
