@@ -83,3 +83,26 @@ def test_html_escapes_values_from_the_batch(demo_copy, tmp_path):
     html = (out / "fix_list.html").read_text()
     assert "<script>alert(1)" not in html.lower() and "onload=x" not in html.replace("&#34;onload=x", "")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;onload=x" in html
+
+
+def test_outputs_are_owner_only_and_csv_cells_cannot_run_as_formulas(demo_copy, tmp_path):
+    # A claim id an attacker controls, on a line with an impossible date so that it gets a finding.
+    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False)
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
+    evil = '=HYPERLINK("http://example.com/x","open")'
+    first = claims["claim_id"][0]
+    claims.with_columns(pl.col("claim_id").replace(first, evil)).write_csv(demo_copy / "claims.csv")
+    lines.with_columns(
+        pl.when(pl.col("claim_id") == first).then(pl.lit("2026-02-30")).otherwise(pl.col("service_date")).alias("service_date"),
+        pl.col("claim_id").replace(first, evil),
+    ).write_csv(demo_copy / "claim_lines.csv")
+    out = tmp_path / "out"
+    assert scrubber("run", str(demo_copy), "--as-of", "2026-03-16", "--out", str(out)).returncode == 0
+
+    assert out.stat().st_mode & 0o777 == 0o700
+    assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()} == {p.name: 0o600 for p in out.iterdir()}
+    findings = pl.read_csv(out / "findings.csv", infer_schema=False)
+    assert ("'" + evil) in findings["claim_id"].to_list()
+    for column in findings.columns:
+        assert not findings[column].drop_nulls().str.contains(r"^[=+\-@\t\r]").any(), column
+    assert evil in pl.read_parquet(out / "findings.parquet")["claim_id"].to_list()  # the data itself is kept as sent
