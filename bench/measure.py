@@ -13,7 +13,10 @@ import datetime as dt
 import importlib
 import json
 import resource
+import os
 import shutil
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -32,6 +35,24 @@ STAGES = (
     ("fix list", "scrubber.report.write", ("compare", "claim_facts", "claim_cards", "warning_days", "render_fix_list")),
     ("worklist", "scrubber.report.write", ("worklist_rows", "write_worklist")),
 )
+
+
+def watch_memory(limit_gib: float) -> None:
+    """Stop this process cleanly once its resident memory passes the limit, before the kernel's OOM killer
+    picks a victim on a shared machine."""
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def watch() -> None:
+        while True:
+            with open("/proc/self/statm", encoding="ascii") as statm:
+                resident = int(statm.read().split()[1]) * page
+            if resident > limit_gib * 2**30:
+                print(json.dumps({"failed": f"resident memory passed {limit_gib:g} GiB", "peak_rss_mib": resident / 2**20}), flush=True)
+                sys.stderr.flush()
+                os._exit(3)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def peak_rss_mib() -> float:
@@ -143,7 +164,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--rules-dir", type=Path, default=None)
     parser.add_argument("--rule-ids", default="")
+    parser.add_argument("--max-rss-gib", type=float, default=16.0)
     args = parser.parse_args()
+    watch_memory(args.max_rss_gib)
     try:
         result = KINDS[args.kind](args)
     finally:

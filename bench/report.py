@@ -44,6 +44,8 @@ def _rate(lines: int, seconds: float) -> str:
 
 
 def pipeline_line(title: str, lines: int, figures: dict) -> str:
+    if "failed" in figures:
+        return f"{title:<26} FAILED: {figures['failed']}"
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in figures.get("stages", {}).items())
     return (
         f"{title:<26} {figures['total']:8.2f}s  {_rate(lines, figures['total']):>16}  peak {figures['peak_rss_mib'] / GIB:5.2f} GiB"
@@ -51,18 +53,32 @@ def pipeline_line(title: str, lines: int, figures: dict) -> str:
     )
 
 
+def _ok(figures: dict | None) -> dict | None:
+    return figures if figures and "failed" not in figures else None
+
+
 def _ratio(numerator: dict | None, denominator: dict | None) -> float | None:
+    numerator, denominator = _ok(numerator), _ok(denominator)
     if not numerator or not denominator or not denominator["total"]:
         return None
     return numerator["total"] / denominator["total"]
+
+
+def _cpu_ratio(numerator: dict | None, denominator: dict | None) -> float | None:
+    numerator, denominator = _ok(numerator), _ok(denominator)
+    if not numerator or not denominator or not denominator["cpu_seconds"]:
+        return None
+    return numerator["cpu_seconds"] / denominator["cpu_seconds"]
 
 
 def ratio_line(figures: dict) -> str:
     parts = []
     for key, name in (("duckdb_edits", "DuckDB"), ("python_edits", "per-claim Python")):
         ratio = _ratio(figures.get(key), figures.get("engine_edits"))
+        cpu = _cpu_ratio(figures.get(key), figures.get("engine_edits"))
         if ratio is not None:
-            parts.append(f"{ratio:.2f}x faster than {name}" if ratio >= 1 else f"{1 / ratio:.2f}x SLOWER than {name}")
+            parts.append((f"{ratio:.2f}x faster than {name}" if ratio >= 1 else f"{1 / ratio:.2f}x SLOWER than {name}")
+                         + f" (CPU seconds {cpu:.2f}x)")
     return "engine on the same edits: " + "; ".join(parts)
 
 
@@ -74,6 +90,8 @@ def _target(name: str, value: float | None, limit: float, unit: str, at_most: bo
 def targets(results: dict) -> list[dict]:
     sizes = results["sizes"]
     big, one = sizes.get("10m"), sizes.get("1m")
+    big = big if big and _ok(big["pipeline"]) else None
+    one = one if one and _ok(one["pipeline"]) else None
     peer_size = max(sizes, key=lambda k: sizes[k]["lines"])
     python_size = max((k for k in sizes if "python_edits" in sizes[k]), key=lambda k: sizes[k]["lines"], default=None)
     extra = results.get("extra_rules", {})
@@ -110,6 +128,9 @@ def _size_rows(results: dict) -> list[str]:
             if key not in figures:
                 continue
             f = figures[key]
+            if "failed" in f:
+                rows.append(f"| {label} | {title} | failed: {f['failed']} | | | | {f.get('load_average', '')} | |")
+                continue
             stages = ", ".join(f"{k} {v:.2f}" for k, v in f.get("stages", {}).items())
             rows.append(f"| {label} | {title} | {f['total']:.2f} | {_rate(figures['lines'], f['total'])} | "
                         f"{f['peak_rss_mib'] / GIB:.2f} | {f['cpu_seconds']:.1f} | {f['load_average']} | {stages} |")
@@ -118,7 +139,7 @@ def _size_rows(results: dict) -> list[str]:
 
 def markdown(results: dict) -> str:
     m = results["machine"]
-    extra = results["extra_rules"]
+    extra = results.get("extra_rules")
     out = [
         "# Benchmark results",
         "",
@@ -134,16 +155,25 @@ def markdown(results: dict) -> str:
         "",
         *_size_rows(results),
         "",
+        "Engine against its peers on the same edits (peer time / engine time; above 1 the engine is faster):",
+        "",
+        "| lines | DuckDB, wall | DuckDB, CPU s | per-claim Python, wall | per-claim Python, CPU s |",
+        "|---|---|---|---|---|",
+        *[f"| {label} | " + " | ".join(
+            "-" if f(figures.get(key), figures.get("engine_edits")) is None else f"{f(figures.get(key), figures.get('engine_edits')):.2f}x"
+            for key in ("duckdb_edits", "python_edits") for f in (_ratio, _cpu_ratio)) + " |"
+          for label, figures in results["sizes"].items() if "engine_edits" in figures],
+        "",
         f"Peer edits ({len(results['edits'])}): " + "; ".join(f"{k}: {v}" for k, v in results["edits"].items()) + ".",
     ]
     if results["edits_missing"]:
         out.append(f"Edits whose rule is not in the pack (left out): {', '.join(results['edits_missing'])}.")
-    out += [
-        "",
-        f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: {extra['plus']['total']:.2f}s "
-        f"(plain pack {extra['plain']['total']:.2f}s), peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB.",
-        f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s.",
-    ]
+    out.append("")
+    if extra and _ok(extra["plus"]):
+        out.append(f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: {extra['plus']['total']:.2f}s "
+                   f"(plain pack {extra['plain']['total']:.2f}s), {extra['plus']['findings']:,} findings, "
+                   f"peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB.")
+    out.append(f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s.")
     fix = results.get("fix_list", {})
     if "findings" in fix:
         out.append(f"Fix list for {fix['findings']:,} findings ({fix['lines']:,} lines): {fix['total']:.2f}s.")
@@ -151,3 +181,16 @@ def markdown(results: dict) -> str:
             "process. The load average is the machine's 1-minute load around the run: above the core count, other "
             "work shared the CPUs and wall times are inflated.", ""]
     return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    # Re-render the Markdown summary (and targets) from a results file: python -m bench.report bench/results/latest.json
+    source = Path(sys.argv[1])
+    data = json.loads(source.read_text(encoding="utf-8"))
+    data["targets"] = targets(data)
+    source.with_suffix(".md").write_text(markdown(data), encoding="utf-8")
+    print(targets_table(data["targets"]))

@@ -14,13 +14,15 @@ from pathlib import Path
 import yaml
 
 from bench.generate import PAYERS
-from bench.pools import EM_CODES, PROCEDURES
+from bench.pools import EM_CODES, PROCEDURE_WEIGHTS, PROCEDURES
 from scrubber import paths
 from scrubber.rulebook.rules import REFERENCE_FOLDER
 
 FAMILY = "payer_bulletins"
 PREFIX = "BPR"
-CODES = PROCEDURES + EM_CODES
+# The less common codes of the generated batches: a bulletin names a handful of services, so
+# each generated rule fires on a small share of lines, as real payer rules do.
+CODES = [c for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS) if w <= 3] + EM_CODES[4:]
 PROFILED = [p for p in PAYERS if p != "CIGNA"]
 
 
@@ -52,8 +54,10 @@ def payer_rule(n: int) -> dict:
     line = {"procedure_code": codes[0]}
     kind = n % 4
     if kind == 0:
-        rule = _common(n, payer, "prior authorization required", "authorization", "CO-197")
-        rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "claim.prior_auth_number", "is_null": True}]}
+        rule = _common(n, payer, "prior authorization required in a hospital outpatient department", "authorization", "CO-197")
+        rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.pos", "in": ["19", "22"]},
+                                {"field": "claim.prior_auth_number", "is_null": True}]}
+        first = {**first, "place_of_service": "22"}
         fire, passing = {"claim": first, "lines": [line]}, {"claim": {**first, "prior_auth_number": "PA12345"}, "lines": [line]}
     elif kind == 1:
         rule = _common(n, payer, "code not paid by telehealth", "coding", "CO-5")
@@ -61,15 +65,16 @@ def payer_rule(n: int) -> dict:
         fire = {"claim": {**first, "place_of_service": "10"}, "lines": [{**line, "modifiers": ["95"]}]}
         passing = {"claim": {**first, "place_of_service": "11"}, "lines": [line]}
     elif kind == 2:
-        cap = 1 + n % 3
+        cap = 2 + n % 3
         rule = _common(n, payer, f"more than {cap} units on a line", "coding", "CO-151")
         rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.units", "gt": cap}]}
         fire, passing = {"claim": first, "lines": [{**line, "units": cap + 1}]}, {"claim": first, "lines": [{**line, "units": cap}]}
     else:
         covered = ["E11.9", "I10", "Z00.00"][n % 3 :] or ["E11.9"]
-        rule = _common(n, payer, "code paid only for listed diagnoses", "coding", "CO-50")
-        rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes},
+        rule = _common(n, payer, "code paid in the emergency department only for listed diagnoses", "coding", "CO-50")
+        rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.pos", "eq": "23"},
                                 {"field": "claim.diagnosis_codes", "contains_none": [c.replace(".", "") for c in covered]}]}
+        first = {**first, "place_of_service": "23"}
         fire = {"claim": {**first, "diagnosis_codes": ["J06.9"]}, "lines": [line]}
         passing = {"claim": {**first, "diagnosis_codes": [covered[0]]}, "lines": [line]}
     rule["message"] = "Line {line.line_number} ({line.procedure_code}) on {line.service_date}: " + rule["title"] + "."

@@ -55,9 +55,11 @@ def measure(kind: str, batch: Path, scratch: Path, **options) -> dict:
             args += [f"--{name.replace('_', '-')}", str(value)]
     load_before, cpu_before, started = os.getloadavg()[0], _cpu_children(), time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, cwd=HERE.parent)
+    last = (done.stdout.strip().splitlines() or ["{}"])[-1]
+    result = json.loads(last) if last.startswith("{") else {}
     if done.returncode != 0:
-        raise SystemExit(f"bench: {kind} on {batch} failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = {"failed": result.get("failed") or f"exit {done.returncode}: {done.stderr.strip()[-500:]}",
+                  "peak_rss_mib": result.get("peak_rss_mib")}
     result.update(
         process_wall=round(time.perf_counter() - started, 3),
         cpu_seconds=round(_cpu_children() - cpu_before, 3),
@@ -75,6 +77,12 @@ def batch_for(lines: int, data: Path, fmt: str = "parquet", seed: int = 20260901
     tables = generate(lines, seed)
     write_batch(tables, folder, fmt)
     return folder, time.perf_counter() - started
+
+
+def _save(results: dict, folder: Path, name: str) -> None:
+    """Written after every figure, so a long run stopped half-way keeps what it measured."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 def run_size(lines: int, data: Path, scratch: Path, present: list[str], with_csv: bool) -> dict:
@@ -103,6 +111,7 @@ def run_size(lines: int, data: Path, scratch: Path, present: list[str], with_csv
 
 
 def extra_rules(lines: int, data: Path, scratch: Path, plain: dict) -> dict:
+    """The same batch with 200 generated payer rules more, against the plain pack's run of it."""
     batch, _ = batch_for(lines, data)
     pack = pack_with_extra_rules(scratch / "rules-plus", EXTRA_RULES)
     figures = {"lines": lines, "extra_rules": EXTRA_RULES, "plain": plain, "plus": measure("pipeline", batch, scratch, rules_dir=pack)}
@@ -139,6 +148,9 @@ def fix_list(findings_per_line: float, data: Path, scratch: Path) -> dict:
     lines = max(10_000, int(FIX_LIST_FINDINGS / max(findings_per_line, 1e-6) / 10_000 + 1) * 10_000)
     batch, _ = batch_for(lines, data)
     result = measure("pipeline", batch, scratch)
+    if "failed" in result:
+        print(f"fix list batch ({_label(lines)} lines) failed: {result['failed']}", flush=True)
+        return {"lines": lines, "run": result}
     figures = {"lines": lines, "findings": result["findings"], "total": round(result["stages"].get("fix list", float("nan")), 3), "run": result}
     print(f"fix list for {result['findings']} findings ({_label(lines)} lines): {figures['total']:.2f}s", flush=True)
     return figures
@@ -148,6 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100k,1m,10m", help="claim lines per batch, e.g. 100k,1m,10m")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k and 100k lines, small fix list")
+    parser.add_argument("--extra-at", default=None, help="size for the +200 rules and fix-list figures (default: the largest)")
     parser.add_argument("--csv", action="store_true", help="also run the full pack on the CSV form of each batch")
     parser.add_argument("--data", type=Path, default=HERE / "data", help="where generated batches are kept")
     parser.add_argument("--results", type=Path, default=HERE / "results", help="where latest.json and latest.md go")
@@ -161,17 +174,20 @@ def main() -> None:
                      "edits_missing": missing, "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="scrubber-bench-") as tmp:
         scratch = Path(tmp)
-        for lines in sizes:
-            results["sizes"][_label(lines)] = run_size(lines, args.data, scratch, present, args.csv)
-        largest = results["sizes"][_label(max(sizes))]
-        results["extra_rules"] = extra_rules(max(sizes), args.data, scratch, largest["pipeline"])
+        name = "quick" if args.quick else "latest"
         results["small_batch"] = small_batch(args.data, scratch)
-        per_line = largest["pipeline"]["findings"] / max(sizes)
-        results["fix_list"] = fix_list(per_line, args.data, scratch) if not args.quick else {"skipped": "quick run"}
+        extra_at = parse_size(args.extra_at) if args.extra_at else max(sizes)
+        for lines in sorted(sizes):
+            figures = results["sizes"][_label(lines)] = run_size(lines, args.data, scratch, present, args.csv)
+            _save(results, args.results, name)
+            if lines == extra_at and "failed" not in figures["pipeline"]:
+                results["extra_rules"] = extra_rules(lines, args.data, scratch, figures["pipeline"])
+                _save(results, args.results, name)
+                per_line = figures["pipeline"]["findings"] / lines
+                results["fix_list"] = fix_list(per_line, args.data, scratch) if not args.quick else {"skipped": "quick run"}
+                _save(results, args.results, name)
     results["targets"] = report.targets(results)
-    args.results.mkdir(parents=True, exist_ok=True)
-    name = "quick" if args.quick else "latest"
-    (args.results / f"{name}.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    _save(results, args.results, name)
     (args.results / f"{name}.md").write_text(report.markdown(results), encoding="utf-8")
     print("\n" + report.targets_table(results["targets"]))
     print(f"\nwrote {args.results / (name + '.json')} and {name}.md")
