@@ -11,6 +11,9 @@ PATIENTS = [
 ]
 
 
+ORDERING_NPI = "1987654328"
+
+
 def visit(code, date, charge, pointers="1", **extra):
     return {"procedure_code": code, "service_date": date, "charge": charge, "diagnosis_pointers": pointers, **extra}
 
@@ -23,20 +26,22 @@ def add(b):
 
     # Clean claims.
     b.claim("C1001", "P001", "MEDICARE", ["I10"], [visit("99213", "2026-03-02", "110.00")])
+    # Medicare wants the ordering provider on lab lines, even for tests run in the office.
     b.claim("C1002", "P002", "MEDICARE", ["E11.9", "I10"],
-            [visit("99214", "2026-03-03", "165.00", "1;2"), visit("83036", "2026-03-03", "28.00")])
+            [visit("99214", "2026-03-03", "165.00", "1;2"), visit("83036", "2026-03-03", "28.00")], referring_npi=ORDERING_NPI)
     b.claim("C1003", "P003", "AETNA", ["J06.9"], [visit("99213", "2026-03-04", "120.00")])
     b.claim("C1004", "P004", "BCBS_TX", ["M54.50"], [visit("99203", "2026-03-05", "150.00")])
     b.claim("C1005", "P005", "MEDICAID_TX", ["Z00.129"], [visit("99393", "2026-03-05", "140.00")])
     b.claim("C1006", "P006", "UHC", ["F41.1"], [visit("99214", "2026-03-06", "160.00", modifiers="95")], place_of_service="10")
     b.claim("C1007", "P007", "MEDICARE", ["E78.5", "I10"],
-            [visit("99213", "2026-03-06", "110.00", "1;2"), visit("80061", "2026-03-06", "35.00")])
+            [visit("99213", "2026-03-06", "110.00", "1;2"), visit("80061", "2026-03-06", "35.00")], referring_npi=ORDERING_NPI)
     b.claim("C1010", "P010", "BCBS_TX", ["K21.9"], [visit("99212", "2026-03-09", "80.00")])
     b.claim("C1011", "P011", "UHC", ["N39.0"], [visit("99213", "2026-03-10", "120.00"), visit("81001", "2026-03-10", "12.00")])
     b.claim("C1013", "P013", "MEDICAID_TX", ["J02.9"], [visit("99213", "2026-03-11", "95.00")])
     b.claim("C1015", "P015", "BCBS_TX", ["L03.116"], [visit("99213", "2026-03-11", "120.00")])
     b.claim("C1016", "P016", "UHC", ["G43.909"], [visit("99204", "2026-03-12", "210.00")])
-    b.claim("C1017", "P017", "MEDICARE", ["E03.9"], [visit("99213", "2026-03-12", "110.00"), visit("84443", "2026-03-12", "30.00")])
+    b.claim("C1017", "P017", "MEDICARE", ["E03.9"], [visit("99213", "2026-03-12", "110.00"), visit("84443", "2026-03-12", "30.00")],
+            referring_npi=ORDERING_NPI)
     b.claim("C1019", "P019", "AETNA", ["R10.9"], [visit("99213", "2026-03-12", "120.00")])
 
     # ELIG001: the visit is after the member's coverage ended on 2026-02-28.
