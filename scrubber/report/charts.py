@@ -13,19 +13,18 @@ from scrubber.history import PastRun
 LABEL_WIDTH = 120
 BAR_SPACE = 230
 ROW_HEIGHT = 22
-MOST_BARS = 12
+MOST_BARS = 15
 TREND_RUNS = 12
 TREND_HEIGHT = 110
 TREND_COLUMN = 56
 
 
 def bar_chart(title: str, counts: pl.DataFrame, key: str) -> dict:
-    """Horizontal bars, largest first; past MOST_BARS the rest are summed into one 'other' bar."""
+    """Horizontal bars, largest first; past MOST_BARS the rest are a line of text, not a bar that would dwarf them."""
     ranked = counts.sort(["len", key], descending=[True, False])
     rows = list(zip(ranked[key].fill_null("(none)").to_list(), ranked["len"].to_list()))
-    if len(rows) > MOST_BARS:
-        rest = rows[MOST_BARS - 1 :]
-        rows = rows[: MOST_BARS - 1] + [(f"{len(rest)} others", sum(v for _, v in rest))]
+    rest = rows[MOST_BARS:]
+    rows = rows[:MOST_BARS]
     peak = max((v for _, v in rows), default=0) or 1
     bars = [
         {
@@ -42,6 +41,7 @@ def bar_chart(title: str, counts: pl.DataFrame, key: str) -> dict:
         "width": LABEL_WIDTH + BAR_SPACE + 60,
         "height": max(ROW_HEIGHT, len(bars) * ROW_HEIGHT),
         "bars": bars,
+        "rest": f"+ {len(rest)} more ({sum(v for _, v in rest)} findings)" if rest else "",
     }
 
 

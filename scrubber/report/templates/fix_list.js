@@ -10,6 +10,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const form = $("filters"), queue = $("queue"), status = $("shown"), prev = $("prev"), next = $("next");
   const packed = Uint8Array.from(atob($("cards-data").textContent), (ch) => ch.charCodeAt(0));
   const cards = await new Response(new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"))).json();
+  $("static").remove(); // its cards are drawn again below; one id per claim in the page
   for (const c of cards) c.all = [...c.claim_findings, ...c.lines.flatMap((l) => l.findings), ...c.other_findings];
   let shown = [], matched = 0, page = 0, timer = 0;
 
