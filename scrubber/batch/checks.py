@@ -26,6 +26,7 @@ ISSUE_SCHEMA = {
 VALUE_SHOWN = 40  # characters of a bad cell quoted back in a finding
 MAX_CELL = 256  # no contract value comes near this; a longer cell is an export fault, read as empty
 TYPED = "~"  # prefix of a column's typed value beside its raw text while checking
+UNREADABLE = "!"  # prefix of the flag: the cell held text its type cannot read
 
 ISSUE_KINDS = {
     "unreadable_value": "a cell holds text that cannot be read as its column's type (a date 2024-13-45, units 'abc'); read as empty",
@@ -45,7 +46,7 @@ def _typed(name: str) -> pl.Expr:
 
 def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool) -> pl.DataFrame:
     """Issues of one table: `checked` holds each raw text column, its typed value (TYPED + name),
-    its unreadable flag (`!` + name) and ROW."""
+    its unreadable flag (UNREADABLE + name) and ROW."""
     present = [c for c in table.columns if c.name in checked.columns]
     checks: list[tuple[str, str | None, pl.Expr, pl.Expr]] = []
     for column in present:
@@ -54,7 +55,7 @@ def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool
         too_long = raw.str.len_chars() > MAX_CELL
         checks += [
             ("value_too_long", column.name, too_long, raw),
-            ("unreadable_value", column.name, pl.col("!" + column.name) & ~too_long, raw),
+            ("unreadable_value", column.name, pl.col(UNREADABLE + column.name) & ~too_long, raw),
         ]
         if not column.nullable:
             checks.append(("missing_value", column.name, blank, raw))

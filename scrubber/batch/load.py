@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scrubber.batch.checks import ISSUE_KINDS, ISSUE_SCHEMA, MAX_CELL, TYPED, batch_issues, cell_issues
+from scrubber.batch.checks import ISSUE_KINDS, ISSUE_SCHEMA, MAX_CELL, TYPED, UNREADABLE, batch_issues, cell_issues
 from scrubber.batch.csvfile import EXTRA, ROW, read_csv_text
 from scrubber.batch.parse import parse, readable_as_text, to_text
 from scrubber.batch.schema import POLARS_TYPE, TABLES, Table, empty_frame
@@ -143,7 +143,7 @@ def _cast(frame: pl.DataFrame, table: Table, file: str, transcoded: bool) -> tup
         parsed[column.name] = parse(column.kind, usable)
     checked = frame.with_columns(
         [value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name) for c, (value, _) in zip(present, parsed.values())]
-        + [flag.fill_null(False).alias("!" + name) for name, (_, flag) in parsed.items()]
+        + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items()]
     )
     issues = cell_issues(checked, table, file, transcoded)
     cast = checked.select(
