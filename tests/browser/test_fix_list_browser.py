@@ -112,3 +112,19 @@ def test_markup_in_claim_fields_is_shown_as_text_and_never_runs(visit, demo_copy
     assert page.title() == f"Fix list {AS_OF}"
     assert seen.dialogs == []
     assert all(url.startswith("file:") for url in seen.requests)  # the <img src=x> never loaded
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["scripts_on", "scripts_off"])
+def test_printing_gives_every_claim_without_the_controls(visit, demo_report, scripts):
+    page = visit(demo_report / "fix_list.html", scripts=scripts).page
+    claims = active_on_claims(demo_report)["claim_id"].n_unique()
+    assert claims > 50  # more than one screen page: printing must not stop at the first
+    if scripts:
+        ready(page)
+        page.evaluate("() => dispatchEvent(new Event('beforeprint'))")  # what the print dialog fires
+    page.emulate_media(media="print")
+    cards = page.locator("#queue > .card" if scripts else "#static > .card")
+    expect(cards).to_have_count(claims)
+    expect(cards.last).to_be_visible()
+    expect(page.locator("#filters")).to_be_hidden()
+    expect(page.locator(".pager")).to_be_hidden()
