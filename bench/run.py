@@ -121,9 +121,12 @@ def extra_rules(lines: int, data: Path, scratch: Path, plain: dict) -> dict:
 
 def small_batch(data: Path, scratch: Path, repeats: int = 3) -> dict:
     """A 200-claim batch through `python -m scrubber run`, start-up and imports included."""
-    folder = data / "200-claims" / "csv"
+    folder = data / f"{SMALL_BATCH_CLAIMS}-claims" / "csv"
     if not (folder / "claims.csv").is_file():
-        tables = generate(470, seed=200)  # 470 lines is about 200 claims
+        tables = generate(SMALL_BATCH_CLAIMS * 3, seed=200)
+        keep = tables["claims"].head(SMALL_BATCH_CLAIMS).select("claim_id")
+        for name in ("claims", "claim_lines", "encounters", "defects"):
+            tables[name] = tables[name].join(keep, on="claim_id", how="semi", maintain_order="left")
         write_batch(tables, folder, "csv")
     claims = pl.read_csv(folder / "claims.csv", infer_schema=False).height
     walls = []
