@@ -9,14 +9,19 @@ hold an unreadable date just as a real file can.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
-from scrubber.batch.load import Batch, InputFile, assemble
-from scrubber.batch.schema import TABLES
+from scrubber.batch.checks import x12_issues
+from scrubber.batch.csvfile import EXTRA
+from scrubber.batch.load import X12_TABLES, Batch, InputFile, assemble, with_x12
+from scrubber.batch.schema import TABLES, table_named
+from scrubber.batch.x12 import read_837
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import run_rules
 from scrubber.rulebook.profiles import Profiles
@@ -100,6 +105,15 @@ def _claims(example: dict) -> list[tuple[dict, list[dict]]]:
     return built
 
 
+def _from_837(text: str) -> tuple[dict, list[pl.DataFrame]]:
+    """Claims, lines and patients read from an example's 837 text, and the reader's issues."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "example.837"
+        path.write_text(text, encoding="utf-8")
+        x12 = [(path, read_837(path))]
+    return {name: with_x12(None, table_named(name), x12) for name in X12_TABLES}, [x12_issues(x12[0][1].issues)]
+
+
 def example_batch(example: dict) -> ExampleBatch:
     claims = _claims(example)
     patients = example.get("patients") or [{**DEFAULT_PATIENT, **example.get("patient", {})}]
@@ -121,12 +135,19 @@ def example_batch(example: dict) -> ExampleBatch:
         if records is None:
             raw[table.name] = None
             continue
-        names = [c.name for c in table.columns]
+        # A cell left over past the header, as a CSV row with a stray comma has.
+        names = [c.name for c in table.columns] + ([EXTRA] if any(EXTRA in r for r in records) else [])
         frame = pl.DataFrame(
             {name: [_text(record.get(name)) for record in records] for name in names}, schema={n: pl.String for n in names}
         )
-        raw[table.name] = (frame, InputFile(table.name, f"example {table.name}", "example", frame.height))
-    return ExampleBatch(assemble(raw), dt.date.fromisoformat(example.get("as_of", DEFAULT_AS_OF)), _history(example))
+        transcoded = example.get("encoding") == "windows-1252"
+        raw[table.name] = (frame, InputFile(table.name, f"example {table.name}", "example", frame.height, transcoded))
+    issues: list[pl.DataFrame] = []
+    if "x12" in example:  # the batch is the 837 file alone, as a practice-system export would send it
+        tables, issues = _from_837(example["x12"])
+        raw.update(tables)
+    as_of = dt.date.fromisoformat(example.get("as_of", DEFAULT_AS_OF))
+    return ExampleBatch(assemble(raw, issues), as_of, _history(example))
 
 
 def run_example(rule: Rule, example: dict, profiles: Profiles, references: ReferenceLibrary) -> pl.DataFrame:

@@ -24,6 +24,10 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "rule_status": pl.String(),
     "service_date": pl.Date(),
 }
+RULE_COLUMNS = list(FINDING_SCHEMA)  # what a rule's query produces
+# Where the claim sits in the input: its file, and its row in a CSV or its CLM segment in an 837.
+SOURCE_SCHEMA: dict[str, pl.DataType] = {"source_file": pl.String(), "source_position": pl.Int64()}
+FINDING_SCHEMA |= SOURCE_SCHEMA
 FINDING_COLUMNS = list(FINDING_SCHEMA)
 SORT_KEYS = ["payer_id", "claim_id", "line_number", "encounter_id", "rule_id", "message"]
 
@@ -31,6 +35,14 @@ SORT_KEYS = ["payer_id", "claim_id", "line_number", "encounter_id", "rule_id", "
 def queue_of(category: str) -> str:
     """Coders fix codes and modifiers; billers work coverage, deadlines, provider data and the rest."""
     return "coder" if category in CODER_CATEGORIES else "biller"
+
+
+def with_source(findings: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    """Each finding with the file and row (or 837 segment) of its claim."""
+    if "source_file" not in claims.columns:
+        return findings.with_columns(pl.lit(None, t).alias(c) for c, t in SOURCE_SCHEMA.items())
+    where = claims.select("claim_id", *SOURCE_SCHEMA).unique("claim_id", keep="first")
+    return findings.join(where, on="claim_id", how="left").select(FINDING_COLUMNS)
 
 
 def empty_findings() -> pl.DataFrame:

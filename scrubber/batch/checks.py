@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from scrubber.batch.csvfile import EXTRA, ROW
+from scrubber.batch.csvfile import EXTRA, FILE, ROW
 from scrubber.batch.schema import CLAIM_LINES, Table
 
 ISSUE_SCHEMA = {
@@ -37,6 +37,7 @@ ISSUE_KINDS = {
     "unknown_claim": "a service line whose claim_id is not in claims",
     "duplicate_claim_id": "a claim_id used by more than one row of claims",
     "duplicate_line": "two lines of one claim with the same line number",
+    "x12_problem": "an X12 837 file's envelope or segments are broken or incomplete (row = segment position, column = segment id)",
 }
 
 
@@ -44,9 +45,10 @@ def _typed(name: str) -> pl.Expr:
     return pl.col(TYPED + name)
 
 
-def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool) -> pl.DataFrame:
+def cell_issues(checked: pl.DataFrame, table: Table, transcoded_files: set[str]) -> pl.DataFrame:
     """Issues of one table: `checked` holds each raw text column, its typed value (TYPED + name),
-    its unreadable flag (UNREADABLE + name) and ROW."""
+    its unreadable flag (UNREADABLE + name), ROW and FILE."""
+    transcoded = pl.col(FILE).is_in(sorted(transcoded_files))
     present = [c for c in table.columns if c.name in checked.columns]
     checks: list[tuple[str, str | None, pl.Expr, pl.Expr]] = []
     for column in present:
@@ -59,8 +61,8 @@ def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool
         ]
         if not column.nullable:
             checks.append(("missing_value", column.name, blank, raw))
-        if transcoded:
-            checks.append(("transcoded_text", column.name, raw.str.contains(r"[^\x00-\x7F]"), raw))
+        if transcoded_files:
+            checks.append(("transcoded_text", column.name, transcoded & raw.str.contains(r"[^\x00-\x7F]"), raw))
     if EXTRA in checked.columns:
         checks.append(("extra_fields", None, pl.col(EXTRA).is_not_null(), pl.col(EXTRA)))
     key = _typed(table.claim_key) if table.claim_key and TYPED + table.claim_key in checked.columns else pl.lit(None, pl.String)
@@ -68,7 +70,7 @@ def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool
     return _concat(
         checked.filter(wrong.fill_null(False)).select(
             kind=pl.lit(kind, pl.String),
-            file=pl.lit(file, pl.String),
+            file=pl.col(FILE),
             row=pl.col(ROW),
             column=pl.lit(name, pl.String),
             value=shown.str.slice(0, VALUE_SHOWN),
@@ -79,7 +81,7 @@ def cell_issues(checked: pl.DataFrame, table: Table, file: str, transcoded: bool
     )
 
 
-def batch_issues(typed: dict[str, pl.DataFrame | None], files: dict[str, str]) -> pl.DataFrame:
+def batch_issues(typed: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     """Problems between tables: lines without their claim, repeated ids."""
     claims, lines = typed["claims"], typed["claim_lines"]
     known_claim = pl.col("claim_id").is_not_null()
@@ -92,7 +94,7 @@ def batch_issues(typed: dict[str, pl.DataFrame | None], files: dict[str, str]) -
     return _concat(
         rows.select(
             kind=pl.lit(kind, pl.String),
-            file=pl.lit(files[table], pl.String),
+            file=pl.col(FILE),
             row=pl.col(ROW),
             column=pl.lit(column, pl.String),
             value=pl.col(column).cast(pl.String).str.slice(0, VALUE_SHOWN),
@@ -100,6 +102,23 @@ def batch_issues(typed: dict[str, pl.DataFrame | None], files: dict[str, str]) -
             line_number=pl.col("line_number") if table == "claim_lines" else pl.lit(None, pl.Int64),
         )
         for table, kind, column, rows in found
+    )
+
+
+def x12_issues(problems: pl.DataFrame) -> pl.DataFrame:
+    """What the 837 reader reported, as issues: the segment position stands in for the row."""
+    return _concat(
+        [
+            problems.select(
+                kind=pl.lit("x12_problem", pl.String),
+                file=pl.col("file"),
+                row=pl.col("segment_position").cast(pl.Int64),
+                column=pl.col("segment_id"),
+                value=pl.col("message"),  # the reader's own sentence, shown whole
+                claim_id=pl.col("claim_id"),
+                line_number=pl.lit(None, pl.Int64),
+            )
+        ]
     )
 
 

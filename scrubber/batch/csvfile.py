@@ -20,6 +20,7 @@ from scrubber.errors import ScrubberInputError
 from scrubber.logs import redact
 
 ROW = "_row"  # the row as a spreadsheet shows it: the header is row 1, the first record row 2
+FILE = "_file"  # the file a row came from: a batch may mix CSV and X12 files
 EXTRA = "_extra_fields"  # what a row held beyond the header's last column
 SPARE_FIELDS = 8  # fields read beyond the header to tell a stray comma from a trailing empty cell
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}

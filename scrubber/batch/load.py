@@ -13,10 +13,20 @@ from pathlib import Path
 
 import polars as pl
 
-from scrubber.batch.checks import ISSUE_KINDS, ISSUE_SCHEMA, MAX_CELL, TYPED, UNREADABLE, batch_issues, cell_issues
-from scrubber.batch.csvfile import EXTRA, ROW, read_csv_text
+from scrubber.batch.checks import (
+    ISSUE_KINDS,
+    ISSUE_SCHEMA,
+    MAX_CELL,
+    TYPED,
+    UNREADABLE,
+    batch_issues,
+    cell_issues,
+    x12_issues,
+)
+from scrubber.batch.csvfile import EXTRA, FILE, ROW, read_csv_text
 from scrubber.batch.parse import parse, readable_as_text, to_text
 from scrubber.batch.schema import POLARS_TYPE, TABLES, Table, empty_frame
+from scrubber.batch.x12 import X12Read, is_x12, read_837
 from scrubber.errors import ScrubberInputError
 
 __all__ = ["ISSUE_KINDS", "ISSUE_SCHEMA", "ROW", "Batch", "InputFile", "assemble", "empty_batch", "load_batch"]
@@ -48,19 +58,61 @@ class Batch:
         return getattr(self, table) is not None and source not in self.absent_columns
 
 
+X12_TABLES = ("claims", "claim_lines", "patients")  # what an 837 file carries; eligibility it does not
+TABLE_FILES = {f"{t.name}.{suffix}" for t in TABLES for suffix in ("csv", "parquet")}
+RawTable = tuple[pl.DataFrame, "InputFile | list[InputFile]"]
+
+
 def load_batch(batch_dir: Path) -> Batch:
     batch_dir = Path(batch_dir)
     if not batch_dir.is_dir():
         raise ScrubberInputError(f"{batch_dir}: batch folder not found")
-    raw = {table.name: _read_raw(batch_dir, table) for table in TABLES}
-    return assemble(raw)
+    x12 = _read_x12_files(batch_dir)
+    raw: dict[str, RawTable | None] = {}
+    for table in TABLES:
+        # With 837 files, claims, lines and patients may all come from them, and eligibility is optional
+        # (its edits are then reported as not checked, never as passed).
+        required = table.required and not (x12 and table.name in (*X12_TABLES, "eligibility"))
+        entry = _read_raw(batch_dir, table, required)
+        raw[table.name] = with_x12(entry, table, x12) if x12 and table.name in X12_TABLES else entry
+    extra = [x12_issues(read.issues) for _, read in x12]
+    if x12 and raw["claims"][0].height == 0:
+        first = next((row for _, read in x12 for row in read.issues.iter_rows(named=True)), None)
+        reason = f"{first['file']}: {first['message']}" if first else f"{x12[0][0]}: no claim could be read"
+        raise ScrubberInputError(f"{batch_dir}: no claim in the batch could be read ({reason})")
+    return assemble(raw, extra)
 
 
-def assemble(raw: dict[str, tuple[pl.DataFrame, InputFile] | None]) -> Batch:
+def _read_x12_files(batch_dir: Path) -> list[tuple[Path, X12Read]]:
+    """Every file whose content starts with an ISA segment, whatever its name (.837, .x12, .edi, .txt ...)."""
+    candidates = sorted(
+        p for p in batch_dir.iterdir() if p.is_file() and p.name not in TABLE_FILES and not p.name.startswith(".")
+    )
+    found = []
+    for path in candidates:
+        try:
+            if is_x12(path):
+                found.append((path, read_837(path)))
+        except OSError as exc:
+            raise ScrubberInputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    return found
+
+
+def with_x12(entry: RawTable | None, table: Table, x12: list[tuple[Path, X12Read]]) -> RawTable:
+    """The table's CSV/Parquet rows (if any) and its rows from each 837 file, each row naming its file."""
+    frames, inputs = ([entry[0]], [entry[1]]) if entry else ([], [])
+    for path, read in x12:
+        rows = getattr(read, table.name)
+        position = pl.col("source_segment").cast(pl.Int64) if "source_segment" in rows.columns else pl.lit(None, pl.Int64)
+        frames.append(rows.with_columns(pl.lit(path.name).alias(FILE), position.alias(ROW)))
+        inputs.append(InputFile(table.name, str(path), "x12", rows.height))
+    return pl.concat(frames, how="diagonal_relaxed"), inputs
+
+
+def assemble(raw: dict[str, RawTable | None], extra_issues: list[pl.DataFrame] = ()) -> Batch:
     """Cast raw text tables to the contract's types and collect row-level issues."""
     typed: dict[str, pl.DataFrame | None] = {}
-    files: dict[str, str] = {}
-    issue_frames: list[pl.DataFrame] = []
+    issue_frames: list[pl.DataFrame] = list(extra_issues)
     inputs: list[InputFile] = []
     absent: set[str] = set()
     for table in TABLES:
@@ -68,37 +120,43 @@ def assemble(raw: dict[str, tuple[pl.DataFrame, InputFile] | None]) -> Batch:
         if entry is None:
             typed[table.name] = None
             continue
-        frame, source = entry
-        inputs.append(source)
+        frame, sources = entry
+        sources = sources if isinstance(sources, list) else [sources]
+        inputs.extend(sources)
         absent |= {f"{table.name}.{c.name}" for c in table.columns if c.name not in frame.columns}
         if ROW not in frame.columns:
             frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-        files[table.name] = Path(source.path).name  # findings quote the file name; the folder is in summary.json
-        cast, issues = _cast(frame, table, files[table.name], source.transcoded)
+        if FILE not in frame.columns:  # findings quote the file name; the folder is in summary.json
+            frame = frame.with_columns(pl.lit(Path(sources[0].path).name).alias(FILE))
+        transcoded = {Path(s.path).name for s in sources if s.transcoded}
+        cast, issues = _cast(frame, table, transcoded)
         typed[table.name] = cast
         issue_frames.append(issues)
-    issue_frames.append(batch_issues(typed, files))
+    issue_frames.append(batch_issues(typed))
     issues = pl.concat(issue_frames, how="vertical")
+    claims = typed["claims"].with_columns(
+        pl.col(FILE).alias("source_file"), pl.col(ROW).alias("source_position")  # row in a CSV, CLM segment in an 837
+    )
     return Batch(
-        claims=typed["claims"].drop(ROW),
-        claim_lines=typed["claim_lines"].drop(ROW),
-        patients=typed["patients"].drop(ROW),
-        eligibility=None if typed["eligibility"] is None else typed["eligibility"].drop(ROW),
-        encounters=None if typed["encounters"] is None else typed["encounters"].drop(ROW),
+        claims=claims.drop(ROW, FILE),
+        claim_lines=typed["claim_lines"].drop(ROW, FILE),
+        patients=typed["patients"].drop(ROW, FILE),
+        eligibility=None if typed["eligibility"] is None else typed["eligibility"].drop(ROW, FILE),
+        encounters=None if typed["encounters"] is None else typed["encounters"].drop(ROW, FILE),
         issues=issues.sort("file", "row", "column", "kind", nulls_last=True),
         inputs=inputs,
         absent_columns=frozenset(absent),
     )
 
 
-def _read_raw(batch_dir: Path, table: Table) -> tuple[pl.DataFrame, InputFile] | None:
+def _read_raw(batch_dir: Path, table: Table, required: bool) -> RawTable | None:
     candidates = [p for p in (batch_dir / f"{table.name}.parquet", batch_dir / f"{table.name}.csv") if p.is_file()]
     if len(candidates) > 1:
         raise ScrubberInputError(
             f"{batch_dir}: both {table.name}.parquet and {table.name}.csv are present; keep one so the batch is unambiguous"
         )
     if not candidates:
-        if table.required:
+        if required:
             raise ScrubberInputError(f"{batch_dir / (table.name + '.csv')}: required file missing (or {table.name}.parquet)")
         return None
     path = candidates[0]
@@ -114,6 +172,7 @@ def _read_raw(batch_dir: Path, table: Table) -> tuple[pl.DataFrame, InputFile] |
     if missing:
         found = ", ".join(c for c in frame.columns if c not in (ROW, EXTRA)) or "no header"
         raise ScrubberInputError(f"{path}: required column {missing[0]!r} missing (found: {found})")
+    frame = frame.with_columns(pl.lit(path.name).alias(FILE))
     return frame, InputFile(table.name, str(path), path.suffix.lstrip("."), frame.height, transcoded)
 
 
@@ -133,7 +192,7 @@ def _read_parquet(path: Path, table: Table) -> pl.DataFrame:
     return frame.with_columns(columns).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
-def _cast(frame: pl.DataFrame, table: Table, file: str, transcoded: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     present = [c for c in table.columns if c.name in frame.columns]
     parsed = {}
     for column in present:
@@ -145,16 +204,19 @@ def _cast(frame: pl.DataFrame, table: Table, file: str, transcoded: bool) -> tup
         [value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name) for c, (value, _) in zip(present, parsed.values())]
         + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items()]
     )
-    issues = cell_issues(checked, table, file, transcoded)
+    issues = cell_issues(checked, table, transcoded)
     cast = checked.select(
         [pl.col(TYPED + c.name).alias(c.name) for c in present]
         + [pl.lit(None, POLARS_TYPE[c.kind]).alias(c.name) for c in table.columns if c.name not in frame.columns]
-        + [pl.col(ROW)]
-    ).select([c.name for c in table.columns] + [ROW])
+        + [pl.col(ROW), pl.col(FILE)]
+    ).select([c.name for c in table.columns] + [ROW, FILE])
     return cast, issues
 
 
 def empty_batch() -> Batch:
     """A batch with every table present and empty: enough to list what rules can read."""
     tables = {table.name: empty_frame(table) for table in TABLES}
+    tables["claims"] = tables["claims"].with_columns(
+        pl.lit(None, pl.String).alias("source_file"), pl.lit(None, pl.Int64).alias("source_position")
+    )
     return Batch(**tables, issues=pl.DataFrame(schema=ISSUE_SCHEMA))

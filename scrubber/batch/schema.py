@@ -66,7 +66,8 @@ CLAIMS = Table(
         C("billing_npi", Kind.STRING),
         C("rendering_npi", Kind.STRING, nullable=True),
         C("referring_npi", Kind.STRING, nullable=True),
-        C("place_of_service", Kind.STRING),
+        # Null on institutional claims: an 837I's CLM05-1 is the facility type, not a place of service.
+        C("place_of_service", Kind.STRING, nullable=True),
         C("diagnosis_codes", Kind.ICD_LIST),
         C("prior_auth_number", Kind.STRING, nullable=True),
         C("frequency_code", Kind.STRING, nullable=True),
@@ -74,6 +75,7 @@ CLAIMS = Table(
         # Not in CONTRACT §1 (an extra column it allows): the payer's claim number of the original
         # claim that a replacement or void (frequency 7/8) restates; 837P REF*F8, CMS-1500 box 22.
         C("payer_claim_number", Kind.STRING, required=False, nullable=True),
+        C("facility_type_code", Kind.STRING, required=False, nullable=True),
     ),
 )
 CLAIM_LINES = Table(
@@ -125,3 +127,7 @@ TABLES: tuple[Table, ...] = (CLAIMS, CLAIM_LINES, PATIENTS, ELIGIBILITY, ENCOUNT
 def empty_frame(table: Table) -> pl.DataFrame:
     """A typed, empty table: what an optional file that is absent reads as."""
     return pl.DataFrame(schema={c.name: POLARS_TYPE[c.kind] for c in table.columns})
+
+
+def table_named(name: str) -> Table:
+    return next(t for t in TABLES if t.name == name)

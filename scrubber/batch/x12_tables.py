@@ -17,7 +17,7 @@ from scrubber.batch.x12_envelope import ISSUE_SCHEMA
 CLAIM_COLUMNS = [
     "claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
     "referring_npi", "place_of_service", "diagnosis_codes", "prior_auth_number", "frequency_code",
-    "total_charge", "facility_type_code", "source_file", "source_segment",
+    "total_charge", "facility_type_code", "payer_claim_number", "source_file", "source_segment",
 ]  # fmt: skip
 LINE_COLUMNS = [
     "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
@@ -113,6 +113,8 @@ def build_tables(
     claim_parts = [
         _diagnoses(part("claim", "HI"), component),
         _first(part("claim", "REF").filter(_e(1) == "G1"), "clm_pos", prior_auth_number=_e(2)),
+        # REF*F8: the payer's claim number a replacement or void (frequency 7/8) restates.
+        _first(part("claim", "REF").filter(_e(1) == "F8"), "clm_pos", payer_claim_number=_e(2)),
         _first(claim_nm1.filter(_e(1) == "82"), "clm_pos", rendering_npi=_e(9)),
         _first(referring, "clm_pos", referring_npi=_e(9)),
         _first(part("claim", "DTP").filter(_e(1) == "434"), "clm_pos", statement_start=_iso(_e(3))),

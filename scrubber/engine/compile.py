@@ -16,7 +16,7 @@ from scrubber.engine.derived import FAMILIES, namespace_of
 from scrubber.engine.operators import Resolver, compile_condition
 from scrubber.engine.templates import placeholders, render
 from scrubber.errors import ScrubberInputError
-from scrubber.findings import FINDING_COLUMNS, queue_of
+from scrubber.findings import RULE_COLUMNS, queue_of
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.reference import VALID_FROM, VALID_TO, ReferenceLibrary, ReferenceTable
 from scrubber.rulebook.rules import Lookup, Rule
@@ -157,4 +157,4 @@ def findings_query(compiled: CompiledRule, frame: pl.LazyFrame, profiles: Profil
         pl.lit(queue_of(rule.category)).alias("queue"),
         pl.lit(rule.status).alias("rule_status"),
         pl.col("_date").alias("service_date"),
-    ).select(FINDING_COLUMNS)
+    ).select(RULE_COLUMNS)

@@ -12,7 +12,7 @@ from scrubber.engine.context import RunContext
 from scrubber.engine.derived import FAMILIES
 from scrubber.engine.scopes import BUILDERS, KEYS, PAIR_SIDES, REQUIRES, pair_keys, pair_scope
 from scrubber.errors import ScrubberInputError
-from scrubber.findings import FINDING_COLUMNS, empty_findings, in_stable_order
+from scrubber.findings import RULE_COLUMNS, empty_findings, in_stable_order, with_source
 from scrubber.rulebook.rules import Rule
 from scrubber.rulebook.schema import SCOPES
 
@@ -69,7 +69,7 @@ def run_rules(rules: list[Rule], ctx: RunContext) -> RuleRun:
             queries.append(findings_query(item, scope_frame(item, scopes), ctx.profiles))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}") from None
-    findings = _collect(queries, runnable)
+    findings = with_source(_collect(queries, runnable), ctx.batch.claims)
     return RuleRun(in_stable_order(findings), not_checked, [c.rule.id for c in runnable])
 
 
@@ -106,7 +106,7 @@ def scope_frame(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> pl.LazyF
 
 def _collect(queries: list[pl.LazyFrame], compiled: list[CompiledRule]) -> pl.DataFrame:
     if not queries:
-        return empty_findings()
+        return empty_findings().select(RULE_COLUMNS)
     try:
         frames = pl.collect_all(queries)
     except pl.exceptions.PolarsError as exc:
@@ -119,7 +119,7 @@ def _collect(queries: list[pl.LazyFrame], compiled: list[CompiledRule]) -> pl.Da
                     f"{item.rule.path}: rule {item.rule.id} failed at run time: {str(exc).splitlines()[0]}"
                 ) from None
         raise
-    return pl.concat([f.select(FINDING_COLUMNS) for f in frames], how="vertical")
+    return pl.concat([f.select(RULE_COLUMNS) for f in frames], how="vertical")
 
 
 def scope_columns(ctx: RunContext) -> dict[str, list[str]]:

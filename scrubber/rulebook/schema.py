@@ -117,6 +117,8 @@ _EXAMPLE = {
         "eligibility": {"type": "array", "items": {"type": "object"}},
         "encounters": {"type": "array", "items": {"type": "object"}},
         "billed_before": {"type": "array", "items": {"type": "object"}},
+        "encoding": {"enum": ["utf-8", "windows-1252"]},
+        "x12": {"type": "string", "minLength": 10},
         "expect": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["name"],
