@@ -20,32 +20,31 @@ def test_contract_payers_have_profiles_with_their_filing_limits(profiles):
     assert limits == {"MEDICARE": 365, "MEDICAID_TX": 95, "AETNA": 90, "BCBS_TX": 90, "UHC": 90}
 
 
-def test_a_profile_can_switch_a_rule_off_for_its_payer(tmp_path, rules, references):
+def profiles_with_uhc(tmp_path, change):
+    """The shipped profiles, with UHC's file changed as a payer-rule pull request would."""
     folder = tmp_path / "profiles"
     folder.mkdir()
     for path in PROFILES.glob("*.yaml"):
         (folder / path.name).write_text(path.read_text())
-    (folder / "UHC.yaml").write_text((folder / "UHC.yaml").read_text() + "rules:\n  MOD001: {enabled: false}\n")
-    assert run_example(telehealth_rule(rules), TELEHEALTH_AT_HOME, load_profiles(folder), references).height == 0
+    (folder / "UHC.yaml").write_text(change((folder / "UHC.yaml").read_text()))
+    return load_profiles(folder)
+
+
+def test_a_profile_can_switch_a_rule_off_for_its_payer(tmp_path, rules, references):
+    profiles = profiles_with_uhc(tmp_path, lambda text: text + "rules:\n  MOD001: {enabled: false}\n")
+    assert run_example(telehealth_rule(rules), TELEHEALTH_AT_HOME, profiles, references).height == 0
     other_payer = {**TELEHEALTH_AT_HOME, "claim": {"payer_id": "AETNA", "place_of_service": "10"}}
-    assert run_example(telehealth_rule(rules), other_payer, load_profiles(folder), references).height == 1
+    assert run_example(telehealth_rule(rules), other_payer, profiles, references).height == 1
 
 
 def test_a_profile_can_regrade_a_rule(tmp_path, rules, references):
-    folder = tmp_path / "profiles"
-    folder.mkdir()
-    for path in PROFILES.glob("*.yaml"):
-        (folder / path.name).write_text(path.read_text())
-    (folder / "UHC.yaml").write_text((folder / "UHC.yaml").read_text() + "rules:\n  MOD001: {severity: warning}\n")
-    findings = run_example(telehealth_rule(rules), TELEHEALTH_AT_HOME, load_profiles(folder), references)
+    profiles = profiles_with_uhc(tmp_path, lambda text: text + "rules:\n  MOD001: {severity: warning}\n")
+    findings = run_example(telehealth_rule(rules), TELEHEALTH_AT_HOME, profiles, references)
     assert findings["severity"].to_list() == ["warning"]
 
 
 def test_a_payer_parameter_changes_what_the_rule_asks_for(tmp_path, rules, references):
-    folder = tmp_path / "profiles"
-    folder.mkdir()
-    for path in PROFILES.glob("*.yaml"):
-        (folder / path.name).write_text(path.read_text().replace('telehealth_modifier: "95"', 'telehealth_modifier: "GT"'))
+    profiles = profiles_with_uhc(tmp_path, lambda text: text.replace('telehealth_modifier: "95"', 'telehealth_modifier: "GT"'))
     with_95 = {**TELEHEALTH_AT_HOME, "lines": [{"modifiers": ["95"]}]}
-    findings = run_example(telehealth_rule(rules), with_95, load_profiles(folder), references)
+    findings = run_example(telehealth_rule(rules), with_95, profiles, references)
     assert findings.filter(pl.col("message").str.contains("without modifier GT")).height == 1
