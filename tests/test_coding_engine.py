@@ -25,7 +25,8 @@ def test_a_lookup_on_part_of_the_key_returns_every_matching_rows_values(referenc
     # ncd_lab_coverage is keyed by policy, procedure and diagnosis: a procedure alone matches many rows.
     lookup = Lookup("ncd_lab_coverage", "ncd", {"procedure_code": "line.procedure_code"}, "line.service_date", {})
     found = apply_lookup(lines("80061", "99213"), lookup, references.get("ncd_lab_coverage")).collect()
-    lipid, visit = found.row(0, named=True), found.row(1, named=True)
+    by_code = {row["line.procedure_code"]: row for row in found.to_dicts()}  # a join keeps no row order
+    lipid, visit = by_code["80061"], by_code["99213"]
     assert lipid["ncd.found"] is True
     assert lipid["ncd.dx_code"] == ["E78", "I251", "I70"]
     assert lipid["ncd.policy"] == ["NCD190.23"]

@@ -77,16 +77,26 @@ def _scope_requirement(rule: Rule) -> set[str]:
     return {REQUIRES[rule.scope]} if rule.scope in REQUIRES else set()
 
 
+# What every pair needs beside the columns its rules read: the pairing keys and the finding keys.
+PAIR_BASE = {"claim.claim_id", "line.line_number", "claim.payer_id", "line.service_date", "claim.patient_id",
+             "claim.rendering_npi", "claim.billing_npi"}  # fmt: skip
+
+
 def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[str, pl.DataFrame]:
-    """Each scope once, with only the columns and derived families some rule reads."""
+    """Each scope once, with only the columns and derived families some rule reads.
+
+    The line pairs are built once too, from only the line columns pair rules read: a self-join
+    of the full line scope would multiply every column of it.
+    """
     needs: dict[str, set[str]] = {}
     families: dict[str, set[str]] = {}
+    pair_reads: set[str] = set()
     for item in compiled:
         scope = "line" if item.rule.scope == "line_pair" else item.rule.scope
-        reads = {c.split(".", 1)[1] for c in item.reads} if item.rule.scope == "line_pair" else item.reads
+        reads = item.reads
         if item.rule.scope == "line_pair":
-            reads |= {"claim.claim_id", "line.line_number", "claim.payer_id", "line.service_date", "claim.patient_id",
-                      "claim.rendering_npi", "claim.billing_npi"}
+            reads = {c.split(".", 1)[1] for c in item.reads} | PAIR_BASE
+            pair_reads |= reads
         needs.setdefault(scope, set()).update(reads)
         families.setdefault(scope, set()).update(item.families)
     built = {}
@@ -95,12 +105,14 @@ def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[st
         for name in sorted(families[scope]):
             frame = FAMILIES[name].add(frame, ctx, scope)
         built[scope] = frame.select([*KEYS, *sorted(columns)]).collect()
+    if pair_reads:
+        built["line_pair"] = pair_scope(built["line"].select(sorted(pair_reads))).collect()
     return built
 
 
 def scope_frame(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> pl.LazyFrame:
     if item.rule.scope == "line_pair":
-        return pair_scope(scopes["line"].drop(*KEYS)).with_columns(pair_keys(item.rule.finding_on))
+        return scopes["line_pair"].lazy().with_columns(pair_keys(item.rule.finding_on))
     return scopes[item.rule.scope].lazy()
 
 
