@@ -135,3 +135,44 @@ def test_reference_import_adds_a_release_and_keeps_the_earlier_one(tmp_path):
     releases = yaml.safe_load((rules / "reference" / "mue" / "table.yaml").read_text())["releases"]
     assert [r["id"] for r in releases] == ["2026Q3-sample", "2026Q4"]
     assert str(releases[0]["effective_to"]) == "2026-09-30"
+
+
+def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_path):
+    from scrubber.pipeline import Settings, run
+
+    path = rules_copy / TELEHEALTH
+    path.write_text(path.read_text().replace("severity: error", "severity: error\nstatus: preview", 1))
+    import datetime as dt
+
+    outcome = run(DEMO, tmp_path / "out", dt.date(2026, 3, 16), Settings(rules_copy, PROFILES))
+    assert outcome.summary["preview_findings_by_rule"] == {"MOD001": 1}
+    assert "MOD001" not in outcome.summary["findings_by_rule"]
+    telehealth = outcome.findings.filter(outcome.findings["rule_id"] == "MOD001")
+    assert telehealth["rule_status"].to_list() == ["preview"] and telehealth["claim_id"].to_list() == ["C1022"]
+    others = outcome.findings.filter((outcome.findings["claim_id"] == "C1022") & (outcome.findings["rule_status"] == "active"))
+    assert others.height == 0  # C1022's only problem is the preview rule's, so it counts as clean
+    assert outcome.summary["claims_clean"] >= 1
+
+
+def test_rule_effectiveness_counts_findings_per_run_and_payer(tmp_path):
+    import datetime as dt
+
+    from scrubber.history import previous_runs
+    from scrubber.maintain.catalog import effectiveness, effectiveness_text
+    from scrubber.pipeline import Settings, run
+
+    reports = tmp_path / "reports"
+    for day in ("2026-03-16", "2026-03-17"):
+        run(DEMO, reports / day, dt.date.fromisoformat(day), Settings(RULES, PROFILES))
+    table = effectiveness(previous_runs(reports / ".current", dt.date.max))
+    telehealth = table.filter(table["rule_id"] == "MOD001")
+    assert telehealth.select("payer_id", "len", "run").rows() == [("UHC", 1, "2026-03-16"), ("UHC", 1, "2026-03-17")]
+    text = effectiveness_text(table)
+    assert any(line.startswith("MOD001") and "UHC (2)" in line for line in text.splitlines())
+
+    root = tmp_path / "project"
+    root.mkdir()
+    for name, target in (("rules", RULES), ("payer_profiles", PROFILES), ("reports", reports)):
+        (root / name).symlink_to(target)
+    result = CliRunner().invoke(catalog_command, ["--runs"], env={"SCRUBBER_HOME": str(root)})
+    assert "MOD001" in result.output and "top payer" in result.output
