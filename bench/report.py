@@ -177,6 +177,11 @@ def markdown(results: dict) -> str:
                    f"(plain pack {extra['plain']['total']:.2f}s), {extra['plus']['findings']:,} findings, "
                    f"peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB.")
     out.append(f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s.")
+    if parse := results.get("x12_parse"):
+        out.append(
+            f"837P parse: {parse['claims']:,} claims ({parse['megabytes']} MB, {parse['lines']:,} lines) in {parse['seconds']} s, "
+            f"{parse['claims_per_second']:,} claims per second."
+        )
     fix = results.get("fix_list", {})
     if "findings" in fix:
         out.append(f"Fix list for {fix['findings']:,} findings ({fix['lines']:,} lines): {fix['total']:.2f}s.")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import report
+from bench import report, x12_speed
 from bench.edits import EDITS, available
 from bench.generate import AS_OF, generate, parse_size, write_batch
 from bench.rulegen import pack_with_extra_rules
@@ -179,6 +179,7 @@ def main() -> None:
         scratch = Path(tmp)
         name = "quick" if args.quick else "latest"
         results["small_batch"] = small_batch(args.data, scratch)
+        results["x12_parse"] = x12_speed.measure(scratch, 20_000 if args.quick else 100_000)
         extra_at = parse_size(args.extra_at) if args.extra_at else max(sizes)
         for lines in sorted(sizes):
             figures = results["sizes"][_label(lines)] = run_size(lines, args.data, scratch, present, args.csv)
