@@ -87,3 +87,28 @@ def test_a_table_given_twice_is_refused(demo_copy):
     load_batch(demo_copy).patients.write_parquet(demo_copy / "patients.parquet")
     with pytest.raises(ScrubberInputError, match="both patients.parquet and patients.csv"):
         load_batch(demo_copy)
+
+
+def test_typed_parquet_columns_are_normalised_like_csv_text(demo_copy, tmp_path):
+    """A Parquet export with real list and date types skips the text round trip but not the normalising."""
+    folder = tmp_path / "typed"
+    folder.mkdir()
+    batch = load_batch(demo_copy)
+    claims = batch.claims.drop("source_file", "source_position").with_columns(
+        pl.when(pl.col("claim_id") == "C1001")
+        .then(pl.lit([" e11.65 ", "i10", ""]))
+        .when(pl.col("claim_id") == "C1003")
+        .then(pl.lit(None, pl.List(pl.String)))
+        .otherwise(pl.col("diagnosis_codes"))
+        .alias("diagnosis_codes")
+    )
+    claims.write_parquet(folder / "claims.parquet")
+    for name in ("claim_lines", "patients", "eligibility"):
+        getattr(batch, name).write_parquet(folder / f"{name}.parquet")
+    typed = load_batch(folder)
+    codes = dict(typed.claims.select("claim_id", "diagnosis_codes").iter_rows())
+    assert codes["C1001"] == ["E1165", "I10"]
+    assert codes["C1003"] == []
+    missing = typed.issues.filter(pl.col("kind") == "missing_value", pl.col("file") == "claims.parquet")
+    assert missing.select("file", "column", "claim_id").rows() == [("claims.parquet", "diagnosis_codes", "C1003")]
+    assert typed.claim_lines.schema["service_date"] == pl.Date

@@ -53,6 +53,12 @@ def cell_issues(checked: pl.DataFrame, table: Table, transcoded_files: set[str])
     checks: list[tuple[str, str | None, pl.Expr, pl.Expr]] = []
     for column in present:
         raw = pl.col(column.name)
+        if checked.schema[column.name] != pl.String:
+            # A native Parquet column: only emptiness can be wrong with it.
+            empty = raw.is_null() | (raw.list.len() == 0) if isinstance(checked.schema[column.name], pl.List) else raw.is_null()
+            if not column.nullable:
+                checks.append(("missing_value", column.name, empty, pl.lit(None, pl.String)))
+            continue
         blank = raw.str.strip_chars().fill_null("") == ""
         too_long = raw.str.len_chars() > MAX_CELL
         checks += [

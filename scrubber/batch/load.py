@@ -24,7 +24,7 @@ from scrubber.batch.checks import (
     x12_issues,
 )
 from scrubber.batch.csvfile import EXTRA, FILE, ROW, read_csv_text
-from scrubber.batch.parse import parse, readable_as_text, to_text
+from scrubber.batch.parse import from_native, is_native, parse, readable_as_text, to_text
 from scrubber.batch.schema import POLARS_TYPE, TABLES, Table, empty_frame
 from scrubber.batch.x12 import X12Read, is_x12, read_837
 from scrubber.errors import ScrubberInputError
@@ -186,6 +186,8 @@ def _read_parquet(path: Path, table: Table) -> pl.DataFrame:
         if column.name not in frame.columns:
             continue
         dtype = frame.schema[column.name]
+        if is_native(column.kind, dtype):
+            continue  # already typed: _cast only normalises it
         if not readable_as_text(dtype):
             raise ScrubberInputError(f"{path}: column {column.name!r} has type {dtype}, which cannot be read as {column.kind.value}")
         columns.append(to_text(pl.col(column.name), dtype).alias(column.name))
@@ -197,6 +199,9 @@ def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.D
     parsed = {}
     for column in present:
         raw = pl.col(column.name)
+        if frame.schema[column.name] != pl.String:  # a native Parquet column: nothing to read from text
+            parsed[column.name] = (from_native(column.kind, raw), pl.lit(False))
+            continue
         # A runaway cell (a whole file pasted into one field) is reported, never carried into messages.
         usable = pl.when(raw.str.len_chars() <= MAX_CELL).then(raw)
         parsed[column.name] = parse(column.kind, usable)

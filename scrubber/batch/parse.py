@@ -50,6 +50,35 @@ def parse(kind: Kind, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return value, text.is_not_null() & value.is_null()
 
 
+def is_native(kind: Kind, dtype: pl.DataType) -> bool:
+    """A Parquet column already of the contract's type needs no text round trip, only normalising."""
+    if kind is Kind.DATE:
+        return dtype == pl.Date
+    if kind in (Kind.MONEY, Kind.UNITS):
+        return isinstance(dtype, pl.Decimal) or dtype.is_integer()
+    if kind is Kind.INT:
+        return dtype.is_integer()
+    if kind in (Kind.ICD_LIST, Kind.CODE_LIST):
+        return dtype == pl.List(pl.String)
+    if kind is Kind.INT_LIST:
+        return isinstance(dtype, pl.List) and dtype.inner.is_integer()
+    return False  # text columns take the text path, which is only trimming
+
+
+def from_native(kind: Kind, column: pl.Expr) -> pl.Expr:
+    """The typed value of a native Parquet column, normalised as the text path would."""
+    target = POLARS_TYPE[kind]
+    if kind in (Kind.ICD_LIST, Kind.CODE_LIST):
+        code = pl.element().str.strip_chars().str.to_uppercase()
+        if kind is Kind.ICD_LIST:
+            code = code.str.replace_all(".", "", literal=True)
+        cleaned = column.list.eval(code.filter(code.str.len_chars() > 0))
+        return pl.when(column.is_null()).then(pl.lit([], target)).otherwise(cleaned)
+    if kind is Kind.INT_LIST:
+        return pl.when(column.is_null()).then(pl.lit([], target)).otherwise(column.cast(target).list.drop_nulls())
+    return column.cast(target)
+
+
 def readable_as_text(dtype: pl.DataType) -> bool:
     """Scalars and lists of scalars have a CSV text form; records, arrays of them and bytes do not."""
     if isinstance(dtype, pl.List):
