@@ -73,6 +73,12 @@ def check_envelopes(segments: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl
             readable.append((st.pos, end, st_type or None))
         st = None
 
+    def close_unended_st(pos: int, before: str) -> None:
+        """A transaction set still open when a later envelope segment arrives lacks its SE."""
+        if st is not None:
+            add(pos, "SE", f"the transaction set opened by ST at position {st.pos} has no SE before {before}")
+            close_st(pos - 1)
+
     for pos, seg, e1, e2, e3, e6, e8, e13 in control.iter_rows():
         if seg == "ISA":
             if isa is not None:
@@ -92,9 +98,7 @@ def check_envelopes(segments: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl
                 isa.children += 1
             gs = _Open(pos, e6, version=e8)
         elif seg == "ST":
-            if st is not None:
-                add(pos, "SE", f"the transaction set opened by ST at position {st.pos} has no SE before this ST")
-                close_st(pos - 1)
+            close_unended_st(pos, "this ST")
             if gs is None:
                 add(pos, "ST", "ST transaction set outside a GS functional group")
             else:
@@ -121,9 +125,7 @@ def check_envelopes(segments: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl
                 add(pos, "SE", f"SE02 control number {e2} does not match ST02 {st.control}")
             close_st(pos)
         elif seg == "GE":
-            if st is not None:
-                add(pos, "SE", f"the transaction set opened by ST at position {st.pos} has no SE before GE")
-                close_st(pos - 1)
+            close_unended_st(pos, "GE")
             if gs is None:
                 add(pos, "GE", "GE without a matching GS")
                 continue
@@ -134,9 +136,7 @@ def check_envelopes(segments: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl
                 add(pos, "GE", f"GE02 control number {e2} does not match GS06 {gs.control}")
             gs = None
         else:  # IEA
-            if st is not None:
-                add(pos, "SE", f"the transaction set opened by ST at position {st.pos} has no SE before IEA")
-                close_st(pos - 1)
+            close_unended_st(pos, "IEA")
             if gs is not None:
                 add(pos, "GE", f"the functional group opened by GS at position {gs.pos} has no GE before IEA")
                 gs = None
