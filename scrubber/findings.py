@@ -51,7 +51,9 @@ def empty_findings() -> pl.DataFrame:
 
 def in_stable_order(findings: pl.DataFrame) -> pl.DataFrame:
     """A deterministic order, so a rerun of the same batch writes byte-identical files."""
-    return findings.unique(maintain_order=False).sort(SORT_KEYS, nulls_last=True)
+    # Every column takes part, so rows equal on the main keys still have one order.
+    keys = SORT_KEYS + [c for c in findings.columns if c not in SORT_KEYS]
+    return findings.unique(maintain_order=False).sort(keys, nulls_last=True)
 
 
 def counting(findings: pl.DataFrame) -> pl.DataFrame:

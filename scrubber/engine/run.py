@@ -10,6 +10,7 @@ from scrubber.batch.schema import ENCOUNTERS, empty_frame
 from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.derived import FAMILIES
+from scrubber.engine.partition import part_count, split
 from scrubber.engine.scopes import BUILDERS, KEYS, PAIR_SIDES, REQUIRES, pair_keys, pair_scope
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, empty_findings, in_stable_order, with_source
@@ -52,7 +53,8 @@ def compile_all(rules: list[Rule], ctx: RunContext) -> list[CompiledRule]:
     return [compile_rule(rule, columns[rule.scope], ctx.profiles, ctx.references) for rule in rules]
 
 
-def run_rules(rules: list[Rule], ctx: RunContext) -> RuleRun:
+def run_rules(rules: list[Rule], ctx: RunContext, parts: int | None = None) -> RuleRun:
+    """Every rule over the batch; a large batch runs in groups of patients (see engine/partition.py)."""
     live = [r for r in rules if r.status != "retired"]
     compiled = compile_all(live, ctx)
     runnable, not_checked = [], []
@@ -62,6 +64,19 @@ def run_rules(rules: list[Rule], ctx: RunContext) -> RuleRun:
             not_checked.append({"rule_id": item.rule.id, "reason": "; ".join(MISSING_REASON.get(t, f"no {t} file in the batch") for t in missing)})
         else:
             runnable.append(item)
+    # Load issues are few and name claims of any patient: their rules run once over the whole batch.
+    intake = [c for c in runnable if c.rule.scope == "load_issue"]
+    per_patient = [c for c in runnable if c.rule.scope != "load_issue"]
+    found = [_findings(intake, ctx)] + [
+        _findings(per_patient, replace(ctx, batch=part))
+        for part in split(ctx.batch, parts if parts is not None else part_count(ctx.batch))
+    ]
+    findings = with_source(pl.concat(found, how="vertical"), ctx.batch.claims)
+    return RuleRun(in_stable_order(findings), not_checked, [c.rule.id for c in runnable])
+
+
+def _findings(runnable: list[CompiledRule], ctx: RunContext) -> pl.DataFrame:
+    """One pass of the compiled rules over the batch in ctx: each scope built once, one collect."""
     scopes = materialise_scopes(runnable, ctx)
     queries = []
     for item in runnable:
@@ -69,8 +84,7 @@ def run_rules(rules: list[Rule], ctx: RunContext) -> RuleRun:
             queries.append(findings_query(item, scope_frame(item, scopes), ctx.profiles))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}") from None
-    findings = with_source(_collect(queries, runnable), ctx.batch.claims)
-    return RuleRun(in_stable_order(findings), not_checked, [c.rule.id for c in runnable])
+    return _collect(queries, runnable)
 
 
 def _scope_requirement(rule: Rule) -> set[str]:

@@ -1,0 +1,34 @@
+"""A large night runs in groups of patients; the findings must be exactly those of one run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from scrubber.batch import load_batch
+from scrubber.engine.context import RunContext
+from scrubber.engine.partition import split
+from scrubber.engine.run import run_rules
+from tests.conftest import DEMO
+
+
+def test_every_claim_line_patient_and_visit_lands_in_exactly_one_part():
+    batch = load_batch(DEMO)
+    parts = split(batch, 4)
+    assert sum(p.claims.height for p in parts) == batch.claims.height
+    assert sum(p.patients.height for p in parts) == batch.patients.height
+    assert sum(p.encounters.height for p in parts) == batch.encounters.height
+    orphans = batch.claim_lines.join(batch.claims.select("claim_id"), on="claim_id", how="anti").height
+    assert sum(p.claim_lines.height for p in parts) == batch.claim_lines.height - orphans  # orphans are load issues
+    for part in parts:  # a patient's claims never straddle two parts
+        assert set(part.claim_lines["claim_id"]) <= set(part.claims["claim_id"])
+
+
+@pytest.mark.parametrize("parts", [2, 5])
+def test_findings_in_groups_of_patients_equal_one_run_over_the_batch(parts, rules, profiles, references):
+    ctx = RunContext(load_batch(DEMO), profiles, references, dt.date(2026, 3, 16))
+    whole = run_rules(rules, ctx, parts=1).findings
+    grouped = run_rules(rules, ctx, parts=parts).findings
+    assert whole.height > 50
+    assert grouped.equals(whole)
