@@ -125,3 +125,18 @@ def test_bars_are_drawn_to_scale_and_the_long_tail_is_told_not_drawn():
     assert len(bars) == MOST_BARS
     assert bars[0]["label"] == "R00" and bars[1]["width"] * 2 == bars[0]["width"]
     assert chart["rest"] == f"+ {20 - MOST_BARS} more ({20 - MOST_BARS} findings)"
+
+
+
+def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are(tmp_path):
+    from scrubber.report.worklist import COLUMNS, write_worklist
+
+    rows = pl.DataFrame({"payer_id": ["AETNA"] * 5, **{c: [f"{c}-{n}" for n in range(5)] for c in COLUMNS}})
+    path = tmp_path / "worklist.xlsx"
+    write_worklist(path, rows, limit=3)
+    with zipfile.ZipFile(path) as book:
+        sheets = book.read("xl/workbook.xml").decode()
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert 'name="AETNA"' in sheets and 'name="Not listed here"' in sheets
+    assert "The 3 most urgent findings are listed; 2 more are in findings.csv." in strings
+    assert "claim_id-2" in strings and "claim_id-3" not in strings  # the first three, in priority order
