@@ -183,7 +183,6 @@ def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools)
 
 def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
     procedures, _ = procedure_pool(pools)
-    n_proc = len(procedures)
     pairs, mue = pools.ptp_pairs, pools.mue
     day_mue = mue.filter(pl.col("mai").is_in(["2", "3"]))
     defect = pl.col("defect")

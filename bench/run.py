@@ -93,7 +93,7 @@ def run_size(lines: int, data: Path, scratch: Path, present: list[str], with_csv
     figures["pipeline"] = measure("pipeline", batch, scratch)
     print(report.pipeline_line("full pack", lines, figures["pipeline"]), flush=True)
     if with_csv:
-        csv_batch, csv_generated = batch_for(lines, data, "csv")
+        csv_batch, _ = batch_for(lines, data, "csv")
         figures["pipeline_csv"] = measure("pipeline", csv_batch, scratch)
         print(report.pipeline_line("full pack, CSV", lines, figures["pipeline_csv"]), flush=True)
     figures["floor"] = measure("floor", batch, scratch)

@@ -147,6 +147,3 @@ class ReferenceLibrary:
         if name not in self._tables:
             self._tables[name] = load_table(self.reference_dir, name)
         return self._tables[name]
-
-    def names(self) -> list[str]:
-        return sorted(p.parent.name for p in self.reference_dir.glob("*/table.yaml"))

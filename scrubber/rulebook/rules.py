@@ -46,10 +46,6 @@ class Rule:
     examples: dict
     path: Path = field(compare=False)
 
-    @property
-    def family(self) -> str:
-        return self.path.parent.name
-
 
 def rule_files(rules_dir: Path) -> list[Path]:
     """Every rule file, in a stable order; reference tables live apart under rules/reference/."""
