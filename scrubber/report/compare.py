@@ -24,9 +24,12 @@ class Comparison:
     previous_as_of: str
     previous_folder: str
     new: int
-    resolved: int
     still_open: int
-    resolved_findings: list[dict]
+    resolved_findings: pl.DataFrame
+
+    @property
+    def resolved(self) -> int:
+        return self.resolved_findings.height
 
 
 def _active(findings: pl.DataFrame) -> pl.DataFrame:
@@ -72,8 +75,7 @@ def compare(findings: pl.DataFrame, runs: list[PastRun]) -> tuple[pl.DataFrame, 
         previous_as_of=run.as_of.isoformat(),
         previous_folder=run.folder.name,
         new=now.filter(pl.col("is_new")).height,
-        resolved=resolved.height,
         still_open=now.filter(~pl.col("is_new")).height,
-        resolved_findings=resolved.to_dicts(),
+        resolved_findings=resolved,
     )
     return marked, comparison

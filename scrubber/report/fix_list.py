@@ -114,7 +114,6 @@ def render_fix_list(path: Path, report, findings: pl.DataFrame, facts: pl.DataFr
                     comparison: Comparison | None, warning_days: int) -> None:
     """Write the page. `findings` carries `is_new`; `facts` and `cards` come from cards.py."""
     payer_names = {p.payer_id: p.name for p in report.profiles.payers.values()}
-    resolved = pl.DataFrame(comparison.resolved_findings if comparison else [], infer_schema_length=None)
     data = {
         **page_assets(),
         "h": headline(report.summary, facts, comparison, warning_days),
@@ -127,7 +126,7 @@ def render_fix_list(path: Path, report, findings: pl.DataFrame, facts: pl.DataFr
         "trend_chart": trend_chart(report.summary, report.previous_runs),
         "unclaimed": _table(findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_null())),
         "preview": _table(findings.filter(pl.col("rule_status") == "preview")),
-        "resolved": {"rows": resolved.head(TABLE_ROWS).to_dicts(), "total": resolved.height},
+        "resolved": _table(comparison.resolved_findings) if comparison else {"rows": [], "total": 0},
         "catalogue": rule_catalogue(report.rules, report.profiles, findings),
     }
     html = _environment().get_template("fix_list.html.j2").render(**data)
