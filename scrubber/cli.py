@@ -77,7 +77,7 @@ def run_command(batch_dir, as_of, out_dir, rules_dir, profiles_dir, verbose, log
 
 @cli.command("demo")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: reports/demo/).")
-@click.option("--as-of", "as_of", default="2026-03-16", show_default=True, help="The demo batch's run date.")
+@click.option("--as-of", "as_of", default=paths.DEMO_AS_OF, show_default=True, help="The demo batch's run date.")
 def demo_command(out_dir, as_of) -> None:
     """Scrub the small demo batch kept in the repo and say where the fix list is."""
     day = _as_of(as_of)

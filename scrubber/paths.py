@@ -34,5 +34,10 @@ def reports_dir() -> Path:
     return project_root() / "reports"
 
 
+# The run date the demo batch was written for: its claims fall in the two weeks before it, inside
+# the 2026 Q3 NCCI release that the shipped PTP and MUE samples come from.
+DEMO_AS_OF = "2026-09-14"
+
+
 def demo_batch_dir() -> Path:
     return project_root() / "demo" / "batch"

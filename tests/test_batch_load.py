@@ -19,7 +19,7 @@ def test_values_are_cast_to_the_contract_types():
     assert claim["diagnosis_codes"] == ["E119", "I10"]  # dot removed
     assert claim["total_charge"] == Decimal("193.00")
     line = batch.claim_lines.filter(pl.col("claim_id") == "C1002", pl.col("line_number") == 1).row(0, named=True)
-    assert line["service_date"] == dt.date(2026, 3, 3)
+    assert line["service_date"] == dt.date(2026, 9, 1)
     assert line["diagnosis_pointers"] == [1, 2]
     assert line["modifiers"] == []
 
@@ -36,7 +36,7 @@ def test_icd_codes_are_normalised_whatever_the_export_wrote(demo_copy):
 
 def test_unreadable_cells_become_issues_and_the_row_is_kept(demo_copy):
     text = (demo_copy / "claim_lines.csv").read_text().splitlines()
-    spreadsheet_row = next(n for n, line in enumerate(text, start=1) if "2026-02-30" in line)
+    spreadsheet_row = next(n for n, line in enumerate(text, start=1) if "2026-09-31" in line)
     batch = load_batch(demo_copy)
     issue = batch.issues.filter(pl.col("kind") == "unreadable_value").row(0, named=True)
     assert issue == {
@@ -44,7 +44,7 @@ def test_unreadable_cells_become_issues_and_the_row_is_kept(demo_copy):
         "file": "claim_lines.csv",
         "row": spreadsheet_row,
         "column": "service_date",
-        "value": "2026-02-30",
+        "value": "2026-09-31",
         "claim_id": "C1024",
         "line_number": 1,
     }

@@ -9,7 +9,7 @@ import polars as pl
 from scrubber.batch.load import load_batch
 from scrubber.pipeline import run, scrub
 
-AS_OF = dt.date(2026, 3, 16)
+AS_OF = dt.date(2026, 9, 14)
 
 
 def not_checked(batch_dir, settings) -> dict[str, str]:
@@ -47,14 +47,14 @@ def test_without_an_earlier_run_the_history_edit_is_not_checked(demo_copy, setti
 
 def test_a_visit_billed_last_night_under_another_claim_id_is_a_duplicate_tonight(demo_copy, tmp_path, settings):
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-03-16", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
 
     # Tonight's export bills C3002's visit again, under a new claim id.
     for table in ("claims", "claim_lines"):
         frame = pl.read_csv(demo_copy / f"{table}.csv", infer_schema=False)
         frame.with_columns(pl.col("claim_id").replace("C3002", "C3098")).write_csv(demo_copy / f"{table}.csv")
-    outcome = run(demo_copy, reports / "2026-03-17", dt.date(2026, 3, 17), settings)
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
 
     again = outcome.findings.filter(pl.col("rule_id") == "DUP002")
     assert again.select("claim_id", "line_number").rows() == [("C3098", 1)]
-    assert "already billed on claim C3002 in the run of 2026-03-16" in again["message"][0]
+    assert "already billed on claim C3002 in the run of 2026-09-14" in again["message"][0]

@@ -18,7 +18,7 @@ def scrubber(*args, cwd=REPO):
 
 def test_run_on_the_demo_batch_writes_every_output(tmp_path):
     out = tmp_path / "out"
-    result = scrubber("run", str(DEMO), "--as-of", "2026-03-16", "--out", str(out))
+    result = scrubber("run", str(DEMO), "--as-of", "2026-09-14", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""  # quiet on success, for cron
     assert {p.name for p in out.iterdir()} >= {"fix_list.html", "findings.csv", "findings.parquet", "summary.json"}
@@ -27,7 +27,7 @@ def test_run_on_the_demo_batch_writes_every_output(tmp_path):
     claims = pl.read_csv(DEMO / "claims.csv", infer_schema=False)
     assert summary["claims_total"] == claims.height
     assert summary["claims_clean"] + summary["claims_with_errors"] + summary["claims_with_warnings"] == claims.height
-    assert summary["as_of"] == "2026-03-16"
+    assert summary["as_of"] == "2026-09-14"
 
     findings = pl.read_parquet(out / "findings.parquet")
     assert set(summary["findings_by_rule"]) == set(findings["rule_id"])
@@ -97,7 +97,7 @@ def test_outputs_are_owner_only_and_csv_cells_cannot_run_as_formulas(demo_copy, 
         pl.col("claim_id").replace(first, evil),
     ).write_csv(demo_copy / "claim_lines.csv")
     out = tmp_path / "out"
-    assert scrubber("run", str(demo_copy), "--as-of", "2026-03-16", "--out", str(out)).returncode == 0
+    assert scrubber("run", str(demo_copy), "--as-of", "2026-09-14", "--out", str(out)).returncode == 0
 
     assert out.stat().st_mode & 0o777 == 0o700
     assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()} == {p.name: 0o600 for p in out.iterdir()}

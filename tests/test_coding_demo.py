@@ -23,6 +23,7 @@ SHOWN = {
     "PTR002": [("C2009", 2)],
     "NCD001": [("C2018", 1)],
     "PTP002": [("C2014", 2), ("C2017", 1)],  # C2017: the pair split over C2016 and C2017
+    "MUE001": [("C2040", 1), ("C2041", 1), ("C2042", 1)],  # C2041 + C2042: 3 units of a 2-a-day code
     "MOD002": [("C2020", 1)],
     "MOD003": [("C2022", 1)],
     "MOD004": [("C2024", 2)],
@@ -32,12 +33,12 @@ SHOWN = {
     "MOD008": [("C2030", 1)],
 }
 # The clean claim beside each edit: right order, right modifier, right code.
-CLEAN = ["C2002", "C2004", "C2007", "C2011", "C2013", "C2015", "C2016", "C2021", "C2023", "C2025", "C2027"]
+CLEAN = ["C2002", "C2004", "C2007", "C2011", "C2013", "C2015", "C2016", "C2021", "C2023", "C2025", "C2027", "C2043"]
 
 
 @pytest.fixture(scope="module")
 def findings(settings) -> pl.DataFrame:
-    return scrub(load_batch(DEMO), settings, dt.date(2026, 3, 16)).findings
+    return scrub(load_batch(DEMO), settings, dt.date(2026, 9, 14)).findings
 
 
 @pytest.mark.parametrize("rule_id", sorted(SHOWN))

@@ -53,7 +53,7 @@ def test_a_rule_that_fails_at_run_time_fails_the_run_naming_rule_and_file(rules_
         "    - {field: line.pos, in: [\"02\", \"10\"]}", "    - {field: line.procedure_code, matches: \"99[\"}", 1))
     out = tmp_path / "out"
     with pytest.raises(ScrubberInputError) as stopped:
-        pipeline.run(DEMO, out, dt.date(2026, 3, 16), pipeline.Settings(rules_copy, settings.profiles_dir))
+        pipeline.run(DEMO, out, dt.date(2026, 9, 14), pipeline.Settings(rules_copy, settings.profiles_dir))
     assert stopped.value.exit_code == 2
     assert name in str(stopped.value) and "MOD901" in str(stopped.value)
     assert not out.exists()  # never a report with the rule silently skipped

@@ -15,13 +15,13 @@ from tests.conftest import DEMO, REPO
 
 def scrubber_run(out, *extra):
     return subprocess.run(
-        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", "2026-03-16", "--out", str(out), *extra],
+        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", "2026-09-14", "--out", str(out), *extra],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )  # fmt: skip
 
 
 def test_a_second_run_on_the_same_folder_exits_3_at_once_and_touches_nothing(tmp_path):
-    out = tmp_path / "2026-03-16"
+    out = tmp_path / "2026-09-14"
     with run_lock(out):  # the first run, still writing
         started = time.monotonic()
         second = scrubber_run(out)
@@ -36,8 +36,8 @@ def test_a_second_run_on_the_same_folder_exits_3_at_once_and_touches_nothing(tmp
 
 
 def test_a_lock_left_by_a_killed_run_is_taken_over_with_a_warning(tmp_path):
-    out = tmp_path / "2026-03-16"
-    lock_path(out).write_text("pid 4242 on billing-01, started 2026-03-16T02:00:01-05:00")  # no process holds it
+    out = tmp_path / "2026-09-14"
+    lock_path(out).write_text("pid 4242 on billing-01, started 2026-09-14T02:00:01-05:00")  # no process holds it
     result = scrubber_run(out)
     assert result.returncode == 0, result.stderr
     assert "taking over the lock of a run that stopped without finishing (pid 4242 on billing-01" in result.stderr
@@ -46,7 +46,7 @@ def test_a_lock_left_by_a_killed_run_is_taken_over_with_a_warning(tmp_path):
 
 
 def test_runs_on_different_folders_do_not_block_each_other(tmp_path):
-    with run_lock(tmp_path / "2026-03-16"), run_lock(tmp_path / "2026-03-17"):
+    with run_lock(tmp_path / "2026-09-14"), run_lock(tmp_path / "2026-09-15"):
         pass
 
 

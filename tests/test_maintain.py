@@ -110,7 +110,7 @@ def test_diff_shows_claims_a_rule_change_flags_and_clears(tmp_path):
     git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qam", "UHC wants GT")
 
     html = tmp_path / "diff.html"
-    result = invoke(diff_command, DEMO, "--base", "HEAD~1", "--as-of", "2026-03-16", "--html", html, env={"SCRUBBER_HOME": str(repo)})
+    result = invoke(diff_command, DEMO, "--base", "HEAD~1", "--as-of", "2026-09-14", "--html", html, env={"SCRUBBER_HOME": str(repo)})
     assert "MOD001" in result.output and "+ C1006" in result.output  # UHC telehealth with 95 now lacks GT
     assert "DX002" in result.output and "- C1014" in result.output  # AETNA's header-code claim is cleared
     page = html.read_text()
@@ -144,7 +144,7 @@ def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_p
     path.write_text(path.read_text().replace("severity: error", "severity: error\nstatus: preview", 1))
     import datetime as dt
 
-    outcome = run(DEMO, tmp_path / "out", dt.date(2026, 3, 16), Settings(rules_copy, PROFILES))
+    outcome = run(DEMO, tmp_path / "out", dt.date(2026, 9, 14), Settings(rules_copy, PROFILES))
     assert outcome.summary["preview_findings_by_rule"] == {"MOD001": 1}
     assert "MOD001" not in outcome.summary["findings_by_rule"]
     telehealth = outcome.findings.filter(outcome.findings["rule_id"] == "MOD001")
@@ -162,11 +162,11 @@ def test_rule_effectiveness_counts_findings_per_run_and_payer(tmp_path):
     from scrubber.pipeline import Settings, run
 
     reports = tmp_path / "reports"
-    for day in ("2026-03-16", "2026-03-17"):
+    for day in ("2026-09-14", "2026-09-15"):
         run(DEMO, reports / day, dt.date.fromisoformat(day), Settings(RULES, PROFILES))
     table = effectiveness(previous_runs(reports / ".current", dt.date.max))
     telehealth = table.filter(table["rule_id"] == "MOD001")
-    assert telehealth.select("payer_id", "len", "run").rows() == [("UHC", 1, "2026-03-16"), ("UHC", 1, "2026-03-17")]
+    assert telehealth.select("payer_id", "len", "run").rows() == [("UHC", 1, "2026-09-14"), ("UHC", 1, "2026-09-15")]
     text = effectiveness_text(table)
     assert any(line.startswith("MOD001") and "UHC (2)" in line for line in text.splitlines())
 

@@ -20,7 +20,7 @@ from scrubber.report.charts import MOST_BARS, bar_chart
 from scrubber.report.worklist import sheet_names
 from tests.conftest import DEMO
 
-AS_OF = dt.date(2026, 3, 16)
+AS_OF = dt.date(2026, 9, 14)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def demo_run(tmp_path_factory, request):
     from scrubber.pipeline import Settings
     from tests.conftest import PROFILES, RULES
 
-    out = tmp_path_factory.mktemp("reports") / "2026-03-16"
+    out = tmp_path_factory.mktemp("reports") / "2026-09-14"
     run(DEMO, out, AS_OF, Settings(RULES, PROFILES))
     return out
 
@@ -84,7 +84,7 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     claims.write_csv(demo_copy / "claims.csv")
     lines.write_csv(demo_copy / "claim_lines.csv")
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-03-16", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
     # By noon the biller has added modifier 95 to C1022's telehealth line (MOD001 resolved),
     # and claim C1030 has arrived for the patient's next telehealth visit, without it (MOD001 new).
     fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
@@ -92,19 +92,19 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     pl.concat([claims, claims.filter(pl.col("claim_id") == "C1022").with_columns(next_visit)]).write_csv(demo_copy / "claims.csv")
     pl.concat([
         lines.with_columns(fixed),
-        lines.filter(pl.col("claim_id") == "C1022").with_columns(*next_visit, pl.lit("2026-03-12").alias("service_date")),
+        lines.filter(pl.col("claim_id") == "C1022").with_columns(*next_visit, pl.lit("2026-09-10").alias("service_date")),
     ]).write_csv(demo_copy / "claim_lines.csv")
-    run(demo_copy, reports / "2026-03-16-noon", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14-noon", AS_OF, settings)
 
-    morning = pl.read_parquet(reports / "2026-03-16" / "findings.parquet").filter(pl.col("rule_status") == "active")
+    morning = pl.read_parquet(reports / "2026-09-14" / "findings.parquet").filter(pl.col("rule_status") == "active")
     assert "MOD001" in morning.filter(pl.col("claim_id") == "C1022")["rule_id"].to_list()
-    html = (reports / "2026-03-16-noon" / "fix_list.html").read_text()
-    assert "<b>1</b>new findings since 2026-03-16" in html
+    html = (reports / "2026-09-14-noon" / "fix_list.html").read_text()
+    assert "<b>1</b>new findings since 2026-09-14" in html
     assert "<b>1</b>resolved since then" in html
     assert f"<b>{morning.height - 1}</b>still open" in html
     resolved = html[html.index('id="resolved"'):]
     assert "C1022" in resolved and "MOD001" in resolved
-    assert [r.folder.name for r in previous_runs(reports / "2026-03-16-noon", AS_OF)] == ["2026-03-16"]
+    assert [r.folder.name for r in previous_runs(reports / "2026-09-14-noon", AS_OF)] == ["2026-09-14"]
 
 
 def test_the_catalogue_comes_from_the_rule_files(rules, profiles):
