@@ -41,6 +41,26 @@ def test_run_on_the_demo_batch_writes_every_output(tmp_path):
     assert "C1022" in html and "Content-Security-Policy" in html
 
 
+# One edit of each family the pack runs, by the rule-id prefix it is filed under.
+EVERY_FAMILY = {
+    "eligibility": "ELIG001", "code validity": "DX001", "patient conflicts": "DX010", "NCCI pairs": "PTP002",
+    "medically unlikely edits": "MUE001", "medical necessity": "NCD001", "modifiers": "MOD002",
+    "timely filing": "TF001", "duplicates": "DUP001", "provider": "PRV001", "authorization": "AUTH001",
+    "encounters": "ENC001", "data quality": "DQ005",
+}
+
+
+def test_the_demo_shows_every_edit_family(tmp_path):
+    out = tmp_path / "out"
+    assert scrubber("run", str(DEMO), "--as-of", "2026-09-14", "--out", str(out)).returncode == 0
+    summary = json.loads((out / "summary.json").read_text())
+    missing = {family: rule for family, rule in EVERY_FAMILY.items() if rule not in summary["findings_by_rule"]}
+    assert not missing
+    categories = {"eligibility", "coding", "modifier", "timely_filing", "duplicate", "provider", "authorization",
+                  "encounter", "data_quality"}
+    assert set(summary["findings_by_category"]) == categories
+
+
 def test_missing_column_exits_2_naming_file_and_column(demo_copy, tmp_path):
     pl.read_csv(demo_copy / "claim_lines.csv").drop("units").write_csv(demo_copy / "claim_lines.csv")
     out = tmp_path / "out"
