@@ -1,3 +1,5 @@
 from scrubber.cli import main
 
-main()
+# Guarded: a second process started by the run (the worklist writer) imports this module again.
+if __name__ == "__main__":
+    main()

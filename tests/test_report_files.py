@@ -12,6 +12,7 @@ from html import unescape
 
 import polars as pl
 import pytest
+import xlsxwriter
 
 from scrubber.history import previous_runs
 from scrubber.pipeline import run
@@ -128,15 +129,43 @@ def test_bars_are_drawn_to_scale_and_the_long_tail_is_told_not_drawn():
 
 
 
-def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are(tmp_path):
-    from scrubber.report.worklist import COLUMNS, write_worklist
+def _five_aetna_rows() -> pl.DataFrame:
+    from scrubber.report.worklist import COLUMNS
 
-    rows = pl.DataFrame({"payer_id": ["AETNA"] * 5, **{c: [f"{c}-{n}" for n in range(5)] for c in COLUMNS}})
-    path = tmp_path / "worklist.xlsx"
-    write_worklist(path, rows, limit=3)
+    return pl.DataFrame({"payer_id": ["AETNA"] * 5, **{c: [f"{c}-{n}" for n in range(5)] for c in COLUMNS}})
+
+
+def _sheets_and_strings(path) -> tuple[str, str]:
     with zipfile.ZipFile(path) as book:
-        sheets = book.read("xl/workbook.xml").decode()
-        strings = book.read("xl/sharedStrings.xml").decode()
+        return book.read("xl/workbook.xml").decode(), book.read("xl/sharedStrings.xml").decode()
+
+
+def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are(tmp_path):
+    from scrubber.report.worklist import write_worklist
+
+    path = tmp_path / "worklist.xlsx"
+    write_worklist(path, _five_aetna_rows(), limit=3)
+    sheets, strings = _sheets_and_strings(path)
     assert 'name="AETNA"' in sheets and 'name="Not listed here"' in sheets
     assert "The 3 most urgent findings are listed; 2 more are in findings.csv." in strings
     assert "claim_id-2" in strings and "claim_id-3" not in strings  # the first three, in priority order
+
+
+def test_a_big_worklist_is_written_by_a_second_process_while_the_page_renders(tmp_path, monkeypatch):
+    from scrubber.report import worklist
+
+    monkeypatch.setattr(worklist, "SECOND_PROCESS_ROWS", 1)
+    inline, beside = tmp_path / "inline.xlsx", tmp_path / "beside.xlsx"
+    worklist.write_worklist(inline, _five_aetna_rows(), limit=3)
+    with worklist.worklist_written(beside, _five_aetna_rows(), limit=3):
+        pass  # the fix list renders here
+    assert _sheets_and_strings(beside) == _sheets_and_strings(inline)
+
+
+def test_the_worklist_writers_error_is_not_lost(tmp_path, monkeypatch):
+    from scrubber.report import worklist
+
+    monkeypatch.setattr(worklist, "SECOND_PROCESS_ROWS", 1)
+    with pytest.raises(xlsxwriter.exceptions.FileCreateError):
+        with worklist.worklist_written(tmp_path / "no such folder" / "worklist.xlsx", _five_aetna_rows()):
+            pass

@@ -13,7 +13,7 @@ from scrubber.report.cards import claim_cards, claim_facts, warning_days
 from scrubber.report.compare import compare
 from scrubber.report.fix_list import render_fix_list
 from scrubber.report.outputs import write_findings, write_summary
-from scrubber.report.worklist import worklist_rows, write_worklist
+from scrubber.report.worklist import worklist_rows, worklist_written
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.rules import Rule
 
@@ -34,12 +34,13 @@ class RunReport:
 
 
 def write_outputs(folder: Path, report: RunReport) -> None:
-    write_findings(folder, report.findings)
-    write_summary(folder, report.summary)
     as_of = dt.date.fromisoformat(report.summary["as_of"])
     findings, comparison = compare(report.findings, report.previous_runs)
     facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of)
-    cards = claim_cards(facts, report.claim_lines, findings)
-    urgent = warning_days(report.profiles)
-    render_fix_list(folder / FIX_LIST, report, findings, facts, cards, comparison, urgent)
-    write_worklist(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines))
+    # The workbook is the slowest output (pure Python): it is written while the others are.
+    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines)):
+        write_findings(folder, report.findings)
+        write_summary(folder, report.summary)
+        cards = claim_cards(facts, report.claim_lines, findings)
+        urgent = warning_days(report.profiles)
+        render_fix_list(folder / FIX_LIST, report, findings, facts, cards, comparison, urgent)
