@@ -37,6 +37,30 @@ def test_telehealth_modifier_from_the_payer_parameter():
     assert hits == [False, True, True, True]
 
 
+def test_a_code_on_the_payers_prior_auth_list_is_found_per_payer_with_the_default_for_the_rest():
+    # 70551 (MRI brain) is on Aetna's list and on the shared default; UHC's own list lacks it.
+    resolver = Resolver(
+        param_defaults={"prior_auth_codes": ["70551"]},
+        payer_lists={"prior_auth_codes": {"AETNA": ["70551", "72148"], "UHC": ["72148"]}},
+    )
+    frame = pl.DataFrame(
+        {
+            "_payer_id": ["AETNA", "AETNA", "UHC", "UHC", "CIGNA", None, "AETNA"],
+            "line.procedure_code": ["70551", "99213", "70551", "72148", "70551", "70551", None],
+        }
+    )
+    condition = {"field": "line.procedure_code", "in": {"param": "prior_auth_codes"}}
+    hits = frame.select(compile_condition(condition, resolver).alias("hit"))["hit"].to_list()
+    assert hits == [True, False, False, True, True, True, None]
+
+
+def test_a_list_parameter_no_payer_sets_and_with_no_default_never_fires():
+    resolver = Resolver(param_defaults={}, payer_lists={"referring_required_for": {"MEDICARE": ["lab"]}})
+    frame = pl.DataFrame({"_payer_id": ["MEDICARE", "AETNA"], "ordref.service_type": ["lab", "lab"]})
+    condition = {"not": {"field": "ordref.service_type", "in": {"param": "referring_required_for"}}}
+    assert frame.select(compile_condition(condition, resolver).alias("hit"))["hit"].to_list() == [False, None]
+
+
 def test_comparisons_with_missing_data_never_fire():
     frame = pl.DataFrame({"line.units": [1, None, 5]})
     assert evaluate({"field": "line.units", "gt": 2}, frame) == [False, None, True]

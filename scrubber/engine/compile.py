@@ -46,7 +46,11 @@ def _unpaired(column: str) -> str:
 
 def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, references: ReferenceLibrary) -> CompiledRule:
     """Check every name the rule uses and build its condition; errors name the rule file."""
-    resolver = Resolver(param_defaults=profiles.defaults, listed=lambda name, where: listed_codes(references, name, where))
+    resolver = Resolver(
+        param_defaults=profiles.defaults,
+        listed=lambda name, where: listed_codes(references, name, where),
+        payer_lists=profiles.list_params(),
+    )
     lookups = []
     lookup_columns: set[str] = set()
     for lookup in rule.lookups:

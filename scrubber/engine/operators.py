@@ -33,6 +33,8 @@ class Resolver:
     fields: set[str] = field(default_factory=set)
     # Table name -> the codes it lists, for `{table: NAME}` arguments; None outside a rule pack.
     listed: Callable[[str, dict], list[str]] | None = None
+    # List-valued payer parameter -> its list per payer id (see in_payer_list).
+    payer_lists: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def column(self, name: str) -> pl.Expr:
         self.fields.add(name)
@@ -51,6 +53,20 @@ class Resolver:
             default = self.param_defaults.get(name)
             return column if default is None else pl.coalesce(column, pl.lit(default))
         return pl.lit(value)
+
+    def in_payer_list(self, subject: pl.Expr, name: str) -> pl.Expr:
+        """`subject` is in the row's payer's list parameter `name`, tested as (payer, value) pairs.
+
+        The same answer as the list column `payer.<name>` would give, without copying a payer's
+        list (hundreds of prior-authorisation codes) onto every line of the batch. A payer with
+        no profile has the shared default; with no default either, the answer is unknown (null).
+        """
+        lists = self.payer_lists[name]
+        pairs = [f"{payer}\x1f{value}" for payer, values in lists.items() for value in values]
+        default = self.param_defaults.get(name)
+        elsewhere = subject.is_in(default) if default is not None else pl.lit(None, pl.Boolean)
+        payer = pl.col("_payer_id")
+        return pl.when(payer.is_in(list(lists))).then(pl.concat_str(payer, pl.lit("\x1f"), subject).is_in(pairs)).otherwise(elsewhere)
 
     def values(self, value: Any) -> list[Any]:
         """A literal list: written out, or the codes a reference table lists (`{table: modifiers, where: ...}`)."""
@@ -75,7 +91,9 @@ for _name, _method in (("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), (
 
 @operator("in")
 def _in(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
-    if resolver.is_reference(argument):  # a list column, e.g. a payer's list of codes
+    if isinstance(argument, dict) and argument.get("param") in resolver.payer_lists:
+        return resolver.in_payer_list(subject, argument["param"])
+    if resolver.is_reference(argument):  # a list column
         return resolver.value(argument).list.contains(subject)
     return subject.is_in(resolver.values(argument))
 

@@ -52,6 +52,18 @@ class Profiles:
             names.update(profile.params)
         return sorted(names)
 
+    def list_params(self) -> dict[str, dict[str, list[str]]]:
+        """Each list-valued parameter's value per payer (the default where a profile sets none)."""
+        names = [n for n in self.param_names() if _param_type(n, self) == pl.List(pl.String)]
+        return {
+            name: {
+                payer_id: value
+                for payer_id, profile in self.payers.items()
+                if (value := profile.params.get(name, self.defaults.get(name))) is not None
+            }
+            for name in names
+        }
+
     def frame(self) -> pl.DataFrame:
         """One row per payer with the columns rules see as `payer.*`."""
         names = self.param_names()
