@@ -15,7 +15,7 @@ from tests.conftest import DEMO
 
 def test_every_claim_line_patient_and_visit_lands_in_exactly_one_part():
     batch = load_batch(DEMO)
-    parts = split(batch, 4)
+    parts = list(split(batch, 4))
     assert sum(p.claims.height for p in parts) == batch.claims.height
     assert sum(p.patients.height for p in parts) == batch.patients.height
     assert sum(p.encounters.height for p in parts) == batch.encounters.height

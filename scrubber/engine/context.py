@@ -19,6 +19,9 @@ class RunContext:
     references: ReferenceLibrary
     as_of: dt.date
     history: pl.LazyFrame | None = None  # services billed in earlier runs under reports/
+    # The claim scope once built for a pass of the rules: the line, diagnosis and modifier
+    # scopes start from it instead of each rebuilding it (see run.materialise_scopes).
+    claim_rows: pl.DataFrame | None = None
 
     def has(self, source: str) -> bool:
         """Whether the data a rule needs is there: a batch table, or the run history."""

@@ -8,6 +8,7 @@ the whole batch; only the scopes of one group are held in memory at a time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 import polars as pl
@@ -22,25 +23,29 @@ def part_count(batch: Batch) -> int:
 
 
 def _part(column: str, parts: int) -> pl.Expr:
-    return pl.col(column).fill_null("").hash(seed=20260901) % parts
+    return (pl.col(column).fill_null("").hash(seed=20260901) % parts).alias("_part")
 
 
-def split(batch: Batch, parts: int) -> list[Batch]:
-    """The batch as `parts` batches of whole patients (load issues are run apart, over the whole batch)."""
+def split(batch: Batch, parts: int) -> Iterator[Batch]:
+    """The batch as `parts` batches of whole patients (load issues are run apart, over the whole batch).
+
+    Parts are cut one at a time, as the caller asks for them, so only one is held beside the batch.
+    """
     if parts <= 1:
-        return [batch]
-    claims = batch.claims.with_columns(_part("patient_id", parts).alias("_part"))
-    lines = batch.claim_lines.join(claims.select("claim_id", "_part").unique("claim_id", keep="first"), on="claim_id", how="inner")
-    patients = batch.patients.with_columns(_part("patient_id", parts).alias("_part"))
-    encounters = None if batch.encounters is None else batch.encounters.with_columns(_part("patient_id", parts).alias("_part"))
-    return [
-        replace(
+        yield batch
+        return
+    claim_part = batch.claims.select(_part("patient_id", parts))
+    of_claim = pl.concat([batch.claims.select("claim_id"), claim_part], how="horizontal").unique("claim_id", keep="first")
+    # A line whose claim is missing belongs to no part (the loader has reported it).
+    line_part = batch.claim_lines.select("claim_id").join(of_claim, on="claim_id", how="left", maintain_order="left")
+    patient_part = batch.patients.select(_part("patient_id", parts))
+    encounter_part = None if batch.encounters is None else batch.encounters.select(_part("patient_id", parts))
+    for k in range(parts):
+        yield replace(
             batch,
-            claims=claims.filter(pl.col("_part") == k).drop("_part"),
-            claim_lines=lines.filter(pl.col("_part") == k).drop("_part"),
-            patients=patients.filter(pl.col("_part") == k).drop("_part"),
-            encounters=None if encounters is None else encounters.filter(pl.col("_part") == k).drop("_part"),
+            claims=batch.claims.filter(claim_part.to_series() == k),
+            claim_lines=batch.claim_lines.filter(line_part.get_column("_part") == k),
+            patients=batch.patients.filter(patient_part.to_series() == k),
+            encounters=None if encounter_part is None else batch.encounters.filter(encounter_part.to_series() == k),
             issues=batch.issues.clear(),
         )
-        for k in range(parts)
-    ]

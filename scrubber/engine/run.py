@@ -96,6 +96,9 @@ PAIR_BASE = {"claim.claim_id", "line.line_number", "claim.payer_id", "line.servi
              "claim.rendering_npi", "claim.billing_npi"}  # fmt: skip
 
 
+CLAIM_BASED = {"claim", "line", "diagnosis", "modifier"}
+
+
 def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[str, pl.DataFrame]:
     """Each scope once, with only the columns and derived families some rule reads.
 
@@ -113,6 +116,10 @@ def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[st
             pair_reads |= reads
         needs.setdefault(scope, set()).update(reads)
         families.setdefault(scope, set()).update(item.families)
+    if needs.keys() & CLAIM_BASED:
+        # Built once for the scopes that start from it; payer lists no rule reads stay out of it.
+        unread = {f"payer.{name}" for name in ctx.profiles.list_params()} - set().union(*needs.values())
+        ctx = replace(ctx, claim_rows=BUILDERS["claim"](ctx).drop(unread).collect())
     built = {}
     for scope, columns in needs.items():
         frame = BUILDERS[scope](ctx)

@@ -34,6 +34,8 @@ def dotted(code: pl.Expr) -> pl.Expr:
 
 
 def claim_scope(ctx: RunContext) -> pl.LazyFrame:
+    if ctx.claim_rows is not None:
+        return ctx.claim_rows.lazy()
     lines = ctx.batch.claim_lines.lazy()
     per_claim = lines.group_by("claim_id").agg(
         pl.col("service_date").min().alias("claim.first_service_date"),
