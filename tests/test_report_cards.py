@@ -16,11 +16,11 @@ AS_OF = dt.date(2026, 3, 16)
 TELEHEALTH = {"place_of_service": "10"}  # MOD001 fires: no modifier 95
 
 
-def queue(settings, profiles, claims: list[dict]):
+def queue(settings, profiles, claims: list[dict], **limit):
     built = example_batch({"claims": claims, "as_of": AS_OF.isoformat()})
     findings, _ = compare(scrub(built.batch, settings, AS_OF).findings, [])
     facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
-    return claim_cards(facts, built.batch.claim_lines, findings)
+    return claim_cards(facts, built.batch.claim_lines, findings, **limit)
 
 
 def test_the_claim_closest_to_its_filing_deadline_comes_first(settings, profiles):
@@ -38,6 +38,17 @@ def test_the_claim_closest_to_its_filing_deadline_comes_first(settings, profiles
         ("AET1", 0, "2026-03-16", "last day to file", "urgent"),
         ("MCR1", 295, "2027-01-05", "295 days left to file", "ok"),
     ]
+
+
+def test_a_page_too_long_to_work_keeps_the_most_urgent_claims(settings, profiles):
+    claims = [
+        {"claim": {"claim_id": f"AET{days}", "payer_id": "AETNA", **TELEHEALTH},
+         "lines": [{"service_date": (AS_OF - dt.timedelta(days=days)).isoformat()}]}
+        for days in (10, 80, 40, 95)
+    ]
+    cards = queue(settings, profiles, claims, limit=2)
+    assert cards["claim_id"].to_list() == ["AET95", "AET80"]  # past due, then 10 days left
+    assert cards["lines"].list.len().to_list() == [1, 1]
 
 
 def test_the_deadline_counts_from_the_claims_first_date_of_service(settings, profiles):

@@ -12,7 +12,6 @@ from html import unescape
 
 import polars as pl
 import pytest
-import xlsxwriter
 
 from scrubber.history import previous_runs
 from scrubber.pipeline import run
@@ -71,6 +70,18 @@ def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_co
         strings = book.read("xl/sharedStrings.xml").decode()
     assert "<f>" not in sheets  # no cell holds a formula
     assert '<t>=HYPERLINK("http://x","open")</t>' in strings
+
+
+def test_a_page_holding_only_the_most_urgent_claims_says_where_the_rest_are(tmp_path, monkeypatch, settings):
+    from scrubber.report import write
+
+    monkeypatch.setattr(write, "PAGE_CARDS", 5)
+    outcome = run(DEMO, tmp_path / "out", AS_OF, settings)
+    active = outcome.findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    with_findings = active["claim_id"].n_unique()  # a line's unknown claim id has its card too
+    html = (tmp_path / "out" / "fix_list.html").read_text()
+    assert f"This page holds the 5 most urgent of the {with_findings} claims with findings" in html
+    assert f"the other {with_findings - 5} are in findings.csv" in html
 
 
 def test_sheet_names_are_valid_and_distinct_for_any_payer_id():
@@ -166,6 +177,9 @@ def test_the_worklist_writers_error_is_not_lost(tmp_path, monkeypatch):
     from scrubber.report import worklist
 
     monkeypatch.setattr(worklist, "SECOND_PROCESS_ROWS", 1)
-    with pytest.raises(xlsxwriter.exceptions.FileCreateError):
-        with worklist.worklist_written(tmp_path / "no such folder" / "worklist.xlsx", _five_aetna_rows()):
-            pass
+    folder = tmp_path / "staging"
+    folder.mkdir()
+    with pytest.raises(OSError, match="worklist.xlsx could not be written: .*FileCreateError"):
+        with worklist.worklist_written(folder / "worklist.xlsx", _five_aetna_rows()):
+            (folder / "worklist.xlsx").mkdir()  # something in the way of the workbook
+    assert list(folder.iterdir()) == [folder / "worklist.xlsx"]  # the hand-over file is gone

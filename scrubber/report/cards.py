@@ -14,6 +14,9 @@ import polars as pl
 from scrubber.rulebook.profiles import Profiles
 
 NO_PROFILE_TEAM = "No payer profile"
+# The page holds the cards of this many claims, most urgent first: a browser slows down past it
+# and nobody works more in a day. The rest are in findings.csv, and the page says how many.
+PAGE_CARDS = 100_000
 # What a finding shows; the page script reads the same names.
 FINDING_FIELDS = ["rule_id", "category", "severity", "queue", "message", "fix", "denial_code", "is_new"]
 
@@ -48,11 +51,13 @@ def claim_facts(
         (pl.col("severity") == "error").sum().alias("errors"),
         (pl.col("severity") == "warning").sum().alias("warnings"),
     )
-    dates = lines.group_by("claim_id").agg(
+    # Only the claims with findings are grouped: a night's batch is mostly clean claims.
+    dates = lines.join(counts.select("claim_id"), on="claim_id", how="semi").group_by("claim_id").agg(
         pl.col("service_date").min().alias("first_date"), pl.col("service_date").max().alias("last_date")
     )
+    known = claims.join(counts.select("claim_id"), on="claim_id", how="semi").unique("claim_id", keep="first")
     facts = (
-        counts.join(claims.unique("claim_id", keep="first", maintain_order=True), on="claim_id", how="left")
+        counts.join(known.with_columns(pl.lit(True).alias("known_claim")), on="claim_id", how="left")
         .join(dates, on="claim_id", how="left")
         .with_columns(pl.coalesce("payer_id", "finding_payer").alias("payer_id"))
         .join(payer_table(profiles), on="payer_id", how="left")
@@ -61,7 +66,7 @@ def claim_facts(
             pl.col("team").fill_null(NO_PROFILE_TEAM),
             pl.col("total_charge").cast(pl.Float64).fill_null(0.0).alias("total"),
             pl.concat_str(pl.lit("$"), pl.col("total_charge").cast(pl.String)).fill_null("—").alias("total_text"),
-            pl.col("claim_id").is_in(claims["claim_id"].implode()).alias("known_claim"),
+            pl.col("known_claim").fill_null(False),
         )
         .with_columns(
             (pl.col("deadline") - pl.lit(as_of)).dt.total_days().alias("days_left"),
@@ -122,20 +127,24 @@ def _findings_struct() -> pl.Expr:
     return pl.struct(FINDING_FIELDS).alias("findings")
 
 
-def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
-    """The cards in priority order: closest filing deadline first, then dollars at risk.
+def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame, limit: int = PAGE_CARDS) -> pl.DataFrame:
+    """The cards of the `limit` most urgent claims: closest filing deadline first, then dollars at risk.
 
     `facts` comes from claim_facts; `findings` must carry `is_new` (see compare.py).
     Each card holds its claim-level findings, every line of the claim with the
     findings on that line beside it, and findings naming a line the claim does not have.
     """
-    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    facts = by_priority(facts).head(limit)
+    shown = facts.select("claim_id")
+    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null()).join(
+        shown, on="claim_id", how="semi"
+    )
     on_claim = active.filter(pl.col("line_number").is_null()).group_by("claim_id").agg(
         _findings_struct().alias("claim_findings")
     )
     on_lines = active.filter(pl.col("line_number").is_not_null()).group_by("claim_id", "line_number").agg(_findings_struct())
     card_lines = (
-        lines.join(facts.select("claim_id"), on="claim_id", how="semi")
+        lines.join(shown, on="claim_id", how="semi")
         .join(on_lines, on=["claim_id", "line_number"], how="left")
         .with_columns(
             pl.col("modifiers").list.join(" ").fill_null(""),

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from scrubber.history import PastRun
-from scrubber.report.cards import claim_cards, claim_facts, warning_days
+from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, warning_days
 from scrubber.report.compare import compare
 from scrubber.report.fix_list import render_fix_list
 from scrubber.report.outputs import write_findings, write_summary
@@ -41,6 +41,6 @@ def write_outputs(folder: Path, report: RunReport) -> None:
     with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines)):
         write_findings(folder, report.findings)
         write_summary(folder, report.summary)
-        cards = claim_cards(facts, report.claim_lines, findings)
+        cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
         urgent = warning_days(report.profiles)
         render_fix_list(folder / FIX_LIST, report, findings, facts, cards, comparison, urgent)
