@@ -91,12 +91,14 @@ def batch_issues(typed: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     """Problems between tables: lines without their claim, repeated ids."""
     claims, lines = typed["claims"], typed["claim_lines"]
     known_claim = pl.col("claim_id").is_not_null()
-    # A window count is faster than is_duplicated() on a struct of the two keys.
-    repeated_line = (pl.len().over("claim_id", "line_number") > 1) & known_claim & pl.col("line_number").is_not_null()
+    line_key = ["claim_id", "line_number"]
+    # Counting keys and going back only for the few repeated ones beats a window over every row.
+    repeated_lines = lines.filter(known_claim & pl.col("line_number").is_not_null()).group_by(line_key).len().filter(pl.col("len") > 1)
+    repeated_claims = claims.filter(known_claim).group_by("claim_id").len().filter(pl.col("len") > 1)
     found = [
         ("claim_lines", "unknown_claim", "claim_id", lines.filter(known_claim).join(claims.select("claim_id"), on="claim_id", how="anti")),
-        ("claim_lines", "duplicate_line", "line_number", lines.filter(repeated_line)),
-        ("claims", "duplicate_claim_id", "claim_id", claims.filter(known_claim & (pl.len().over("claim_id") > 1))),
+        ("claim_lines", "duplicate_line", "line_number", lines.join(repeated_lines, on=line_key, how="semi")),
+        ("claims", "duplicate_claim_id", "claim_id", claims.join(repeated_claims, on="claim_id", how="semi")),
     ]
     return _concat(
         rows.select(
