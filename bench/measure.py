@@ -56,8 +56,11 @@ def _tree_resident() -> int:
     """This process's resident memory plus its children's (the worklist writer is one)."""
     children = []
     for task in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{task}/children", encoding="ascii") as listing:
-            children += listing.read().split()
+        try:
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as listing:
+                children += listing.read().split()
+        except OSError:
+            continue  # the thread ended between listing and reading
     return _resident("self") + sum(_resident(pid) for pid in children)
 
 
