@@ -34,8 +34,15 @@ def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
         pl.col(f"{p}line.procedure_code").alias("procedure_code"),
         pl.col(f"{p}line.service_date").alias("service_date"),
         pl.coalesce(f"{p}claim.rendering_npi", f"{p}claim.billing_npi").alias("provider_npi"),
-        pl.col(f"{p}line.modifiers").list.sort().list.join(";").alias("modifiers"),
+        _modifier_set(pl.col(f"{p}line.modifiers")).alias("modifiers"),
     ]
+
+
+def _modifier_set(modifiers: pl.Expr) -> pl.Expr:
+    """The modifiers in a fixed order, as one text ("25;59"); most lines have one at most, which need no sort."""
+    return pl.when(modifiers.list.len() <= 1).then(modifiers.list.first().fill_null("")).otherwise(
+        modifiers.list.sort().list.join(";")
+    )
 
 
 IDENTITY = ["patient_id", "procedure_code", "service_date", "provider_npi", "modifiers"]
