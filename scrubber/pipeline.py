@@ -12,7 +12,7 @@ from scrubber.batch import Batch, load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import RuleRun, run_rules
 from scrubber.findings import accounting
-from scrubber.history import BILLED_LINES, billed_history, billed_lines, previous_runs
+from scrubber.history import billed_history, previous_runs
 from scrubber.lock import run_lock
 from scrubber.logs import RunLog
 from scrubber.report.outputs import atomic_folder
@@ -82,7 +82,6 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log:
                 summary, result.findings, batch.claims, batch.claim_lines, batch.patients, rules, profiles, earlier
             )
             with atomic_folder(out_dir) as staging:
-                billed_lines(batch.claims, batch.claim_lines).write_parquet(staging / BILLED_LINES)
                 write_outputs(staging, report)
     log.finish({k: summary[k] for k in ("claims_total", "claims_with_errors", "claims_with_warnings", "claims_clean")})
     return Outcome(Path(out_dir), summary, result.findings, dict(log.timings))
