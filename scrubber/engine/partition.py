@@ -3,7 +3,9 @@
 Every edit that compares claims (NCCI pairs, per-day MUE units, duplicates, visits,
 earlier runs) compares claims of one patient, so running the pack on groups of
 patients and concatenating the findings gives exactly the findings of one run over
-the whole batch; only the scopes of one group are held in memory at a time.
+the whole batch; only the scopes of one group are held in memory at a time. A group
+carries the coverage rows of its own claims' members only, so each group's eligibility
+joins are a tenth of the whole table's, not all of it again.
 """
 
 from __future__ import annotations
@@ -41,11 +43,16 @@ def split(batch: Batch, parts: int) -> Iterator[Batch]:
     patient_part = batch.patients.select(_part("patient_id", parts))
     encounter_part = None if batch.encounters is None else batch.encounters.select(_part("patient_id", parts))
     for k in range(parts):
+        claims = batch.claims.filter(claim_part.to_series() == k)
         yield replace(
             batch,
-            claims=batch.claims.filter(claim_part.to_series() == k),
+            claims=claims,
             claim_lines=batch.claim_lines.filter(line_part.get_column("_part") == k),
             patients=batch.patients.filter(patient_part.to_series() == k),
             encounters=None if encounter_part is None else batch.encounters.filter(encounter_part.to_series() == k),
+            # Coverage rows of the part's members only, at every payer (ELIG004 looks at the others).
+            eligibility=None if batch.eligibility is None else batch.eligibility.join(
+                claims.select("member_id").unique(), on="member_id", how="semi"
+            ),
             issues=batch.issues.clear(),
         )
