@@ -69,7 +69,7 @@ def _history(example: dict) -> pl.LazyFrame | None:
     if rows is None:
         return None
     defaults = {"patient_id": "P1", "procedure_code": "99213", "service_date": DEFAULT_LINE["service_date"],
-                "provider_npi": DEFAULT_CLAIM["rendering_npi"], "modifiers": "", "claim_id": "EARLIER1",
+                "provider_npi": DEFAULT_CLAIM["rendering_npi"], "modifiers": "", "ndc": "", "claim_id": "EARLIER1",
                 "line_number": 1, "billed_in_run": "2026-03-09"}
     frame = pl.DataFrame([{**defaults, **row} for row in rows], schema={k: pl.String for k in defaults})
     return frame.lazy().with_columns(

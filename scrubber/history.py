@@ -27,7 +27,11 @@ class PastRun:
 
 
 def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
-    """What makes two lines the same service: patient, code, date, provider and modifiers."""
+    """What makes two lines the same service: patient, code, date, provider, modifiers and drug.
+
+    The NDC tells apart two lines of one drug code given from different packages (two vial
+    sizes of one infusion), which payers want on separate lines; "" when a line has none.
+    """
     p = frame_prefix
     return [
         pl.col(f"{p}claim.patient_id").alias("patient_id"),
@@ -35,6 +39,7 @@ def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
         pl.col(f"{p}line.service_date").alias("service_date"),
         pl.coalesce(f"{p}claim.rendering_npi", f"{p}claim.billing_npi").alias("provider_npi"),
         _modifier_set(pl.col(f"{p}line.modifiers")).alias("modifiers"),
+        pl.col(f"{p}line.ndc").fill_null("").alias("ndc"),
     ]
 
 
@@ -45,7 +50,7 @@ def _modifier_set(modifiers: pl.Expr) -> pl.Expr:
     )
 
 
-IDENTITY = ["patient_id", "procedure_code", "service_date", "provider_npi", "modifiers"]
+IDENTITY = ["patient_id", "procedure_code", "service_date", "provider_npi", "modifiers", "ndc"]
 
 
 def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
@@ -89,9 +94,12 @@ def previous_runs(out_dir: Path, as_of: dt.date) -> list[PastRun]:
 
 def billed_history(runs: list[PastRun]) -> pl.LazyFrame | None:
     """Every service billed in the earlier runs, with the run's date."""
-    frames = [
-        pl.scan_parquet(run.folder / BILLED_LINES).with_columns(pl.lit(run.as_of).alias("billed_in_run"))
-        for run in runs
-        if (run.folder / BILLED_LINES).is_file()
-    ]
+    frames = [_billed_in(run) for run in runs if (run.folder / BILLED_LINES).is_file()]
     return pl.concat(frames, how="vertical_relaxed") if frames else None
+
+
+def _billed_in(run: PastRun) -> pl.LazyFrame:
+    billed = pl.scan_parquet(run.folder / BILLED_LINES)
+    if "ndc" not in billed.collect_schema().names():  # written before lines carried their NDC
+        billed = billed.with_columns(pl.lit("").alias("ndc"))
+    return billed.with_columns(pl.lit(run.as_of).alias("billed_in_run"))

@@ -58,3 +58,16 @@ def test_a_visit_billed_last_night_under_another_claim_id_is_a_duplicate_tonight
     again = outcome.findings.filter(pl.col("rule_id") == "DUP002")
     assert again.select("claim_id", "line_number").rows() == [("C3098", 1)]
     assert "already billed on claim C3002 in the run of 2026-09-14" in again["message"][0]
+
+
+def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(demo_copy, tmp_path, settings):
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    billed = reports / "2026-09-14" / "billed_lines.parquet"
+    pl.read_parquet(billed).drop("ndc").write_parquet(billed)  # the file as older versions wrote it
+
+    for table in ("claims", "claim_lines"):
+        frame = pl.read_csv(demo_copy / f"{table}.csv", infer_schema=False)
+        frame.with_columns(pl.col("claim_id").replace("C3002", "C3098")).write_csv(demo_copy / f"{table}.csv")
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
+    assert outcome.findings.filter(pl.col("rule_id") == "DUP002").select("claim_id", "line_number").rows() == [("C3098", 1)]

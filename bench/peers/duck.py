@@ -27,7 +27,8 @@ SELECT claim_id, trim(patient_id) AS patient_id, trim(member_id) AS member_id, u
 FROM read_parquet('{batch}/claims.parquet');
 CREATE TEMP TABLE lines AS
 SELECT claim_id, line_number, upper(trim(procedure_code)) AS procedure_code, units, charge, service_date,
-       nullif(trim(place_of_service), '') AS place_of_service, list_transform(modifiers, lambda m: upper(trim(m))) AS modifiers
+       nullif(trim(place_of_service), '') AS place_of_service, list_transform(modifiers, lambda m: upper(trim(m))) AS modifiers,
+       coalesce(trim(ndc), '') AS ndc
 FROM read_parquet('{batch}/claim_lines.parquet');
 CREATE TEMP TABLE patients AS
 SELECT patient_id, any_value(upper(trim(sex))) AS sex FROM read_parquet('{batch}/patients.parquet') GROUP BY patient_id;
@@ -37,7 +38,7 @@ SELECT trim(member_id) AS member_id, upper(trim(payer_id)) AS payer_id, coverage
 FROM read_parquet('{batch}/eligibility.parquet');
 CREATE TEMP TABLE cl AS
 SELECT l.claim_id, l.line_number, l.procedure_code, l.units, l.service_date, coalesce(l.place_of_service, c.place_of_service) AS pos,
-       l.modifiers, c.patient_id, c.member_id, c.payer_id, c.provider, c.frequency_code, c.claim_type
+       l.modifiers, l.ndc, c.patient_id, c.member_id, c.payer_id, c.provider, c.frequency_code, c.claim_type
 FROM lines l JOIN claims c USING (claim_id);
 CREATE TEMP TABLE per_claim AS
 SELECT claim_id, min(service_date) AS first_date, sum(charge) AS line_total FROM lines GROUP BY claim_id;
@@ -90,7 +91,7 @@ WHERE coalesce(cl.claim_type, '') <> 'institutional' AND coalesce(cl.frequency_c
     "DUP001": """
 SELECT claim_id, line_number, 'DUP001', service_date FROM (
     SELECT claim_id, line_number, service_date, row_number() OVER (
-        PARTITION BY patient_id, procedure_code, service_date, provider, array_to_string(list_sort(modifiers), ';')
+        PARTITION BY patient_id, procedure_code, service_date, provider, array_to_string(list_sort(modifiers), ';'), ndc
         ORDER BY claim_id, line_number) AS occurrence
     FROM cl WHERE coalesce(frequency_code, '1') NOT IN ('7', '8')
 ) WHERE occurrence > 1""",

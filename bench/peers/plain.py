@@ -80,7 +80,7 @@ def _batch_indexes(claims: list[dict], lines_of: dict[str, list[dict]]) -> tuple
             same_visit[(claim["patient_id"], day, provider)].append((claim["claim_id"], line["line_number"], code, modifiers))
             day_units[(claim["patient_id"], code, day)] += line["units"] or 0
             if original:
-                key = (claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)))
+                key = (claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)), (line["ndc"] or "").strip())
                 here = (claim["claim_id"], line["line_number"])
                 if key not in first_seen or here < first_seen[key]:
                     first_seen[key] = here
@@ -181,7 +181,8 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                     and day + dt.timedelta(days=filing_days) < as_of and in_effect("TF001", day)):
                 out.append((*here, "TF001"))
             if "DUP001" in wanted and frequency not in ("7", "8") and in_effect("DUP001", day):
-                if first_seen[(claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)))] != here:
+                ndc = (line["ndc"] or "").strip()
+                if first_seen[(claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)), ndc)] != here:
                     out.append((*here, "DUP001"))
             if "MUE001" in wanted and in_effect("MUE001", day):
                 limit = _in_force(mue, code, day)

@@ -271,7 +271,7 @@ FAMILIES: dict[str, Family] = {
             None,
             ("line",),
             {
-                "dup.occurrence": "1 for the first line billing this patient/code/date/provider/modifiers, 2 for the next ...",
+                "dup.occurrence": "1 for the first line billing this patient/code/date/provider/modifiers/NDC, 2 for the next ...",
                 "dup.first_claim_id": "claim of the first such line",
                 "dup.first_line_number": "line number of the first such line",
             },
@@ -282,7 +282,7 @@ FAMILIES: dict[str, Family] = {
             "history",
             ("line",),
             {
-                "hist.billed_before": "the same patient/code/date/provider/modifiers was billed on another claim in an earlier run",
+                "hist.billed_before": "the same patient/code/date/provider/modifiers/NDC was billed on another claim in an earlier run",
                 "hist.previous_claim_id": "that earlier claim",
                 "hist.previous_run_date": "the date of the earlier run",
             },
