@@ -192,15 +192,29 @@ def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
             pl.col("npis").is_not_null().alias("seen"),
             (pl.col("npis").list.len().fill_null(0) > 0).alias("named"),
         )
-        .with_columns((pl.col("named") & ~pl.col("npis").list.contains(pl.col("provider"))).alias("other"))
+        .with_columns(
+            (pl.col("named") & ~pl.col("npis").list.contains(pl.col("provider"))).alias("other"),
+            (pl.len().over(unit) == 1).alias("_one_date"),
+        )
     )
-    facts = per_date.group_by(unit).agg(
+    # Most claims bill one date: their facts are that date's, with no grouping of lists.
+    no_dates = pl.lit([], pl.List(pl.Date))
+    one_date = per_date.filter("_one_date").select(
+        *unit,
+        pl.col("seen").alias("enc.visit_on_date"),
+        pl.when(pl.col("seen")).then(no_dates).otherwise(pl.concat_list("date")).alias("enc.dates_without_visit"),
+        pl.col("npis").fill_null(pl.lit([], pl.List(pl.String))).alias("enc.visit_rendering_npis"),
+        pl.when(pl.col("other")).then(pl.concat_list("date")).otherwise(no_dates).alias("enc.dates_other_provider"),
+        pl.col("named").alias("_named"),
+    )
+    several_dates = per_date.filter(~pl.col("_one_date")).group_by(unit).agg(
         pl.col("seen").all().alias("enc.visit_on_date"),
         pl.col("date").filter(~pl.col("seen")).sort().alias("enc.dates_without_visit"),
         pl.col("npis").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("enc.visit_rendering_npis"),
         pl.col("date").filter(pl.col("other")).sort().alias("enc.dates_other_provider"),
         pl.col("named").any().alias("_named"),
     )
+    facts = pl.concat([one_date, several_dates], how="vertical")
     return (
         frame.join(facts, on=unit, how="left")
         .with_columns(
