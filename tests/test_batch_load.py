@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 from scrubber.batch import load_batch
+from scrubber.batch.parse import from_native, native_value
+from scrubber.batch.schema import POLARS_TYPE, Kind
 from scrubber.errors import ScrubberInputError
 from tests.conftest import DEMO
 
@@ -112,3 +114,23 @@ def test_typed_parquet_columns_are_normalised_like_csv_text(demo_copy, tmp_path)
     missing = typed.issues.filter(pl.col("kind") == "missing_value", pl.col("file") == "claims.parquet")
     assert missing.select("file", "column", "claim_id").rows() == [("claims.parquet", "diagnosis_codes", "C1003")]
     assert typed.claim_lines.schema["service_date"] == pl.Date
+
+
+@pytest.mark.parametrize(
+    ("kind", "lists"),
+    [
+        (Kind.ICD_LIST, [["E11.65", "I10"], ["Z00.00"]]),  # dotted, as most exports write them
+        (Kind.ICD_LIST, [["E1165", "I10"], []]),  # already without dots
+        (Kind.ICD_LIST, [["e11.65 ", "I10"], [""], None]),  # lower case, blanks, a missing list
+        (Kind.ICD_LIST, [["."], ["I10"]]),  # a code of nothing but a dot
+        (Kind.CODE_LIST, [["25"], ["RT", "59"], []]),
+        (Kind.CODE_LIST, [["rt"], ["", "59"], [None]]),
+        (Kind.INT_LIST, [[1, 2], [1]]),
+        (Kind.INT_LIST, [[1, None], None]),
+    ],
+)
+def test_a_native_list_column_reads_the_same_by_the_short_route(kind, lists):
+    frame = pl.DataFrame({"x": lists}, schema={"x": pl.List(pl.Int64 if kind is Kind.INT_LIST else pl.String)})
+    short = frame.select(native_value(frame["x"], kind).cast(POLARS_TYPE[kind]).alias("x"))
+    full = frame.select(from_native(kind, pl.col("x")).cast(POLARS_TYPE[kind]).alias("x"))
+    assert short.equals(full)

@@ -24,7 +24,7 @@ from scrubber.batch.checks import (
     x12_issues,
 )
 from scrubber.batch.csvfile import EXTRA, FILE, ROW, read_csv_text
-from scrubber.batch.parse import from_native, is_native, parse, readable_as_text, to_text
+from scrubber.batch.parse import is_native, native_value, parse, readable_as_text, to_text
 from scrubber.batch.schema import POLARS_TYPE, TABLES, Table, empty_frame
 from scrubber.batch.x12 import X12Read, is_x12, read_837
 from scrubber.errors import ScrubberInputError
@@ -204,7 +204,7 @@ def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.D
     for column in present:
         raw = pl.col(column.name)
         if frame.schema[column.name] != pl.String:  # a native Parquet column: nothing to read from text
-            parsed[column.name] = (from_native(column.kind, raw), pl.lit(False))
+            parsed[column.name] = (native_value(frame.get_column(column.name), column.kind), pl.lit(False))
             continue
         # A runaway cell (a whole file pasted into one field) is reported, never carried into messages.
         usable = pl.when(raw.str.len_chars() <= MAX_CELL).then(raw)
