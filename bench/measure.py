@@ -9,7 +9,6 @@ The parent (bench.run) starts one of these per figure.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib
 import json
 import resource
