@@ -49,7 +49,7 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
     resolver = Resolver(
         param_defaults=profiles.defaults,
         listed=lambda name, where: listed_codes(references, name, where),
-        payer_lists=profiles.list_params(),
+        payer_lists=profiles.list_params,
     )
     lookups = []
     lookup_columns: set[str] = set()

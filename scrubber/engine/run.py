@@ -118,7 +118,7 @@ def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[st
         families.setdefault(scope, set()).update(item.families)
     if needs.keys() & CLAIM_BASED:
         # Built once for the scopes that start from it; payer lists no rule reads stay out of it.
-        unread = {f"payer.{name}" for name in ctx.profiles.list_params()} - set().union(*needs.values())
+        unread = {f"payer.{name}" for name in ctx.profiles.list_params} - set().union(*needs.values())
         ctx = replace(ctx, claim_rows=BUILDERS["claim"](ctx).drop(unread).collect())
     built = {}
     for scope, columns in needs.items():

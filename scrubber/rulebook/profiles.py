@@ -8,6 +8,7 @@ switches rules off or re-grades them for that payer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,9 @@ class Profiles:
             names.update(profile.params)
         return sorted(names)
 
+    @cached_property
     def list_params(self) -> dict[str, dict[str, list[str]]]:
-        """Each list-valued parameter's value per payer (the default where a profile sets none)."""
+        """Each list-valued parameter's value per payer (the default where a profile sets none); read by every rule compile."""
         names = [n for n in self.param_names() if _param_type(n, self) == pl.List(pl.String)]
         return {
             name: {
