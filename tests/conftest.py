@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
+from scrubber import paths
 from scrubber.pipeline import Settings
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
@@ -16,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"
 PROFILES = REPO / "payer_profiles"
 DEMO = REPO / "demo" / "batch"
+DEMO_AS_OF = dt.date.fromisoformat(paths.DEMO_AS_OF)  # the run date the demo batch was written for
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from scrubber.report.outputs import previous_path
-from tests.conftest import DEMO, REPO
+from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 # Kills its own process at the named stage, then runs the real command line.
 KILLER = r"""
@@ -66,7 +66,7 @@ SAME_BYTES = ["findings.csv", "findings.parquet", "billed_lines.parquet"]
 
 
 def scrubber_run(batch: Path, out: Path, stage: str | None = None) -> subprocess.CompletedProcess:
-    args = [str(batch), "--as-of", "2026-09-14", "--out", str(out)]
+    args = [str(batch), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out)]
     command = [sys.executable, "-c", KILLER, stage, *args] if stage else [sys.executable, "-m", "scrubber", "run", *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
 

@@ -8,8 +8,7 @@ import polars as pl
 
 from scrubber.batch.load import load_batch
 from scrubber.pipeline import run, scrub
-
-AS_OF = dt.date(2026, 9, 14)
+from tests.conftest import DEMO_AS_OF as AS_OF
 
 
 def not_checked(batch_dir, settings) -> dict[str, str]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import polars as pl
 import pytest
 
 from scrubber.batch.load import load_batch
 from scrubber.pipeline import scrub
-from tests.conftest import DEMO
+from tests.conftest import DEMO, DEMO_AS_OF
 
 # rule -> the (claim, line) it fires on in the demo; line None = a claim-level finding.
 SHOWN = {
@@ -46,7 +45,7 @@ CLEAN = ["C3002", "C3009", "C3010", "C3012", "C3014", "C3020", "C3022", "C3029"]
 
 @pytest.fixture(scope="module")
 def findings(settings) -> pl.DataFrame:
-    return scrub(load_batch(DEMO), settings, dt.date(2026, 9, 14)).findings
+    return scrub(load_batch(DEMO), settings, DEMO_AS_OF).findings
 
 
 @pytest.mark.parametrize("rule_id", sorted(SHOWN))

@@ -9,7 +9,7 @@ import sys
 import polars as pl
 import yaml
 
-from tests.conftest import DEMO, REPO
+from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 
 def scrubber(*args, cwd=REPO):
@@ -18,7 +18,7 @@ def scrubber(*args, cwd=REPO):
 
 def test_run_on_the_demo_batch_writes_every_output(tmp_path):
     out = tmp_path / "out"
-    result = scrubber("run", str(DEMO), "--as-of", "2026-09-14", "--out", str(out))
+    result = scrubber("run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""  # quiet on success, for cron
     assert {p.name for p in out.iterdir()} >= {"fix_list.html", "findings.csv", "findings.parquet", "summary.json"}
@@ -52,7 +52,7 @@ EVERY_FAMILY = {
 
 def test_the_demo_shows_every_edit_family(tmp_path):
     out = tmp_path / "out"
-    assert scrubber("run", str(DEMO), "--as-of", "2026-09-14", "--out", str(out)).returncode == 0
+    assert scrubber("run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out)).returncode == 0
     summary = json.loads((out / "summary.json").read_text())
     missing = {family: rule for family, rule in EVERY_FAMILY.items() if rule not in summary["findings_by_rule"]}
     assert not missing
@@ -117,7 +117,7 @@ def test_outputs_are_owner_only_and_csv_cells_cannot_run_as_formulas(demo_copy, 
         pl.col("claim_id").replace(first, evil),
     ).write_csv(demo_copy / "claim_lines.csv")
     out = tmp_path / "out"
-    assert scrubber("run", str(demo_copy), "--as-of", "2026-09-14", "--out", str(out)).returncode == 0
+    assert scrubber("run", str(demo_copy), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out)).returncode == 0
 
     assert out.stat().st_mode & 0o777 == 0o700
     assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()} == {p.name: 0o600 for p in out.iterdir()}

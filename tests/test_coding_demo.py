@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import polars as pl
 import pytest
 
 from scrubber.batch.load import load_batch
 from scrubber.pipeline import scrub
-from tests.conftest import DEMO
+from tests.conftest import DEMO, DEMO_AS_OF
 
 # rule -> the (claim, line) it fires on in the demo; line None = a claim-level (diagnosis) finding.
 SHOWN = {
@@ -38,7 +37,7 @@ CLEAN = ["C2002", "C2004", "C2007", "C2011", "C2013", "C2015", "C2016", "C2021",
 
 @pytest.fixture(scope="module")
 def findings(settings) -> pl.DataFrame:
-    return scrub(load_batch(DEMO), settings, dt.date(2026, 9, 14)).findings
+    return scrub(load_batch(DEMO), settings, DEMO_AS_OF).findings
 
 
 @pytest.mark.parametrize("rule_id", sorted(SHOWN))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 
 import pytest
@@ -11,7 +10,7 @@ from scrubber import pipeline
 from scrubber.errors import ScrubberInputError
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.rules import load_rules
-from tests.conftest import DEMO, PROFILES
+from tests.conftest import DEMO, DEMO_AS_OF, PROFILES
 
 MOD001 = "modifier/MOD001-telehealth-without-payer-modifier.yaml"
 
@@ -53,7 +52,7 @@ def test_a_rule_that_fails_at_run_time_fails_the_run_naming_rule_and_file(rules_
         "    - {field: line.pos, in: [\"02\", \"10\"]}", "    - {field: line.procedure_code, matches: \"99[\"}", 1))
     out = tmp_path / "out"
     with pytest.raises(ScrubberInputError) as stopped:
-        pipeline.run(DEMO, out, dt.date(2026, 9, 14), pipeline.Settings(rules_copy, settings.profiles_dir))
+        pipeline.run(DEMO, out, DEMO_AS_OF, pipeline.Settings(rules_copy, settings.profiles_dir))
     assert stopped.value.exit_code == 2
     assert name in str(stopped.value) and "MOD901" in str(stopped.value)
     assert not out.exists()  # never a report with the rule silently skipped

@@ -10,12 +10,12 @@ import pytest
 
 from scrubber.errors import RunInProgressError
 from scrubber.lock import lock_path, run_lock
-from tests.conftest import DEMO, REPO
+from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 
 def scrubber_run(out, *extra):
     return subprocess.run(
-        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", "2026-09-14", "--out", str(out), *extra],
+        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out), *extra],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )  # fmt: skip
 

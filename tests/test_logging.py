@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from scrubber.logs import RunLog, redact
-from tests.conftest import DEMO, REPO
+from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 STAGE_LINE = re.compile(r"^scrubber: (rules|load|rules_run|write) \d+\.\d\ds( [a-z_]+=\d+)*$")
 
@@ -36,7 +36,7 @@ def identifiers() -> set[str]:
 
 
 def test_verbose_prints_one_line_per_stage_with_timings_and_no_identifiers(tmp_path):
-    result = scrubber("run", str(DEMO), "--as-of", "2026-09-14", "--out", str(tmp_path / "out"), "--verbose")
+    result = scrubber("run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(tmp_path / "out"), "--verbose")
     assert result.returncode == 0 and result.stdout == ""
     lines = result.stderr.splitlines()
     assert [line.split()[1] for line in lines] == ["rules", "load", "rules_run", "write", "done"]
@@ -46,7 +46,7 @@ def test_verbose_prints_one_line_per_stage_with_timings_and_no_identifiers(tmp_p
 
 
 def test_json_lines_are_one_object_per_stage(tmp_path):
-    result = scrubber("run", str(DEMO), "--as-of", "2026-09-14", "--out", str(tmp_path / "out"), "-v", "--log-format", "json")
+    result = scrubber("run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(tmp_path / "out"), "-v", "--log-format", "json")
     assert result.returncode == 0
     records = [json.loads(line) for line in result.stderr.splitlines()]
     assert [r["stage"] for r in records] == ["rules", "load", "rules_run", "write", "done"]

@@ -14,7 +14,7 @@ from scrubber.maintain.catalog import markdown
 from scrubber.maintain.commands import catalog_command, diff_command, explain_command, reference_import_command, validate_command
 from scrubber.maintain.validate import validate
 from scrubber.rulebook.rules import load_rules
-from tests.conftest import DEMO, PROFILES, REPO, RULES
+from tests.conftest import DEMO, DEMO_AS_OF, PROFILES, REPO, RULES
 
 TELEHEALTH = "modifier/MOD001-telehealth-without-payer-modifier.yaml"
 
@@ -110,7 +110,7 @@ def test_diff_shows_claims_a_rule_change_flags_and_clears(tmp_path):
     git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qam", "UHC wants GT")
 
     html = tmp_path / "diff.html"
-    result = invoke(diff_command, DEMO, "--base", "HEAD~1", "--as-of", "2026-09-14", "--html", html, env={"SCRUBBER_HOME": str(repo)})
+    result = invoke(diff_command, DEMO, "--base", "HEAD~1", "--as-of", DEMO_AS_OF.isoformat(), "--html", html, env={"SCRUBBER_HOME": str(repo)})
     assert "MOD001" in result.output and "+ C1006" in result.output  # UHC telehealth with 95 now lacks GT
     assert "DX002" in result.output and "- C1014" in result.output  # AETNA's header-code claim is cleared
     page = html.read_text()
@@ -142,9 +142,8 @@ def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_p
 
     path = rules_copy / TELEHEALTH
     path.write_text(path.read_text().replace("severity: error", "severity: error\nstatus: preview", 1))
-    import datetime as dt
 
-    outcome = run(DEMO, tmp_path / "out", dt.date(2026, 9, 14), Settings(rules_copy, PROFILES))
+    outcome = run(DEMO, tmp_path / "out", DEMO_AS_OF, Settings(rules_copy, PROFILES))
     assert outcome.summary["preview_findings_by_rule"] == {"MOD001": 1}
     assert "MOD001" not in outcome.summary["findings_by_rule"]
     telehealth = outcome.findings.filter(outcome.findings["rule_id"] == "MOD001")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 
@@ -10,7 +9,7 @@ from scrubber.batch import load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.partition import split
 from scrubber.engine.run import run_rules
-from tests.conftest import DEMO
+from tests.conftest import DEMO, DEMO_AS_OF
 
 
 def test_every_claim_line_patient_and_visit_lands_in_exactly_one_part():
@@ -27,7 +26,7 @@ def test_every_claim_line_patient_and_visit_lands_in_exactly_one_part():
 
 @pytest.mark.parametrize("parts", [2, 5])
 def test_findings_in_groups_of_patients_equal_one_run_over_the_batch(parts, rules, profiles, references):
-    ctx = RunContext(load_batch(DEMO), profiles, references, dt.date(2026, 9, 14))
+    ctx = RunContext(load_batch(DEMO), profiles, references, DEMO_AS_OF)
     whole = run_rules(rules, ctx, parts=1).findings
     grouped = run_rules(rules, ctx, parts=parts).findings
     assert whole.height > 50

@@ -4,7 +4,6 @@ the rule catalogue, the charts and the page's own security policy."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import re
 import zipfile
@@ -18,9 +17,9 @@ from scrubber.pipeline import run
 from scrubber.report.catalogue import rule_catalogue
 from scrubber.report.charts import MOST_BARS, bar_chart
 from scrubber.report.worklist import sheet_names
-from tests.conftest import DEMO
+from tests.conftest import DEMO, DEMO_AS_OF
 
-AS_OF = dt.date(2026, 9, 14)
+AS_OF = DEMO_AS_OF
 
 
 @pytest.fixture(scope="module")
