@@ -14,6 +14,10 @@ from scrubber.batch.load import ISSUE_SCHEMA
 from scrubber.engine.context import RunContext
 
 KEYS = ("_claim_id", "_line_number", "_encounter_id", "_payer_id", "_date")
+# Row numbers in the batch's claims and lines: together they name one row of the line scope
+# even when the batch repeats a claim id, and unlike a row count taken after joins, they are
+# the same however often the optimiser re-evaluates a plan.
+CLAIM_ROW, LINE_ROW = "_claim_row", "_line_row"
 PAIR_SIDES = ("a", "b")
 
 
@@ -48,6 +52,7 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
     as_of = pl.lit(ctx.as_of)
     frame = (
         _prefixed(ctx.batch.claims, "claim")
+        .with_row_index(CLAIM_ROW)
         .join(per_claim, left_on="claim.claim_id", right_on="claim_id", how="left")
         .with_columns(pl.col("claim.line_count").fill_null(0))
         .join(patients, left_on="claim.patient_id", right_on="patient.patient_id", how="left", coalesce=False)
@@ -79,7 +84,7 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
 
 def line_scope(ctx: RunContext) -> pl.LazyFrame:
     claims = claim_scope(ctx).drop("_line_number", "_date", "patient.age")
-    lines = _prefixed(ctx.batch.claim_lines, "line")
+    lines = _prefixed(ctx.batch.claim_lines, "line").with_row_index(LINE_ROW)
     dx_list = pl.col("claim.diagnosis_codes")
     pointers = pl.col("line.diagnosis_pointers")
     return (
