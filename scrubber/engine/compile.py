@@ -14,11 +14,17 @@ import polars as pl
 
 from scrubber.engine.derived import FAMILIES, namespace_of
 from scrubber.engine.operators import Resolver, compile_condition
+from scrubber.engine.pairs import lookup_rows, side_filters
 from scrubber.engine.templates import placeholders, render
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
 from scrubber.rulebook.profiles import Profiles
-from scrubber.rulebook.reference import VALID_FROM, VALID_TO, ReferenceLibrary, ReferenceTable
+from scrubber.rulebook.reference import (
+    VALID_FROM,
+    VALID_TO,
+    ReferenceLibrary,
+    ReferenceTable,
+)
 from scrubber.rulebook.rules import Lookup, Rule
 
 LOOKUP_FLAGS = ("found", "in_force")
@@ -30,6 +36,8 @@ class CompiledRule:
     condition: pl.Expr
     reads: set[str]  # scope columns the rule reads (lookup columns excluded)
     lookups: list[tuple[Lookup, ReferenceTable]]
+    # Pair rules only: per side, what a line must meet for a pair of it to fire (engine/pairs.py).
+    side_filters: dict[str, list[pl.Expr]] | None = None
 
     @property
     def families(self) -> set[str]:
@@ -46,11 +54,14 @@ def _unpaired(column: str) -> str:
 
 def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, references: ReferenceLibrary) -> CompiledRule:
     """Check every name the rule uses and build its condition; errors name the rule file."""
-    resolver = Resolver(
-        param_defaults=profiles.defaults,
-        listed=lambda name, where: listed_codes(references, name, where),
-        payer_lists=profiles.list_params,
-    )
+    def new_resolver() -> Resolver:
+        return Resolver(
+            param_defaults=profiles.defaults,
+            listed=lambda name, where: listed_codes(references, name, where),
+            payer_lists=profiles.list_params,
+        )
+
+    resolver = new_resolver()
     lookups = []
     lookup_columns: set[str] = set()
     for lookup in rule.lookups:
@@ -76,7 +87,8 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
             f"{rule.path}: unknown field {unknown[0]!r} for scope {rule.scope!r} "
             f"(see `scrubber fields {rule.scope}` for what a rule can read)"
         )
-    return CompiledRule(rule, condition, reads, lookups)
+    sides = side_filters(rule, new_resolver, lookups) if rule.scope == "line_pair" else None
+    return CompiledRule(rule, condition, reads, lookups, sides)
 
 
 def listed_codes(references: ReferenceLibrary, name: str, where: dict) -> list[str]:
@@ -105,9 +117,7 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> 
     keys = list(lookup.on.values())
     date = lookup.date or "_date"
     prefix = lookup.alias
-    table_rows = table.rows.lazy()
-    for column, value in lookup.where.items():
-        table_rows = table_rows.filter(pl.col(column) == value)
+    table_rows = lookup_rows(lookup, table).lazy()
     probe = frame.select([*keys, date]).unique()
     others = [c for c in table.columns if c not in lookup.on]
     in_window = probe.join(table_rows, left_on=keys, right_on=list(lookup.on), how="inner").filter(

@@ -3,7 +3,9 @@
 A family is a namespace (`elig.`, `day.`, `dup.`, `hist.`, `tf.`, `orig.`, `enc.`,
 `visit.`) with the batch table (or optional column, `claims.payer_claim_number`) it
 needs; a rule that reads a family whose data is absent is reported as not checked.
-Every family is a join or window over the whole batch, never a loop.
+Every family is a join or window over the whole batch, never a loop. A family keeps its
+scope's rows and their order (left joins keep the left order): the engine sets the
+columns it adds beside the scope's own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from scrubber.engine.context import RunContext
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
 from scrubber.history import IDENTITY, service_identity
 
+SERVICE = {name for e in service_identity() for name in e.meta.root_names()}
+
 
 @dataclass(frozen=True)
 class Family:
@@ -24,6 +28,7 @@ class Family:
     requires: str | None  # batch table that must be present
     scopes: tuple[str, ...]
     columns: dict[str, str]  # column -> what it means (for `scrubber explain` and the docs)
+    reads: frozenset[str]  # scope columns it may read (any scope's), so a scope is built with only those
     add: Callable[[pl.LazyFrame, RunContext, str], pl.LazyFrame]
 
 
@@ -71,9 +76,9 @@ def _eligibility(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFra
             facts,
             left_on=["claim.member_id", "claim.payer_id", first, last],
             right_on=["member", "payer", "first", "last"],
-            how="left",
+            how="left", maintain_order="left",
         )
-        .join(payers_of_member, left_on="claim.member_id", right_on="member", how="left")
+        .join(payers_of_member, left_on="claim.member_id", right_on="member", how="left", maintain_order="left")
         .with_columns((pl.col("elig.member_payers").list.len().fill_null(0) > 0).alias("elig.member_known_any_payer"))
     )
 
@@ -85,7 +90,7 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
     per_day = frame.group_by(group).agg(
         pl.col("line.units").sum().alias("day.units_same_code"), pl.len().alias("day.lines_same_code")
     )
-    return frame.join(per_day, on=group, how="left", nulls_equal=True)
+    return frame.join(per_day, on=group, how="left", maintain_order="left", nulls_equal=True)
 
 
 def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
@@ -116,7 +121,7 @@ def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
     )
     original = pl.col("_dup_hash").is_not_null()
     return (
-        keyed.join(ranked, on=row, how="left")
+        keyed.join(ranked, on=row, how="left", maintain_order="left")
         .with_columns(
             # A line alone with its service is its own first occurrence.
             pl.when(original).then(pl.col("_dup_occurrence").fill_null(1)).alias("dup.occurrence"),
@@ -147,7 +152,7 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
         )
     )
     return (
-        keyed.join(earlier, left_on=[*keys, "claim.claim_id"], right_on=[*IDENTITY, "_claim"], how="left")
+        keyed.join(earlier, left_on=[*keys, "claim.claim_id"], right_on=[*IDENTITY, "_claim"], how="left", maintain_order="left")
         .with_columns(pl.col("hist.previous_claim_id").is_not_null().alias("hist.billed_before"))
         .drop(keys)
     )
@@ -229,7 +234,7 @@ def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
     )
     facts = pl.concat([one_date, several_dates], how="vertical")
     return (
-        frame.join(facts, on=unit, how="left")
+        frame.join(facts, on=unit, how="left", maintain_order="left")
         .with_columns(
             # Unknown (null) when no visit that day names its provider: nothing to compare with.
             pl.when(pl.col("_named")).then(pl.col("enc.dates_other_provider").list.len() == 0).alias(
@@ -256,9 +261,9 @@ def _visit_payer(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFra
     limits = profiles.lazy().select(pl.col("payer.payer_id"), limit.alias("_limit"))
     default = ctx.profiles.defaults.get("unbilled_encounter_days")
     return (
-        frame.join(latest, left_on="encounter.patient_id", right_on="patient_id", how="left")
+        frame.join(latest, left_on="encounter.patient_id", right_on="patient_id", how="left", maintain_order="left")
         .with_columns(pl.coalesce("encounter.claim_payer_id", "visit.payer_id").alias("visit.payer_id"))
-        .join(limits, left_on="visit.payer_id", right_on="payer.payer_id", how="left")
+        .join(limits, left_on="visit.payer_id", right_on="payer.payer_id", how="left", maintain_order="left")
         .with_columns(pl.coalesce(pl.col("_limit"), pl.lit(default, pl.Int64)).alias("visit.unbilled_days_limit"))
         .drop("_limit")
     )
@@ -281,6 +286,7 @@ FAMILIES: dict[str, Family] = {
                 "elig.coverage_end_in_span": "end of the active span covering the first date, when it stops before the last date",
                 "elig.last_coverage_end": "the latest end of an active span that ended before the date",
             },
+            frozenset({"claim.member_id", "claim.payer_id", "line.service_date", "claim.first_service_date", "claim.last_service_date"}),
             _eligibility,
         ),
         Family(
@@ -291,6 +297,7 @@ FAMILIES: dict[str, Family] = {
                 "day.units_same_code": "units of the code for the patient on that date, all lines and claims",
                 "day.lines_same_code": "lines of the code for the patient on that date",
             },
+            frozenset({"claim.patient_id", "line.procedure_code", "line.service_date", "line.units"}),
             _same_day_units,
         ),
         Family(
@@ -302,6 +309,7 @@ FAMILIES: dict[str, Family] = {
                 "dup.first_claim_id": "claim of the first such line",
                 "dup.first_line_number": "line number of the first such line",
             },
+            frozenset(SERVICE | {"claim.frequency_code", "claim.claim_id", "line.line_number", CLAIM_ROW, LINE_ROW}),
             _duplicates,
         ),
         Family(
@@ -313,6 +321,7 @@ FAMILIES: dict[str, Family] = {
                 "hist.previous_claim_id": "that earlier claim",
                 "hist.previous_run_date": "the date of the earlier run",
             },
+            frozenset(SERVICE | {"claim.claim_id"}),
             _billed_before,
         ),
         Family(
@@ -325,6 +334,7 @@ FAMILIES: dict[str, Family] = {
                 "tf.deadline": "the last day the payer accepts the claim: clock start + payer.timely_filing_days",
                 "tf.days_left": "days from the run's as-of date to tf.deadline (negative once it has passed)",
             },
+            frozenset({"claim.claim_type", "line.service_date", "claim.first_service_date", "claim.last_service_date", "payer.timely_filing_days"}),
             _filing_clock,
         ),
         Family(
@@ -335,6 +345,7 @@ FAMILIES: dict[str, Family] = {
                 "orig.restates_claim": "the claim is a replacement (frequency 7) or void (8) of an earlier claim",
                 "orig.payer_claim_number": "the payer's claim number of that earlier claim (claims.payer_claim_number)",
             },
+            frozenset({"claim.frequency_code", "claim.payer_claim_number"}),
             _original_reference,
         ),
         Family(
@@ -348,6 +359,7 @@ FAMILIES: dict[str, Family] = {
                 "enc.dates_other_provider": "dates whose visits name only providers other than the claim's",
                 "enc.rendering_matches_visit": "the claim's rendering NPI (or billing NPI) is that of the visits on its dates",
             },
+            frozenset({"claim.claim_id", "line.line_number", "claim.patient_id", "claim.rendering_npi", "claim.billing_npi", "line.service_date"}),
             _encounters,
         ),
         Family(
@@ -358,6 +370,7 @@ FAMILIES: dict[str, Family] = {
                 "visit.payer_id": "the visit's claim's payer, else the payer of the patient's latest claim in the batch",
                 "visit.unbilled_days_limit": "that payer's unbilled_encounter_days, else the default",
             },
+            frozenset({"encounter.patient_id", "encounter.claim_payer_id"}),
             _visit_payer,
         ),
     )

@@ -18,7 +18,6 @@ KEYS = ("_claim_id", "_line_number", "_encounter_id", "_payer_id", "_date")
 # even when the batch repeats a claim id, and unlike a row count taken after joins, they are
 # the same however often the optimiser re-evaluates a plan.
 CLAIM_ROW, LINE_ROW = "_claim_row", "_line_row"
-PAIR_SIDES = ("a", "b")
 
 
 def _prefixed(frame: pl.DataFrame | pl.LazyFrame, prefix: str) -> pl.LazyFrame:
@@ -137,33 +136,6 @@ def modifier_scope(ctx: RunContext) -> pl.LazyFrame:
         .filter(pl.col("mod.code").is_not_null())
         .with_columns(pl.col("mod.position").cast(pl.Int64))
     )
-
-
-def pair_scope(lines: pl.DataFrame) -> pl.LazyFrame:
-    """Two lines of the same patient, date and provider, across the claims of the batch."""
-    provider = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
-    keyed = lines.lazy().with_columns(
-        pl.col("claim.patient_id").alias("_pair_patient"),
-        pl.col("line.service_date").alias("_pair_date"),
-        provider.alias("_pair_provider"),
-    )
-    own = [c for c in lines.columns if not c.startswith("_")]
-    a = keyed.select(["_pair_patient", "_pair_date", "_pair_provider", *[pl.col(c).alias(f"a.{c}") for c in own]])
-    b = keyed.select(["_pair_patient", "_pair_date", "_pair_provider", *[pl.col(c).alias(f"b.{c}") for c in own]])
-    same_line = (pl.col("a.claim.claim_id") == pl.col("b.claim.claim_id")) & (
-        pl.col("a.line.line_number") == pl.col("b.line.line_number")
-    )
-    return a.join(b, on=["_pair_patient", "_pair_date", "_pair_provider"], how="inner").filter(~same_line)
-
-
-def pair_keys(side: str) -> list[pl.Expr]:
-    return [
-        pl.col(f"{side}.claim.claim_id").alias("_claim_id"),
-        pl.col(f"{side}.line.line_number").alias("_line_number"),
-        pl.lit(None, pl.String).alias("_encounter_id"),
-        pl.col(f"{side}.claim.payer_id").alias("_payer_id"),
-        pl.col(f"{side}.line.service_date").alias("_date"),
-    ]
 
 
 def encounter_scope(ctx: RunContext) -> pl.LazyFrame:

@@ -1,0 +1,117 @@
+"""Line pairs: two lines of one patient, date and provider, narrowed for each pair rule before pairing.
+
+A batch's lines make several times as many same-day pairs as there are lines (3.3 per line
+in the benchmark's 1-to-6-line claims), while a pair rule fires on a few codes. Two facts of
+a rule narrow the lines each side of its pairs may come from, without changing what it finds:
+
+- a term of the rule's `all` that reads one side only (`a.line.modifiers contains RT`) filters
+  that side's lines before they are paired: a pair whose line fails it cannot fire;
+- a lookup the rule cannot fire without (a term on its columns is false or null when the
+  table has no row for the pair) keeps only lines whose code appears in that table column at
+  all, as the NCCI edits keep only codes of some pair. Dates are left to the lookup itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from scrubber.engine.operators import Resolver, compile_condition
+from scrubber.rulebook.reference import ReferenceTable
+from scrubber.rulebook.rules import Lookup, Rule
+
+PAIR_SIDES = ("a", "b")
+# What every pair needs beside the columns its rule reads: the pairing keys and the finding keys.
+PAIR_BASE = {"claim.claim_id", "line.line_number", "claim.payer_id", "line.service_date", "claim.patient_id",
+             "claim.rendering_npi", "claim.billing_npi"}  # fmt: skip
+PAIRING = ["_pair_patient", "_pair_date", "_pair_provider"]
+
+
+def line_columns(reads: set[str]) -> set[str]:
+    """The line-scope columns a pair rule's `a.`/`b.` fields come from, with the pairing keys."""
+    return {c.split(".", 1)[1] for c in reads} | PAIR_BASE
+
+
+def side_filters(
+    rule: Rule, new_resolver: Callable[[], Resolver], lookups: list[tuple[Lookup, ReferenceTable]]
+) -> dict[str, list[pl.Expr]]:
+    """Per side, the conditions a line must meet for some pair of it to fire the rule."""
+    filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
+    by_alias = {lookup.alias: (lookup, table) for lookup, table in lookups}
+    for term in _conjuncts(rule.when):
+        expr = compile_condition(term, new_resolver())
+        names = expr.meta.root_names()
+        heads = {name.split(".", 1)[0] for name in names}
+        if len(heads) != 1:
+            continue
+        (head,) = heads
+        if head in by_alias:
+            lookup, table = by_alias[head]
+            if _fails_without_a_row(expr, names, table):
+                for column, field_name in lookup.on.items():
+                    filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(lookup_rows(lookup, table)[column].unique().to_list()))
+        elif head in filters:
+            filters[head].append(expr)
+    return filters
+
+
+def _conjuncts(node: dict) -> list[dict]:
+    return [term for child in node["all"] for term in _conjuncts(child)] if "all" in node else [node]
+
+
+def _fails_without_a_row(expr: pl.Expr, names: list[str], table: ReferenceTable) -> bool:
+    """Whether a term on a lookup's columns is false or null both when no row matches and when no release covers the date."""
+    schema = table.rows.schema
+    no_row = {}
+    for name in names:
+        column = name.split(".", 1)[1]
+        if column == "found":
+            no_row[name] = pl.Series([False, None], dtype=pl.Boolean)
+        elif column == "in_force":
+            no_row[name] = pl.Series([True, False], dtype=pl.Boolean)
+        elif column in schema:
+            no_row[name] = pl.Series([None, None], dtype=schema[column])
+        else:
+            return False
+    try:
+        fired = pl.DataFrame(no_row).select(expr).to_series()
+    except pl.exceptions.PolarsError:
+        return False
+    return not fired.fill_null(False).any()
+
+
+def lookup_rows(lookup: Lookup, table: ReferenceTable) -> pl.DataFrame:
+    """The table's rows a lookup may match: those passing its `where`."""
+    return table.rows.filter(*(pl.col(column) == value for column, value in lookup.where.items()))
+
+
+def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]]) -> pl.LazyFrame:
+    """Two lines of the same patient, date and provider, across the claims of the batch."""
+    provider = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
+    keyed = lines.lazy().with_columns(
+        pl.col("claim.patient_id").alias("_pair_patient"),
+        pl.col("line.service_date").alias("_pair_date"),
+        provider.alias("_pair_provider"),
+    )
+    own = [c for c in lines.columns if not c.startswith("_")]
+    a, b = (_side(keyed, side, own, filters[side]) for side in PAIR_SIDES)
+    same_line = (pl.col("a.claim.claim_id") == pl.col("b.claim.claim_id")) & (
+        pl.col("a.line.line_number") == pl.col("b.line.line_number")
+    )
+    return a.join(b, on=PAIRING, how="inner").filter(~same_line)
+
+
+def _side(keyed: pl.LazyFrame, side: str, columns: list[str], filters: list[pl.Expr]) -> pl.LazyFrame:
+    lines = keyed.select([*PAIRING, *[pl.col(c).alias(f"{side}.{c}") for c in columns]])
+    return lines.filter(*filters) if filters else lines
+
+
+def pair_keys(side: str) -> list[pl.Expr]:
+    return [
+        pl.col(f"{side}.claim.claim_id").alias("_claim_id"),
+        pl.col(f"{side}.line.line_number").alias("_line_number"),
+        pl.lit(None, pl.String).alias("_encounter_id"),
+        pl.col(f"{side}.claim.payer_id").alias("_payer_id"),
+        pl.col(f"{side}.line.service_date").alias("_date"),
+    ]

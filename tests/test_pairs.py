@@ -1,0 +1,88 @@
+"""Pair rules look only at the lines that can fire them, and find exactly what all pairs would give."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from bench.generate import AS_OF, generate, write_batch
+from scrubber.batch import load_batch
+from scrubber.engine.compile import compile_rule, findings_query
+from scrubber.engine.context import RunContext
+from scrubber.engine.run import compile_all, materialise_scopes, scope_frame
+from scrubber.rulebook.rules import Lookup, Rule
+from tests.conftest import DEMO, DEMO_AS_OF
+
+
+def _pair_findings(item, scopes, profiles) -> list[tuple]:
+    found = findings_query(item, scope_frame(item, scopes), profiles).select("claim_id", "line_number", "rule_id")
+    return sorted(found.collect().rows())
+
+
+@pytest.mark.parametrize("source", ["demo", "benchmark"])
+def test_narrowed_pairs_find_what_every_pair_would(source, rules, profiles, references, tmp_path):
+    if source == "demo":
+        batch, as_of = load_batch(DEMO), DEMO_AS_OF
+    else:  # real NCCI pairs, E/M visits, procedures and modifiers mixed at random
+        batch, as_of = load_batch(write_batch(generate(8_000, seed=11), tmp_path, "parquet")), AS_OF
+    ctx = RunContext(batch, profiles, references, as_of)
+    compiled = compile_all([r for r in rules if r.scope == "line_pair" and r.status != "retired"], ctx)
+    scopes = materialise_scopes(compiled, ctx)
+    found = 0
+    for item in compiled:
+        unfiltered = dataclasses.replace(item, side_filters={"a": [], "b": []})
+        narrowed = _pair_findings(item, scopes, profiles)
+        assert narrowed == _pair_findings(unfiltered, scopes, profiles), item.rule.id
+        found += len(narrowed)
+    assert found > 0  # the comparison saw pairs that fire
+
+
+def _pair_rule(when: dict, lookups=()) -> Rule:
+    return Rule(id="T001", title="t", category="coding", severity="error", status="active", scope="line_pair",
+                payers=None, effective_from=dt.date(2000, 1, 1), effective_to=None, carc="CO-97", denial_text="",
+                why="", reference="", lookups=tuple(lookups), finding_on="b", when=when, message="m", fix="f",
+                examples={}, path=Path("t.yaml"))  # fmt: skip
+
+
+PTP = Lookup("ncci_ptp", "ptp", {"column1": "a.line.procedure_code", "column2": "b.line.procedure_code"},
+             "b.line.service_date", {})  # fmt: skip
+
+
+PAIR_COLUMNS = {f"{side}.line.{c}" for side in "ab" for c in ("procedure_code", "modifiers", "units", "service_date")}
+
+
+def _filters(rule: Rule, profiles, references) -> dict[str, list[str]]:
+    compiled = compile_rule(rule, PAIR_COLUMNS, profiles, references)
+    return {side: [e.meta.root_names() for e in exprs] for side, exprs in compiled.side_filters.items()}
+
+
+def test_an_ncci_pair_needs_a_column_one_code_on_one_line_and_a_column_two_code_on_the_other(profiles, references):
+    rule = _pair_rule({"field": "ptp.modifier_indicator", "eq": "1"}, [PTP])
+    filters = compile_rule(rule, PAIR_COLUMNS, profiles, references).side_filters
+    sides = pl.DataFrame({"a.line.procedure_code": ["0001U", "97110"], "b.line.procedure_code": ["0030U", "97110"]})
+    # 0001U (red cell antigen typing) over 0030U is an edit in force in the shipped 2026 Q3 sample;
+    # 97110 (therapeutic exercise) is in no row of it.
+    assert sides.filter(*filters["a"])["a.line.procedure_code"].to_list() == ["0001U"]
+    assert sides.filter(*filters["b"])["b.line.procedure_code"].to_list() == ["0030U"]
+
+
+def test_a_term_on_one_line_narrows_that_side_only(profiles, references):
+    rule = _pair_rule({"all": [{"field": "a.line.modifiers", "contains": "RT"}, {"field": "b.line.units", "gt": 1}]})
+    assert _filters(rule, profiles, references) == {"a": [["a.line.modifiers"]], "b": [["b.line.units"]]}
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        {"field": "ptp.found", "eq": False},  # fires on pairs the table does NOT list
+        {"field": "ptp.modifier_indicator", "is_null": True},
+        {"field": "a.line.units", "gt": {"field": "b.line.units"}},  # compares the two lines
+        {"any": [{"field": "a.line.modifiers", "contains": "RT"}, {"field": "b.line.units", "gt": 1}]},
+    ],
+)
+def test_a_term_that_can_hold_for_pairs_outside_it_does_not_narrow(term, profiles, references):
+    assert _filters(_pair_rule(term, [PTP]), profiles, references) == {"a": [], "b": []}
