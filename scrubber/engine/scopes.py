@@ -163,7 +163,14 @@ def encounter_scope(ctx: RunContext) -> pl.LazyFrame:
 
 def load_issue_scope(ctx: RunContext) -> pl.LazyFrame:
     issues = ctx.batch.issues if ctx.batch.issues.height else pl.DataFrame(schema=ISSUE_SCHEMA)
-    payer_of = ctx.batch.claims.lazy().select("claim_id", "payer_id").unique("claim_id", keep="first")
+    # The payer of each claim an issue names (only those: a big batch has millions of claims).
+    named = issues.lazy().select(pl.col("claim_id").drop_nulls().unique())
+    payer_of = (
+        ctx.batch.claims.lazy()
+        .select("claim_id", "payer_id")
+        .join(named, on="claim_id", how="semi", maintain_order="left")
+        .unique("claim_id", keep="first")
+    )
     return (
         _prefixed(issues, "issue")
         .join(payer_of, left_on="issue.claim_id", right_on="claim_id", how="left")
