@@ -94,8 +94,8 @@ def batch_issues(typed: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     lines = typed["claim_lines"].select(FILE, ROW, "claim_id", "line_number")
     known_claim = pl.col("claim_id").is_not_null()
     line_key = ["claim_id", "line_number"]
-    repeated_lines = _repeated(lines.filter(known_claim & pl.col("line_number").is_not_null()), line_key)
-    repeated_claims = _repeated(claims.filter(known_claim), ["claim_id"])
+    repeated_lines = repeated_keys(lines.filter(known_claim & pl.col("line_number").is_not_null()), line_key)
+    repeated_claims = repeated_keys(claims.filter(known_claim), ["claim_id"])
     found = [
         ("claim_lines", "unknown_claim", "claim_id", lines.filter(known_claim).join(claims.select("claim_id"), on="claim_id", how="anti")),
         ("claim_lines", "duplicate_line", "line_number", lines.join(repeated_lines, on=line_key, how="semi")),
@@ -115,7 +115,7 @@ def batch_issues(typed: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     )
 
 
-def _repeated(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+def repeated_keys(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """The key values held by more than one row.
 
     Each key is hashed and the sorted hashes compared with their neighbours; only the rows of

@@ -16,6 +16,7 @@ from dataclasses import replace
 import polars as pl
 
 from scrubber.batch import Batch
+from scrubber.batch.checks import repeated_keys
 
 LINES_PER_PART = 1_000_000  # about 2 GiB of scopes for the full pack: 10M lines peak under 6 GiB
 
@@ -37,7 +38,9 @@ def split(batch: Batch, parts: int) -> Iterator[Batch]:
         yield batch
         return
     claim_part = batch.claims.select(_part("patient_id", parts))
-    of_claim = pl.concat([batch.claims.select("claim_id"), claim_part], how="horizontal").unique("claim_id", keep="first")
+    of_claim = pl.concat([batch.claims.select("claim_id"), claim_part], how="horizontal")
+    if repeated_keys(of_claim.filter(pl.col("claim_id").is_not_null()), ["claim_id"]).height:
+        of_claim = of_claim.unique("claim_id", keep="first", maintain_order=True)  # a repeated id's lines follow its first row
     # A line whose claim is missing belongs to no part (the loader has reported it).
     line_part = batch.claim_lines.select("claim_id").join(of_claim, on="claim_id", how="left", maintain_order="left")
     patient_part = batch.patients.select(_part("patient_id", parts))

@@ -60,6 +60,8 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
             pl.col("patient.patient_id").is_not_null().alias("patient.known"),
             pl.col("payer.known").fill_null(False),
             as_of.alias("run.as_of"),
+            # A count travels to the lines more cheaply than the list it counts.
+            pl.col("claim.diagnosis_codes").list.len().alias("claim.diagnosis_count"),
         )
         .with_columns(
             (pl.col("claim.first_service_date") + pl.duration(days=pl.col("payer.timely_filing_days"))).alias(
@@ -92,7 +94,6 @@ def line_scope(ctx: RunContext) -> pl.LazyFrame:
             pl.coalesce("line.place_of_service", "claim.place_of_service").alias("line.pos"),
             (pl.lit(ctx.as_of) - pl.col("line.service_date")).dt.total_days().alias("line.days_since_service"),
             _age("patient.birth_date", "line.service_date"),
-            dx_list.list.len().alias("claim.diagnosis_count"),
             pointers.list.max().alias("line.max_pointer"),
             pointers.list.min().alias("line.min_pointer"),
             # The diagnoses the line points at; a pointer past the list reads as null.
