@@ -15,6 +15,7 @@ import polars as pl
 from scrubber.engine.derived import FAMILIES, namespace_of
 from scrubber.engine.operators import Resolver, compile_condition
 from scrubber.engine.pairs import lookup_rows, side_filters
+from scrubber.engine.requirements import required_lookups
 from scrubber.engine.templates import placeholders, render
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
@@ -36,6 +37,7 @@ class CompiledRule:
     condition: pl.Expr
     reads: set[str]  # scope columns the rule reads (lookup columns excluded)
     lookups: list[tuple[Lookup, ReferenceTable]]
+    required: set[str]  # aliases of the lookups it cannot fire without a row of (engine/requirements.py)
     # Pair rules only: per side, what a line must meet for a pair of it to fire (engine/pairs.py).
     side_filters: dict[str, list[pl.Expr]] | None = None
 
@@ -87,8 +89,9 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
             f"{rule.path}: unknown field {unknown[0]!r} for scope {rule.scope!r} "
             f"(see `scrubber fields {rule.scope}` for what a rule can read)"
         )
-    sides = side_filters(rule, new_resolver, lookups) if rule.scope == "line_pair" else None
-    return CompiledRule(rule, condition, reads, lookups, sides)
+    required = required_lookups(rule, new_resolver, lookups)
+    sides = side_filters(rule, new_resolver, lookups, required) if rule.scope == "line_pair" else None
+    return CompiledRule(rule, condition, reads, lookups, required, sides)
 
 
 def listed_codes(references: ReferenceLibrary, name: str, where: dict) -> list[str]:
@@ -106,7 +109,7 @@ def listed_codes(references: ReferenceLibrary, name: str, where: dict) -> list[s
     return rows[table.key[0]].unique().sort().to_list()
 
 
-def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> pl.LazyFrame:
+def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, required: bool = False) -> pl.LazyFrame:
     """Join the table rows in force on each row's date, as `<alias>.<column>` plus `<alias>.found`.
 
     Matching the table's whole key gives one row's values; matching part of it (a coverage
@@ -133,7 +136,9 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> 
             pl.col(c).drop_nulls().unique().sort().alias(f"{prefix}.{c}") for c in others
         ).with_columns(pl.lit(True).alias(f"{prefix}.found"))
     in_force = table.in_force(pl.col(date))
-    return frame.join(matched, on=[*keys, date], how="left", nulls_equal=False).with_columns(
+    # A rule that needs a row of the table drops the rows that have none at once.
+    how = "inner" if required else "left"
+    return frame.join(matched, on=[*keys, date], how=how, nulls_equal=False).with_columns(
         in_force.alias(f"{prefix}.in_force"),
         # Where no release covers the date the table cannot say "absent": null, so nothing fires.
         pl.when(in_force).then(pl.col(f"{prefix}.found").fill_null(False)).alias(f"{prefix}.found"),
@@ -143,7 +148,7 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable) -> 
 def findings_query(compiled: CompiledRule, frame: pl.LazyFrame, profiles: Profiles) -> pl.LazyFrame:
     rule = compiled.rule
     for lookup, table in compiled.lookups:
-        frame = apply_lookup(frame, lookup, table)
+        frame = apply_lookup(frame, lookup, table, lookup.alias in compiled.required)
     in_force = pl.col("_date") >= pl.lit(rule.effective_from)
     if rule.effective_to:
         in_force = in_force & (pl.col("_date") <= pl.lit(rule.effective_to))

@@ -6,9 +6,9 @@ a rule narrow the lines each side of its pairs may come from, without changing w
 
 - a term of the rule's `all` that reads one side only (`a.line.modifiers contains RT`) filters
   that side's lines before they are paired: a pair whose line fails it cannot fire;
-- a lookup the rule cannot fire without (a term on its columns is false or null when the
-  table has no row for the pair) keeps only lines whose code appears in that table column at
-  all, as the NCCI edits keep only codes of some pair. Dates are left to the lookup itself.
+- a lookup the rule cannot fire without (engine/requirements.py) keeps only lines whose code
+  appears in that table column at all, as the NCCI edits keep only codes of some pair. Dates
+  are left to the lookup itself.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 import polars as pl
 
-from scrubber.engine.operators import Resolver, compile_condition
+from scrubber.engine.operators import Resolver
+from scrubber.engine.requirements import conjuncts, term_reads
 from scrubber.rulebook.reference import ReferenceTable
 from scrubber.rulebook.rules import Lookup, Rule
 
@@ -34,51 +35,23 @@ def line_columns(reads: set[str]) -> set[str]:
 
 
 def side_filters(
-    rule: Rule, new_resolver: Callable[[], Resolver], lookups: list[tuple[Lookup, ReferenceTable]]
+    rule: Rule,
+    new_resolver: Callable[[], Resolver],
+    lookups: list[tuple[Lookup, ReferenceTable]],
+    required: set[str],
 ) -> dict[str, list[pl.Expr]]:
     """Per side, the conditions a line must meet for some pair of it to fire the rule."""
     filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
-    by_alias = {lookup.alias: (lookup, table) for lookup, table in lookups}
-    for term in _conjuncts(rule.when):
-        expr = compile_condition(term, new_resolver())
-        names = expr.meta.root_names()
-        heads = {name.split(".", 1)[0] for name in names}
-        if len(heads) != 1:
-            continue
-        (head,) = heads
-        if head in by_alias:
-            lookup, table = by_alias[head]
-            if _fails_without_a_row(expr, names, table):
-                for column, field_name in lookup.on.items():
-                    filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(lookup_rows(lookup, table)[column].unique().to_list()))
-        elif head in filters:
-            filters[head].append(expr)
+    for term in conjuncts(rule.when):
+        expr, heads = term_reads(term, new_resolver)
+        if len(heads) == 1 and (side := next(iter(heads))) in filters:
+            filters[side].append(expr)
+    for lookup, table in lookups:
+        if lookup.alias in required:
+            for column, field_name in lookup.on.items():
+                codes = lookup_rows(lookup, table)[column].unique().to_list()
+                filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(codes))
     return filters
-
-
-def _conjuncts(node: dict) -> list[dict]:
-    return [term for child in node["all"] for term in _conjuncts(child)] if "all" in node else [node]
-
-
-def _fails_without_a_row(expr: pl.Expr, names: list[str], table: ReferenceTable) -> bool:
-    """Whether a term on a lookup's columns is false or null both when no row matches and when no release covers the date."""
-    schema = table.rows.schema
-    no_row = {}
-    for name in names:
-        column = name.split(".", 1)[1]
-        if column == "found":
-            no_row[name] = pl.Series([False, None], dtype=pl.Boolean)
-        elif column == "in_force":
-            no_row[name] = pl.Series([True, False], dtype=pl.Boolean)
-        elif column in schema:
-            no_row[name] = pl.Series([None, None], dtype=schema[column])
-        else:
-            return False
-    try:
-        fired = pl.DataFrame(no_row).select(expr).to_series()
-    except pl.exceptions.PolarsError:
-        return False
-    return not fired.fill_null(False).any()
 
 
 def lookup_rows(lookup: Lookup, table: ReferenceTable) -> pl.DataFrame:
