@@ -7,9 +7,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from scrubber.batch import load_batch
 from scrubber.engine.compile import apply_lookup, listed_codes
 from scrubber.engine.context import RunContext
-from scrubber.batch import load_batch
 from scrubber.engine.derived import FAMILIES
 from scrubber.engine.scopes import BUILDERS, CLAIM_ROW, KEYS, LINE_ROW, modifier_scope
 from scrubber.examples import example_batch
