@@ -189,35 +189,39 @@ def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
     """Documented visits on the dates a line (or every line of a claim) bills.
 
     The claim's provider is its rendering NPI, or the billing NPI when a solo provider bills
-    under their own number and leaves rendering empty.
+    under their own number and leaves rendering empty. Rows are told apart by their batch row
+    numbers, which stay distinct even where a claim id repeats.
     """
-    unit = ["claim.claim_id", "line.line_number"] if scope == "line" else ["claim.claim_id"]
+    unit = [CLAIM_ROW, LINE_ROW] if scope == "line" else [CLAIM_ROW]
     provider = pl.coalesce("claim.rendering_npi", "claim.billing_npi").alias("provider")
     patient = pl.col("claim.patient_id").alias("patient")
-    if scope == "line":
-        dates = frame.select(*unit, patient, provider, pl.col("line.service_date").alias("date"))
-    else:
-        line_dates = ctx.batch.claim_lines.lazy().select("claim_id", date=pl.col("service_date"))
-        dates = frame.select(*unit, patient, provider).join(line_dates, left_on="claim.claim_id", right_on="claim_id")
+    # Most claims bill one date (their first is their last): their facts are that date's, with no
+    # look at their lines and no grouping of lists.
+    one_date = pl.lit(True) if scope == "line" else pl.col("claim.first_service_date") == pl.col("claim.last_service_date")
+    own_date = "line.service_date" if scope == "line" else "claim.first_service_date"
+    single = frame.filter(one_date).select(*unit, patient, provider, pl.col(own_date).alias("date"))
+    line_dates = ctx.batch.claim_lines.lazy().select("claim_id", date=pl.col("service_date"))
+    several = (
+        frame.filter(~one_date.fill_null(False))
+        .select(*unit, patient, provider, "claim.claim_id")
+        .join(line_dates, left_on="claim.claim_id", right_on="claim_id")
+        .filter(pl.col("date").is_not_null())
+        .select(*unit, "patient", "provider", "date")
+        .unique()
+    )
     visits = ctx.batch.encounters.lazy().group_by(patient=pl.col("patient_id"), date=pl.col("encounter_date")).agg(
         pl.col("rendering_npi").drop_nulls().unique().sort().alias("npis")
     )
-    per_date = (
-        dates.filter(pl.col("date").is_not_null())
-        .unique()
-        .join(visits, on=["patient", "date"], how="left")
-        .with_columns(
-            pl.col("npis").is_not_null().alias("seen"),
-            (pl.col("npis").list.len().fill_null(0) > 0).alias("named"),
+
+    def with_visits(dates: pl.LazyFrame) -> pl.LazyFrame:
+        return (
+            dates.join(visits, on=["patient", "date"], how="left")
+            .with_columns(pl.col("npis").is_not_null().alias("seen"), (pl.col("npis").list.len().fill_null(0) > 0).alias("named"))
+            .with_columns((pl.col("named") & ~pl.col("npis").list.contains(pl.col("provider"))).alias("other"))
         )
-        .with_columns(
-            (pl.col("named") & ~pl.col("npis").list.contains(pl.col("provider"))).alias("other"),
-            (pl.len().over(unit) == 1).alias("_one_date"),
-        )
-    )
-    # Most claims bill one date: their facts are that date's, with no grouping of lists.
+
     no_dates = pl.lit([], pl.List(pl.Date))
-    one_date = per_date.filter("_one_date").select(
+    one_date_facts = with_visits(single.filter(pl.col("date").is_not_null())).select(
         *unit,
         pl.col("seen").alias("enc.visit_on_date"),
         pl.when(pl.col("seen")).then(no_dates).otherwise(pl.concat_list("date")).alias("enc.dates_without_visit"),
@@ -225,14 +229,14 @@ def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
         pl.when(pl.col("other")).then(pl.concat_list("date")).otherwise(no_dates).alias("enc.dates_other_provider"),
         pl.col("named").alias("_named"),
     )
-    several_dates = per_date.filter(~pl.col("_one_date")).group_by(unit).agg(
+    several_dates_facts = with_visits(several).group_by(unit).agg(
         pl.col("seen").all().alias("enc.visit_on_date"),
         pl.col("date").filter(~pl.col("seen")).sort().alias("enc.dates_without_visit"),
         pl.col("npis").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("enc.visit_rendering_npis"),
         pl.col("date").filter(pl.col("other")).sort().alias("enc.dates_other_provider"),
         pl.col("named").any().alias("_named"),
     )
-    facts = pl.concat([one_date, several_dates], how="vertical")
+    facts = pl.concat([one_date_facts, several_dates_facts], how="vertical")
     return (
         frame.join(facts, on=unit, how="left", maintain_order="left")
         .with_columns(
@@ -359,7 +363,8 @@ FAMILIES: dict[str, Family] = {
                 "enc.dates_other_provider": "dates whose visits name only providers other than the claim's",
                 "enc.rendering_matches_visit": "the claim's rendering NPI (or billing NPI) is that of the visits on its dates",
             },
-            frozenset({"claim.claim_id", "line.line_number", "claim.patient_id", "claim.rendering_npi", "claim.billing_npi", "line.service_date"}),
+            frozenset({CLAIM_ROW, LINE_ROW, "claim.claim_id", "claim.patient_id", "claim.rendering_npi", "claim.billing_npi",
+                       "line.service_date", "claim.first_service_date", "claim.last_service_date"}),
             _encounters,
         ),
         Family(
