@@ -39,8 +39,8 @@ EDITS = (
     Edit("DQ005", "claim: total_charge differs from the sum of its line charges"),
     Edit("PRV001", "claim: billing NPI missing, not 10 digits, or failing the Luhn check with the 80840 prefix"),
     Edit("TF001", "line: date of service + the payer's filing days is before the run date (not institutional, not a void)"),
-    Edit("DUP001", "line: an earlier line (claim id, line number order) bills the same patient, code, date, provider and "
-                   "modifiers on an original claim"),
+    Edit("DUP001", "line: an earlier line (claim id, line number order) bills the same patient, code, date, provider, "
+                   "modifiers and NDC on an original claim"),
     Edit("MUE001", "line: units over the MUE in force (MAI 1 per line; MAI 2/3 the patient's units of the code that day)"),
     Edit("PTP002", "line pair: NCCI pair in force (indicator 1) on two lines of one patient, date and provider, "
                    "neither with an NCCI-associated modifier; the column-2 line is flagged"),
