@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from scrubber.engine.context import RunContext
-from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
+from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW, claim_scope
 from scrubber.history import IDENTITY, service_identity
 
 SERVICE = {name for e in service_identity() for name in e.meta.root_names()}
@@ -276,13 +276,17 @@ def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
 
 def _visit_payer(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
     """The payer an unbilled visit would most likely go to: the patient's latest claim in the batch."""
+    # The claim scope knows each claim's last date (already built when claim rules run).
     latest = (
-        ctx.batch.claim_lines.lazy()
-        .group_by("claim_id")
-        .agg(pl.col("service_date").max().alias("date"))
-        .join(ctx.batch.claims.lazy().select("claim_id", "patient_id", "payer_id"), on="claim_id")
-        .group_by("patient_id")
-        .agg(pl.col("payer_id").sort_by("date", "claim_id", nulls_last=False).last().alias("visit.payer_id"))
+        claim_scope(ctx)
+        .filter(pl.col("claim.line_count") > 0)
+        .group_by(patient_id=pl.col("claim.patient_id"))
+        .agg(
+            pl.col("claim.payer_id")
+            .sort_by("claim.last_service_date", "claim.claim_id", nulls_last=False)
+            .last()
+            .alias("visit.payer_id")
+        )
     )
     profiles = ctx.profiles.frame()
     name = "payer.unbilled_encounter_days"
