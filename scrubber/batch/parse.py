@@ -44,7 +44,7 @@ def parse(kind: Kind, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         return _split_list(text).list.eval(pl.element().str.to_uppercase()), pl.lit(False)
     elif kind is Kind.INT_LIST:
         numbers = _split_list(text).list.eval(pl.element().cast(pl.Int64, strict=False))
-        return numbers.list.drop_nulls(), numbers.list.eval(pl.element().is_null()).list.any()
+        return numbers.list.filter(pl.element().is_not_null()), numbers.list.eval(pl.element().is_null()).list.any()
     else:  # pragma: no cover - every Kind is handled above
         raise AssertionError(kind)
     return value, text.is_not_null() & value.is_null()
@@ -96,7 +96,7 @@ def from_native(kind: Kind, column: pl.Expr) -> pl.Expr:
         cleaned = column.list.eval(code.filter(code.str.len_chars() > 0))
         return pl.when(column.is_null()).then(pl.lit([], target)).otherwise(cleaned)
     if kind is Kind.INT_LIST:
-        return pl.when(column.is_null()).then(pl.lit([], target)).otherwise(column.cast(target).list.drop_nulls())
+        return pl.when(column.is_null()).then(pl.lit([], target)).otherwise(column.cast(target).list.filter(pl.element().is_not_null()))
     return column.cast(target)
 
 
