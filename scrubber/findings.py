@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from scrubber.batch.load import first_claim_rows
 from scrubber.rulebook.schema import CODER_CATEGORIES
 
 FINDING_SCHEMA: dict[str, pl.DataType] = {
@@ -41,10 +42,8 @@ def with_source(findings: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
     """Each finding with the file and row (or 837 segment) of its claim."""
     if "source_file" not in claims.columns:
         return findings.with_columns(pl.lit(None, t).alias(c) for c, t in SOURCE_SCHEMA.items())
-    # Only the claims with findings: de-duplicating every claim id of a big batch costs a second.
     named = findings.select(pl.col("claim_id").drop_nulls().unique())
-    where = claims.select("claim_id", *SOURCE_SCHEMA).join(named, on="claim_id", how="semi", maintain_order="left")
-    where = where.unique("claim_id", keep="first")
+    where = first_claim_rows(claims.select("claim_id", *SOURCE_SCHEMA), named)
     return findings.join(where, on="claim_id", how="left").select(FINDING_COLUMNS)
 
 

@@ -14,18 +14,13 @@ import polars as pl
 
 from scrubber.engine.derived import FAMILIES, namespace_of
 from scrubber.engine.operators import Resolver, compile_condition
-from scrubber.engine.pairs import lookup_rows, side_filters
+from scrubber.engine.pairs import side_filters
 from scrubber.engine.requirements import required_lookups
 from scrubber.engine.templates import placeholders, render
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
 from scrubber.rulebook.profiles import Profiles
-from scrubber.rulebook.reference import (
-    VALID_FROM,
-    VALID_TO,
-    ReferenceLibrary,
-    ReferenceTable,
-)
+from scrubber.rulebook.reference import VALID_FROM, VALID_TO, ReferenceLibrary, ReferenceTable
 from scrubber.rulebook.rules import Lookup, Rule
 
 LOOKUP_FLAGS = ("found", "in_force")
@@ -105,7 +100,7 @@ def listed_codes(references: ReferenceLibrary, name: str, where: dict) -> list[s
         raise ValueError(str(exc)) from None
     if len(table.key) != 1 or any(column not in table.columns for column in where):
         raise ValueError(f"table {name!r} cannot be read as a code list with {where or 'no filter'}")
-    rows = table.rows.filter(*(pl.col(column) == str(value) for column, value in where.items()))
+    rows = table.rows_where({column: str(value) for column, value in where.items()})
     return rows[table.key[0]].unique().sort().to_list()
 
 
@@ -120,7 +115,7 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, req
     keys = list(lookup.on.values())
     date = lookup.date or "_date"
     prefix = lookup.alias
-    table_rows = lookup_rows(lookup, table).lazy()
+    table_rows = table.rows_where(lookup.where).lazy()
     probe = frame.select([*keys, date]).unique()
     others = [c for c in table.columns if c not in lookup.on]
     in_window = probe.join(table_rows, left_on=keys, right_on=list(lookup.on), how="inner").filter(

@@ -28,6 +28,7 @@ def shares_key(keys: list[pl.Expr] | list[str]) -> pl.Expr:
     Most rows' keys are their own (a service billed once, a code once a day, one visit a day), and
     a window over one hash is far cheaper than one over the keys: only the rows that may share
     them are grouped on the keys themselves. A collision puts a few rows there, never a wrong group.
+    (The loader's checks.repeated_keys answers the same for a whole eager table by sorted hashes.)
     """
     return pl.len().over(pl.struct(keys).hash(seed=20260901)) > 1
 

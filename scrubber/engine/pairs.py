@@ -49,14 +49,9 @@ def side_filters(
     for lookup, table in lookups:
         if lookup.alias in required:
             for column, field_name in lookup.on.items():
-                codes = lookup_rows(lookup, table)[column].unique().to_list()
+                codes = table.rows_where(lookup.where)[column].unique().to_list()
                 filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(codes))
     return filters
-
-
-def lookup_rows(lookup: Lookup, table: ReferenceTable) -> pl.DataFrame:
-    """The table's rows a lookup may match: those passing its `where`."""
-    return table.rows.filter(*(pl.col(column) == value for column, value in lookup.where.items()))
 
 
 def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]]) -> pl.LazyFrame:

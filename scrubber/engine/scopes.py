@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from scrubber.batch.load import ISSUE_SCHEMA
+from scrubber.batch.load import ISSUE_SCHEMA, first_claim_rows
 from scrubber.engine.context import RunContext
 
 KEYS = ("_claim_id", "_line_number", "_encounter_id", "_payer_id", "_date")
@@ -167,14 +167,8 @@ def encounter_scope(ctx: RunContext) -> pl.LazyFrame:
 
 def load_issue_scope(ctx: RunContext) -> pl.LazyFrame:
     issues = ctx.batch.issues if ctx.batch.issues.height else pl.DataFrame(schema=ISSUE_SCHEMA)
-    # The payer of each claim an issue names (only those: a big batch has millions of claims).
     named = issues.lazy().select(pl.col("claim_id").drop_nulls().unique())
-    payer_of = (
-        ctx.batch.claims.lazy()
-        .select("claim_id", "payer_id")
-        .join(named, on="claim_id", how="semi", maintain_order="left")
-        .unique("claim_id", keep="first")
-    )
+    payer_of = first_claim_rows(ctx.batch.claims.lazy().select("claim_id", "payer_id"), named)
     return (
         _prefixed(issues, "issue")
         .join(payer_of, left_on="issue.claim_id", right_on="claim_id", how="left")

@@ -11,6 +11,7 @@ import datetime as dt
 
 import polars as pl
 
+from scrubber.batch.load import first_claim_rows
 from scrubber.rulebook.profiles import Profiles
 
 NO_PROFILE_TEAM = "No payer profile"
@@ -55,7 +56,7 @@ def claim_facts(
     dates = lines.join(counts.select("claim_id"), on="claim_id", how="semi").group_by("claim_id").agg(
         pl.col("service_date").min().alias("first_date"), pl.col("service_date").max().alias("last_date")
     )
-    known = claims.join(counts.select("claim_id"), on="claim_id", how="semi").unique("claim_id", keep="first")
+    known = first_claim_rows(claims, counts.select("claim_id"))
     facts = (
         counts.join(known.with_columns(pl.lit(True).alias("known_claim")), on="claim_id", how="left")
         .join(dates, on="claim_id", how="left")

@@ -107,11 +107,11 @@ def worklist_written(path: Path, rows: pl.DataFrame, limit: int = ROW_LIMIT) -> 
     9.6 s of a 12 s write stage). That process is a plain `python -m` of this module, not a
     multiprocessing child, so it never re-runs the script of a program that calls the pipeline.
     """
-    shown, left_out = rows.head(limit), max(0, rows.height - limit)
-    if shown.height < SECOND_PROCESS_ROWS:
+    if min(rows.height, limit) < SECOND_PROCESS_ROWS:
         yield
-        write_workbook(path, shown, left_out, limit)
+        write_worklist(path, rows, limit)
         return
+    shown, left_out = rows.head(limit), max(0, rows.height - limit)
     handoff = path.with_name(f".{path.name}.rows.parquet")
     shown.write_parquet(handoff, compression="uncompressed")
     package_parent = str(Path(__file__).resolve().parents[2])

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -99,6 +100,10 @@ class ReferenceTable:
                 end = pl.min_horizontal(end, pl.col(row_to).fill_null(OPEN_END))
             frames.append(frame.with_columns(start.alias(VALID_FROM), end.alias(VALID_TO)))
         return pl.concat(frames, how="vertical").filter(pl.col(VALID_FROM) <= pl.col(VALID_TO))
+
+    def rows_where(self, where: dict[str, Any]) -> pl.DataFrame:
+        """The rows whose columns hold the given values (a lookup's or a code list's `where`)."""
+        return self.rows.filter(*(pl.col(column) == value for column, value in where.items()))
 
     def in_force(self, date: pl.Expr) -> pl.Expr:
         """True where some release covers the date: outside them the table cannot answer."""
