@@ -13,6 +13,7 @@ from bench.generate import AS_OF, generate, write_batch
 from scrubber.batch import load_batch
 from scrubber.engine.compile import compile_rule, findings_query
 from scrubber.engine.context import RunContext
+from scrubber.engine.pairs import lookup_filters
 from scrubber.engine.run import compile_all, materialise_scopes, scope_frame
 from scrubber.rulebook.rules import Lookup, Rule
 from tests.conftest import DEMO, DEMO_AS_OF
@@ -34,7 +35,7 @@ def test_narrowed_pairs_find_what_every_pair_would(source, rules, profiles, refe
     scopes = materialise_scopes(compiled, ctx)
     found = 0
     for item in compiled:
-        unfiltered = dataclasses.replace(item, side_filters={"a": [], "b": []})
+        unfiltered = dataclasses.replace(item, side_filters={"a": [], "b": []}, required=set())
         narrowed = _pair_findings(item, scopes, profiles)
         assert narrowed == _pair_findings(unfiltered, scopes, profiles), item.rule.id
         found += len(narrowed)
@@ -60,14 +61,25 @@ def _filters(rule: Rule, profiles, references) -> dict[str, list[str]]:
     return {side: [e.meta.root_names() for e in exprs] for side, exprs in compiled.side_filters.items()}
 
 
-def test_an_ncci_pair_needs_a_column_one_code_on_one_line_and_a_column_two_code_on_the_other(profiles, references):
-    rule = _pair_rule({"field": "ptp.modifier_indicator", "eq": "1"}, [PTP])
-    filters = compile_rule(rule, PAIR_COLUMNS, profiles, references).side_filters
-    sides = pl.DataFrame({"a.line.procedure_code": ["0001U", "97110"], "b.line.procedure_code": ["0030U", "97110"]})
+def _sides_kept(codes: list[str], references) -> dict[str, list[str]]:
+    """Which of these lines' codes each side of a PTP pair rule keeps, the lines being the whole batch."""
+    table = references.get("ncci_ptp")
+    lines = pl.DataFrame({"line.procedure_code": codes})
+    filters = lookup_filters(lines, [(PTP, table)], {"ptp"})
+    sides = pl.DataFrame({f"{side}.line.procedure_code": codes for side in "ab"})
+    return {side: sides.filter(*filters[side])[f"{side}.line.procedure_code"].to_list() for side in "ab"}
+
+
+def test_an_ncci_pair_needs_a_column_one_code_on_one_line_and_its_column_two_code_on_another(references):
     # 0001U (red cell antigen typing) over 0030U is an edit in force in the shipped 2026 Q3 sample;
     # 97110 (therapeutic exercise) is in no row of it.
-    assert sides.filter(*filters["a"])["a.line.procedure_code"].to_list() == ["0001U"]
-    assert sides.filter(*filters["b"])["b.line.procedure_code"].to_list() == ["0030U"]
+    assert _sides_kept(["0001U", "0030U", "97110"], references) == {"a": ["0001U"], "b": ["0030U"]}
+
+
+def test_a_code_whose_partners_are_not_billed_is_not_paired(references):
+    # 0001U is column one of eleven sample pairs, but none of its column-two codes is in this batch:
+    # with a full release nearly every code is in some pair, so only partners billed together narrow.
+    assert _sides_kept(["0001U", "97110", "99213"], references) == {"a": [], "b": []}
 
 
 def test_a_term_on_one_line_narrows_that_side_only(profiles, references):

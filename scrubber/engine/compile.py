@@ -33,7 +33,7 @@ class CompiledRule:
     reads: set[str]  # scope columns the rule reads (lookup columns excluded)
     lookups: list[tuple[Lookup, ReferenceTable]]
     required: set[str]  # aliases of the lookups it cannot fire without a row of (engine/requirements.py)
-    # Pair rules only: per side, what a line must meet for a pair of it to fire (engine/pairs.py).
+    # Pair rules only: per side, the terms a line must meet for a pair of it to fire (engine/pairs.py).
     side_filters: dict[str, list[pl.Expr]] | None = None
 
     @property
@@ -85,7 +85,7 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
             f"(see `scrubber fields {rule.scope}` for what a rule can read)"
         )
     required = required_lookups(rule, new_resolver, lookups)
-    sides = side_filters(rule, new_resolver, lookups, required) if rule.scope == "line_pair" else None
+    sides = side_filters(rule, new_resolver) if rule.scope == "line_pair" else None
     return CompiledRule(rule, condition, reads, lookups, required, sides)
 
 

@@ -7,8 +7,9 @@ a rule narrow the lines each side of its pairs may come from, without changing w
 - a term of the rule's `all` that reads one side only (`a.line.modifiers contains RT`) filters
   that side's lines before they are paired: a pair whose line fails it cannot fire;
 - a lookup the rule cannot fire without (engine/requirements.py) keeps only lines whose code
-  appears in that table column at all, as the NCCI edits keep only codes of some pair. Dates
-  are left to the lookup itself.
+  appears in that table column, among the rows whose every key is billed on some line of the
+  batch: an NCCI pair needs its column-one code on one line and its column-two code on
+  another. Dates are left to the lookup itself.
 """
 
 from __future__ import annotations
@@ -34,23 +35,33 @@ def line_columns(reads: set[str]) -> set[str]:
     return {c.split(".", 1)[1] for c in reads} | PAIR_BASE
 
 
-def side_filters(
-    rule: Rule,
-    new_resolver: Callable[[], Resolver],
-    lookups: list[tuple[Lookup, ReferenceTable]],
-    required: set[str],
-) -> dict[str, list[pl.Expr]]:
-    """Per side, the conditions a line must meet for some pair of it to fire the rule."""
+def side_filters(rule: Rule, new_resolver: Callable[[], Resolver]) -> dict[str, list[pl.Expr]]:
+    """Per side, the terms of the rule's `all` a line must meet for some pair of it to fire."""
     filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
     for term in conjuncts(rule.when):
         expr, heads = term_reads(term, new_resolver)
         if len(heads) == 1 and (side := next(iter(heads))) in filters:
             filters[side].append(expr)
+    return filters
+
+
+def lookup_filters(
+    lines: pl.DataFrame, lookups: list[tuple[Lookup, ReferenceTable]], required: set[str]
+) -> dict[str, list[pl.Expr]]:
+    """Per side, the codes a line must carry for a pair of it to find a row of each table the rule needs.
+
+    Only the table rows whose every key value is on some of these lines count. A full NCCI
+    release (2.6 million rows) pairs nearly every code with another, so its codes alone
+    narrow nothing; few of those partners are billed in one batch.
+    """
+    filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
     for lookup, table in lookups:
-        if lookup.alias in required:
-            for column, field_name in lookup.on.items():
-                codes = table.rows_where(lookup.where)[column].unique().to_list()
-                filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(codes))
+        if lookup.alias not in required:
+            continue
+        billed = [pl.col(c).is_in(lines.get_column(f.split(".", 1)[1]).unique().implode()) for c, f in lookup.on.items()]
+        rows = table.rows_where(lookup.where).filter(*billed)
+        for column, field_name in lookup.on.items():
+            filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(rows.get_column(column).unique().implode()))
     return filters
 
 

@@ -10,7 +10,7 @@ from scrubber.batch.schema import ENCOUNTERS, empty_frame
 from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.derived import FAMILIES, namespace_of
-from scrubber.engine.pairs import PAIR_SIDES, line_columns, pair_keys, pair_scope
+from scrubber.engine.pairs import PAIR_SIDES, line_columns, lookup_filters, pair_keys, pair_scope
 from scrubber.engine.partition import part_count, split
 from scrubber.engine.scopes import BUILDERS, KEYS, REQUIRES
 from scrubber.errors import ScrubberInputError
@@ -138,7 +138,9 @@ def scope_frame(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> pl.LazyF
     if item.rule.scope == "line_pair":
         # From only the line columns the rule reads: pairs multiply every column they carry.
         lines = scopes["line"].select(sorted(line_columns(item.reads)))
-        return pair_scope(lines, item.side_filters).with_columns(pair_keys(item.rule.finding_on))
+        tables = lookup_filters(lines, item.lookups, item.required)
+        filters = {side: [*item.side_filters[side], *tables[side]] for side in PAIR_SIDES}
+        return pair_scope(lines, filters).with_columns(pair_keys(item.rule.finding_on))
     return scopes[item.rule.scope].lazy()
 
 
