@@ -62,7 +62,7 @@ from scrubber.cli import main
 main()
 """
 STAGES = ["after_load", "mid_write", "before_swap", "between_renames", "after_swap"]
-SAME_BYTES = ["findings.csv", "findings.parquet", "billed_lines.parquet"]
+SAME_BYTES = ["findings.csv", "findings.parquet", "billed_lines.parquet", "worklist.xlsx"]
 
 
 def scrubber_run(batch: Path, out: Path, stage: str | None = None) -> subprocess.CompletedProcess:

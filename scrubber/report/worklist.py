@@ -7,6 +7,7 @@ links, so a claim field starting with `=` stays text in Excel.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -93,13 +94,13 @@ def sheet_names(values: list[str | None]) -> dict[str | None, str]:
     return names
 
 
-def write_worklist(path: Path, rows: pl.DataFrame, limit: int = ROW_LIMIT) -> None:
+def write_worklist(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int = ROW_LIMIT) -> None:
     """The workbook of the `limit` most urgent rows (rows come in priority order)."""
-    write_workbook(path, rows.head(limit), max(0, rows.height - limit), limit)
+    write_workbook(path, rows.head(limit), max(0, rows.height - limit), limit, as_of)
 
 
 @contextmanager
-def worklist_written(path: Path, rows: pl.DataFrame, limit: int = ROW_LIMIT) -> Iterator[None]:
+def worklist_written(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int = ROW_LIMIT) -> Iterator[None]:
     """Write the workbook while the block runs, and have it written when the block ends.
 
     xlsxwriter is pure Python and holds the interpreter, so a big workbook goes to a second
@@ -109,7 +110,7 @@ def worklist_written(path: Path, rows: pl.DataFrame, limit: int = ROW_LIMIT) -> 
     """
     if min(rows.height, limit) < SECOND_PROCESS_ROWS:
         yield
-        write_worklist(path, rows, limit)
+        write_worklist(path, rows, as_of, limit)
         return
     shown, left_out = rows.head(limit), max(0, rows.height - limit)
     handoff = path.with_name(f".{path.name}.rows.parquet")
@@ -117,7 +118,7 @@ def worklist_written(path: Path, rows: pl.DataFrame, limit: int = ROW_LIMIT) -> 
     package_parent = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     writer = subprocess.Popen(
-        [sys.executable, "-m", __name__, str(handoff), str(path), str(left_out), str(limit)],
+        [sys.executable, "-m", __name__, str(handoff), str(path), str(left_out), str(limit), as_of.isoformat()],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -134,11 +135,13 @@ def finish_worklist(writer: subprocess.Popen, handoff: Path) -> None:
         raise OSError(f"worklist.xlsx could not be written: {last[0]}")
 
 
-def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int) -> None:
+def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int, as_of: dt.date) -> None:
     payers = rows["payer_id"].unique(maintain_order=True).sort(nulls_last=True).to_list()
     names = sheet_names(payers)
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with xlsxwriter.Workbook(path, options) as workbook:
+        # Dated by the run, not the clock (the only varying bytes of the file): a rerun writes the same workbook.
+        workbook.set_properties({"created": dt.datetime.combine(as_of, dt.time())})
         if not payers:
             workbook.add_worksheet("No findings").write_string(0, 0, "No findings in this run.")
         if left_out:
@@ -159,5 +162,5 @@ def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int) ->
 
 
 if __name__ == "__main__":  # the second process of worklist_written
-    rows_file, out, left, most = sys.argv[1:]
-    write_workbook(Path(out), pl.read_parquet(rows_file), int(left), int(most))
+    rows_file, out, left, most, run_date = sys.argv[1:]
+    write_workbook(Path(out), pl.read_parquet(rows_file), int(left), int(most), dt.date.fromisoformat(run_date))

@@ -38,7 +38,7 @@ def write_outputs(folder: Path, report: RunReport) -> None:
     findings, comparison = compare(report.findings, report.previous_runs)
     facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of)
     # The workbook is the slowest output (pure Python): it is written while the others are.
-    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines)):
+    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines), as_of):
         billed_lines(report.claims, report.claim_lines).write_parquet(folder / BILLED_LINES)  # for later runs' DUP002
         write_findings(folder, report.findings)
         write_summary(folder, report.summary)
