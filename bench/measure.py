@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import resource
 import os
+import resource
 import shutil
 import sys
 import threading

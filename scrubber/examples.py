@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl

@@ -5,14 +5,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from bench.fullref import pack_with_full_ncci
 from bench.generate import AS_OF, PAYERS, generate, write_batch
 from bench.peers.plain import npi_valid
-from bench.fullref import pack_with_full_ncci
 from bench.rulegen import pack_with_extra_rules
 from scrubber import paths
 from scrubber.batch import load_batch
-from scrubber.pipeline import Settings, scrub
 from scrubber.examples import run_example, unmet_expectations
+from scrubber.pipeline import Settings, scrub
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import load_rules
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
 from scrubber import pipeline
 from scrubber.batch import load_batch
 from scrubber.batch.checks import ISSUE_KINDS

@@ -11,7 +11,13 @@ import yaml
 from click.testing import CliRunner
 
 from scrubber.maintain.catalog import markdown
-from scrubber.maintain.commands import catalog_command, diff_command, explain_command, reference_import_command, validate_command
+from scrubber.maintain.commands import (
+    catalog_command,
+    diff_command,
+    explain_command,
+    reference_import_command,
+    validate_command,
+)
 from scrubber.maintain.validate import validate
 from scrubber.rulebook.rules import load_rules
 from tests.conftest import DEMO, DEMO_AS_OF, PROFILES, REPO, RULES

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrubber.batch.load import empty_batch
+from scrubber.engine.compile import compile_rule
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import available_columns
-from scrubber.engine.compile import compile_rule
 from scrubber.errors import ScrubberInputError
 from scrubber.rulebook.profiles import DEFAULTS_FILE, Profiles, load_profiles
 from scrubber.rulebook.reference import TABLE_SCHEMA, ReferenceLibrary, load_table

@@ -11,7 +11,6 @@ import yaml
 
 from scrubber.errors import ScrubberInputError
 
-
 # LibYAML's parser when PyYAML was built with it (about ten times faster on the rule pack).
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
