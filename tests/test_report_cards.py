@@ -134,3 +134,16 @@ def test_a_payer_without_profile_has_no_deadline_and_goes_last(settings, profile
     assert cards["claim_id"].to_list() == ["AET", "UNKNOWN"]
     unknown = cards.row(1, named=True)
     assert unknown["deadline_label"] == "filing deadline unknown" and unknown["team"] == "No payer profile"
+
+
+def test_a_finding_on_a_line_the_claim_does_not_have_is_still_shown_on_its_card(settings, profiles):
+    # A load issue can name a line number the claim's lines do not hold (a repeated or unreadable one).
+    built = example_batch({"claims": [{"claim": {"claim_id": "AET9", "payer_id": "AETNA", **TELEHEALTH}}],
+                           "as_of": AS_OF.isoformat()})
+    found = scrub(built.batch, settings, AS_OF).findings
+    stray = found.head(1).with_columns(pl.lit(9, pl.Int64).alias("line_number"), pl.lit("DQ015").alias("rule_id"))
+    findings, _ = compare(pl.concat([found, stray]), [])
+    facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
+    card = claim_cards(facts, built.batch.claim_lines, findings).row(0, named=True)
+    assert [f["rule_id"] for f in card["other_findings"]] == ["DQ015"]
+    assert [f["rule_id"] for line in card["lines"] for f in line["findings"]] == ["MOD001"]
