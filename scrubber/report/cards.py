@@ -41,7 +41,8 @@ def warning_days(profiles: Profiles) -> int:
 def claim_facts(
     claims: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame, profiles: Profiles, as_of: dt.date
 ) -> pl.DataFrame:
-    """One row per claim with active findings: who, what, the filing deadline, days left and dollars at risk.
+    """One row per claim with active findings: who, what, the filing deadline, days left and dollars at risk,
+    in the order a biller works them (by_priority), which the cards and the worklist keep.
 
     A claim id found only in the findings (a line whose claim is missing) still gets
     a card, with what the finding knows (its payer).
@@ -74,7 +75,7 @@ def claim_facts(
             pl.when(pl.col("errors") > 0).then(pl.col("total")).otherwise(0.0).alias("at_risk"),
         )
     )
-    return facts.with_columns(
+    return by_priority(facts).with_columns(
         _deadline_label(),
         pl.when(pl.col("days_left") < 0)
         .then(pl.lit("late"))
@@ -131,11 +132,11 @@ def _findings_struct() -> pl.Expr:
 def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame, limit: int = PAGE_CARDS) -> pl.DataFrame:
     """The cards of the `limit` most urgent claims: closest filing deadline first, then dollars at risk.
 
-    `facts` comes from claim_facts; `findings` must carry `is_new` (see compare.py).
+    `facts` comes from claim_facts, in priority order; `findings` must carry `is_new` (see compare.py).
     Each card holds its claim-level findings, every line of the claim with the
     findings on that line beside it, and findings naming a line the claim does not have.
     """
-    facts = by_priority(facts).head(limit)
+    facts = facts.head(limit)
     shown = facts.select("claim_id")
     active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null()).join(
         shown, on="claim_id", how="semi"
@@ -171,14 +172,13 @@ def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame
         .group_by("claim_id")
         .agg(pl.col("findings").alias("other_findings"))
     )
-    cards = (
-        facts.join(on_claim, on="claim_id", how="left")
-        .join(card_lines, on="claim_id", how="left")
-        .join(orphans, on="claim_id", how="left")
+    return (
+        facts.join(on_claim, on="claim_id", how="left", maintain_order="left")
+        .join(card_lines, on="claim_id", how="left", maintain_order="left")
+        .join(orphans, on="claim_id", how="left", maintain_order="left")
         .with_columns(pl.col("claim_findings", "lines", "other_findings").fill_null([]), *_display())
         .select(*CARD_COLUMNS, "days_left", "at_risk", "total")
     )
-    return by_priority(cards)
 
 
 CARD_COLUMNS = [
