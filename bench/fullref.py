@@ -25,7 +25,7 @@ import polars as pl
 import yaml
 
 from scrubber import paths
-from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.rulebook.reference import ReferenceLibrary, ReferenceTable
 
 PTP_ROWS = 2_600_000
 MUE_CODES = 15_000  # or as many as the batch's codes and the spare HCPCS codes make
@@ -45,15 +45,15 @@ def pack_with_full_ncci(dest: Path, batch: Path, ptp_rows: int = PTP_ROWS) -> Pa
     hcpcs = reference.get("hcpcs").rows.get_column("code").unique().sort().to_list()
     spare = [c for c in hcpcs if c not in billed]  # real codes no line of the batch carries
     ptp = reference.get("ncci_ptp")
-    _replace_release(ptp.folder, "ptp_full_size.csv.gz", _ptp_rows(ptp.rows, sorted(billed), spare, ptp_rows))
+    _replace_release(ptp.folder, "ptp_full_size.csv.gz", _ptp_rows(ptp, sorted(billed), spare, ptp_rows))
     mue = reference.get("mue")
-    _replace_release(mue.folder, "mue_full_size.csv.gz", _mue_rows(mue.rows, sorted(billed), spare))
+    _replace_release(mue.folder, "mue_full_size.csv.gz", _mue_rows(mue, sorted(billed), spare))
     return dest
 
 
-def _ptp_rows(sample: pl.DataFrame, billed: list[str], spare: list[str], size: int) -> pl.DataFrame:
-    columns = [c for c in sample.columns if not c.startswith("_")]
-    kept = sample.select(columns).with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+def _ptp_rows(sample: ReferenceTable, billed: list[str], spare: list[str], size: int) -> pl.DataFrame:
+    columns = list(sample.columns)
+    kept = sample.rows.select(columns).with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
     spare_codes = pl.Series("code", spare)
     # Each billed code with spare partners both ways, then spare pairs until the table is full size.
     per_code = 200  # about as many partners as a common code has in the CMS file
@@ -83,9 +83,9 @@ def _ptp_rows(sample: pl.DataFrame, billed: list[str], spare: list[str], size: i
     return pl.concat([kept, current.select(columns), deleted.select(columns)])
 
 
-def _mue_rows(sample: pl.DataFrame, billed: list[str], spare: list[str]) -> pl.DataFrame:
-    columns = [c for c in sample.columns if not c.startswith("_")]
-    kept = sample.select(columns)
+def _mue_rows(sample: ReferenceTable, billed: list[str], spare: list[str]) -> pl.DataFrame:
+    columns = list(sample.columns)
+    kept = sample.rows.select(columns)
     known = set(kept.get_column("code").to_list())
     codes = [c for c in billed if c not in known]
     codes += [c for c in spare if c not in known][: max(0, MUE_CODES - len(codes) - kept.height)]

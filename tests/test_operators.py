@@ -5,12 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from scrubber.engine.operators import (
-    OPERATORS,
-    Resolver,
-    compile_condition,
-    npi_is_valid,
-)
+from scrubber.engine.operators import OPERATORS, Resolver, compile_condition, npi_is_valid
 
 
 def evaluate(condition: dict, frame: pl.DataFrame) -> list:

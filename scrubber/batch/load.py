@@ -25,13 +25,7 @@ from scrubber.batch.checks import (
     x12_issues,
 )
 from scrubber.batch.csvfile import EXTRA, FILE, ROW, read_csv_text
-from scrubber.batch.parse import (
-    is_native,
-    native_value,
-    parse,
-    readable_as_text,
-    to_text,
-)
+from scrubber.batch.parse import is_native, native_value, parse, readable_as_text, to_text
 from scrubber.batch.schema import POLARS_TYPE, TABLES, Table, empty_frame
 from scrubber.batch.x12 import X12Read, is_x12, read_837
 from scrubber.errors import ScrubberInputError

@@ -63,12 +63,7 @@ from pathlib import Path
 import polars as pl
 
 from scrubber.batch.x12_envelope import ISSUE_SCHEMA, check_envelopes, issue_frame
-from scrubber.batch.x12_tables import (
-    CLAIM_COLUMNS,
-    LINE_COLUMNS,
-    PATIENT_COLUMNS,
-    build_tables,
-)
+from scrubber.batch.x12_tables import CLAIM_COLUMNS, LINE_COLUMNS, PATIENT_COLUMNS, build_tables
 
 # Enough for a byte-order mark and some leading blank lines before "ISA".
 _SNIFF_BYTES = 256

@@ -20,12 +20,7 @@ from scrubber.engine.templates import placeholders, render
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
 from scrubber.rulebook.profiles import Profiles
-from scrubber.rulebook.reference import (
-    VALID_FROM,
-    VALID_TO,
-    ReferenceLibrary,
-    ReferenceTable,
-)
+from scrubber.rulebook.reference import VALID_FROM, VALID_TO, ReferenceLibrary, ReferenceTable
 from scrubber.rulebook.rules import Lookup, Rule
 
 LOOKUP_FLAGS = ("found", "in_force")

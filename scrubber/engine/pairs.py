@@ -55,11 +55,14 @@ def lookup_filters(
     narrow nothing; few of those partners are billed in one batch.
     """
     filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
+    billed: dict[str, pl.Series] = {}  # a line column's values, once for both sides (column1 and column2 are codes)
     for lookup, table in lookups:
         if lookup.alias not in required:
             continue
-        billed = [pl.col(c).is_in(lines.get_column(f.split(".", 1)[1]).unique().implode()) for c, f in lookup.on.items()]
-        rows = table.rows_where(lookup.where).filter(*billed)
+        unpaired = {column: field_name.split(".", 1)[1] for column, field_name in lookup.on.items()}
+        for name in unpaired.values():
+            billed.setdefault(name, lines.get_column(name).unique().implode())
+        rows = table.rows_where(lookup.where).filter(*(pl.col(c).is_in(billed[name]) for c, name in unpaired.items()))
         for column, field_name in lookup.on.items():
             filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(rows.get_column(column).unique().implode()))
     return filters

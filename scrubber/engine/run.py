@@ -10,13 +10,7 @@ from scrubber.batch.schema import ENCOUNTERS, empty_frame
 from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.derived import FAMILIES, namespace_of
-from scrubber.engine.pairs import (
-    PAIR_SIDES,
-    line_columns,
-    lookup_filters,
-    pair_keys,
-    pair_scope,
-)
+from scrubber.engine.pairs import PAIR_SIDES, line_columns, lookup_filters, pair_keys, pair_scope
 from scrubber.engine.partition import part_count, split
 from scrubber.engine.scopes import BUILDERS, KEYS, REQUIRES
 from scrubber.errors import ScrubberInputError

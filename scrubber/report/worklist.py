@@ -19,7 +19,6 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-
 COLUMNS = {
     "priority": "Priority",
     "days_left": "Days left to file",
