@@ -176,14 +176,6 @@ def markdown(results: dict) -> str:
         out.append(f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: {extra['plus']['total']:.2f}s "
                    f"(plain pack {extra['plain']['total']:.2f}s), {extra['plus']['findings']:,} findings, "
                    f"peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB.")
-    ncci = results.get("full_ncci")
-    if ncci and _ok(ncci["full"]) and _ok(ncci["plain"]):
-        same = "the same" if ncci["full"]["findings"] == ncci["plain"]["findings"] else "NOT the same"
-        out.append(f"Against NCCI tables of a full release's size ({ncci['ptp_rows']:,} PTP rows, {ncci['mue_codes']:,} MUE codes: "
-                   f"the samples padded with synthetic rows, bench/fullref.py) on {ncci['lines']:,} lines: {ncci['full']['total']:.2f}s "
-                   f"(rules {ncci['full']['stages'].get('rules', float('nan')):.2f}s; with the samples {ncci['plain']['total']:.2f}s, "
-                   f"rules {ncci['plain']['stages'].get('rules', float('nan')):.2f}s), {ncci['full']['findings']:,} findings "
-                   f"({same} count as the samples'), peak {ncci['full']['peak_rss_mib'] / GIB:.2f} GiB.")
     out.append(f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s.")
     if parse := results.get("x12_parse"):
         out.append(

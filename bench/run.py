@@ -7,8 +7,7 @@ For each size it generates the batch (once; kept under bench/data/, git-ignored)
 each in a fresh process so peak memory is per run: the whole pipeline with the full pack,
 the I/O floor, and the engine, DuckDB SQL and per-claim Python on the representative
 edits (bench/edits.py). Then the figures the targets name: the largest batch with 200
-generated payer rules more (and, beside them, against NCCI tables of a full release's
-size, bench/fullref.py), a 200-claim batch through `python -m scrubber run`, and the
+generated payer rules more, a 200-claim batch through `python -m scrubber run`, and the
 fix list of a batch with 50,000 findings. Writes bench/results/latest.json and latest.md.
 """
 
@@ -29,10 +28,8 @@ import polars as pl
 
 from bench import report, x12_speed
 from bench.edits import EDITS, available
-from bench.fullref import pack_with_full_ncci
 from bench.generate import AS_OF, generate, parse_size, write_batch
 from bench.rulegen import pack_with_extra_rules
-from scrubber.rulebook.reference import ReferenceLibrary
 
 HERE = Path(__file__).resolve().parent
 PYTHON_PEER_MAX = 1_000_000  # the per-claim peer is not run past this many lines
@@ -122,17 +119,6 @@ def extra_rules(lines: int, data: Path, scratch: Path, plain: dict) -> dict:
     return figures
 
 
-def full_ncci(lines: int, data: Path, scratch: Path, plain: dict) -> dict:
-    """The same batch against NCCI tables of a full release's size (bench/fullref.py), against the samples' run."""
-    batch, _ = batch_for(lines, data)
-    pack = pack_with_full_ncci(scratch / "rules-full-ncci", batch)
-    references = ReferenceLibrary(pack / "reference")
-    figures = {"lines": lines, "ptp_rows": references.get("ncci_ptp").rows.height, "mue_codes": references.get("mue").rows.height,
-               "plain": plain, "full": measure("pipeline", batch, scratch, rules_dir=pack)}
-    print(report.pipeline_line("full pack, full NCCI size", lines, figures["full"]), flush=True)
-    return figures
-
-
 def small_batch(data: Path, scratch: Path, repeats: int = 3) -> dict:
     """A 200-claim batch through `python -m scrubber run`, start-up and imports included."""
     folder = data / f"{SMALL_BATCH_CLAIMS}-claims" / "csv"
@@ -200,8 +186,6 @@ def main() -> None:
             _save(results, args.results, name)
             if lines == extra_at and "failed" not in figures["pipeline"]:
                 results["extra_rules"] = extra_rules(lines, args.data, scratch, figures["pipeline"])
-                _save(results, args.results, name)
-                results["full_ncci"] = full_ncci(lines, args.data, scratch, figures["pipeline"])
                 _save(results, args.results, name)
                 per_line = figures["pipeline"]["findings"] / lines
                 results["fix_list"] = fix_list(per_line, args.data, scratch) if not args.quick else {"skipped": "quick run"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from bench.fullref import pack_with_full_ncci
 from bench.generate import AS_OF, PAYERS, generate, write_batch
 from bench.peers.plain import npi_valid
 from bench.rulegen import pack_with_extra_rules
@@ -103,22 +102,3 @@ def test_generated_payer_rules_load_and_pass_their_own_examples(tmp_path, profil
         found = run_example(rule, fire, profiles, references)
         assert found.height and not unmet_expectations(found, fire["expect"]), rule.id
         assert run_example(rule, rule.examples["pass"][0], profiles, references).height == 0, rule.id
-
-
-def test_full_size_ncci_tables_change_the_cost_not_the_findings(tables, tmp_path, profiles):
-    # The padding pairs every billed code with codes the batch never bills, so a run against it
-    # must find exactly what the shipped samples find: only the tables' size differs.
-    batch_dir = write_batch(tables, tmp_path / "batch", "parquet")
-    pack = pack_with_full_ncci(tmp_path / "rules", batch_dir, ptp_rows=300_000)
-    padded = ReferenceLibrary(pack / "reference")
-    assert padded.get("ncci_ptp").rows.height >= 300_000
-    billed = set(tables["claim_lines"]["procedure_code"].to_list())
-    assert billed <= set(padded.get("mue").rows["code"].to_list())
-    assert billed <= set(padded.get("ncci_ptp").rows["column1"].to_list()) & set(padded.get("ncci_ptp").rows["column2"].to_list())
-    batch = load_batch(batch_dir)
-    found = {
-        name: scrub(batch, Settings(rules, paths.profiles_dir()), AS_OF).findings.select("claim_id", "line_number", "rule_id", "message")
-        for name, rules in (("sample", paths.rules_dir()), ("padded", pack))
-    }
-    assert found["sample"].filter(pl.col("rule_id").str.starts_with("PTP") | (pl.col("rule_id") == "MUE001")).height > 0
-    assert found["padded"].equals(found["sample"])

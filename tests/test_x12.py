@@ -180,10 +180,10 @@ def test_institutional_claim_reads_revenue_lines_and_only_the_diagnosis_qualifie
     read = read_837(LFH / "institutional-claim.837i")
     c = claim(read, "756048Q")
     assert {k: c[k] for k in ["claim_type", "member_id", "payer_id", "billing_npi", "total_charge",
-                              "diagnosis_codes", "frequency_code", "place_of_service", "facility_type_code"]} == {
+                              "diagnosis_codes", "frequency_code", "place_of_service", "type_of_bill"]} == {
         "claim_type": "institutional", "member_id": "030005074A", "payer_id": "00435", "billing_npi": "9876540809",
         "total_charge": "89.93", "diagnosis_codes": "3669;4019;79431", "frequency_code": "1",
-        "place_of_service": None, "facility_type_code": "14",
+        "place_of_service": None, "type_of_bill": "141",
     }  # fmt: skip
     assert [(l["revenue_code"], l["procedure_code"], l["charge"], l["units"], l["service_date"])
             for l in lines(read, "756048Q")] == [
@@ -366,7 +366,7 @@ def test_institutional_line_without_date_takes_the_statement_period_start(tmp_pa
                       "LX*1", "SV2*0450*HC:99284*80.00*UN*1"]  # fmt: skip
     read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments, version="005010")))
     c = claim(read, "I1")
-    assert (c["claim_type"], c["facility_type_code"], c["place_of_service"]) == ("institutional", "13", None)
+    assert (c["claim_type"], c["type_of_bill"], c["place_of_service"]) == ("institutional", "13", None)
     assert [(l["revenue_code"], l["procedure_code"], l["service_date"]) for l in lines(read, "I1")] == [
         ("0450", "99284", "2025-02-10")]
 

@@ -75,7 +75,9 @@ CLAIMS = Table(
         # Not in CONTRACT §1 (an extra column it allows): the payer's claim number of the original
         # claim that a replacement or void (frequency 7/8) restates; 837P REF*F8, CMS-1500 box 22.
         C("payer_claim_number", Kind.STRING, required=False, nullable=True),
-        C("facility_type_code", Kind.STRING, required=False, nullable=True),
+        # Institutional claims: the type of bill (UB-04 FL 4; 837I CLM05-1 facility type + CLM05-3
+        # frequency), e.g. 131 hospital outpatient, 111 inpatient. It decides inpatient versus outpatient.
+        C("type_of_bill", Kind.STRING, required=False, nullable=True),
     ),
 )
 CLAIM_LINES = Table(

@@ -46,8 +46,8 @@ Mapping choices beyond the contract columns
   CLM segment) and claim_lines.source_segment (position of the LX segment), as
   strings like every other cell.
 - On an institutional claim CLM05-1 is the facility type code (the first digits of
-  the type of bill), not a place of service: it goes to claims.facility_type_code
-  and place_of_service stays null.
+  the type of bill), not a place of service: with the frequency (CLM05-3) it makes
+  claims.type_of_bill (13 + 1 = 131), and place_of_service stays null.
 - claim_lines.rendering_npi: the line's 2420A NM1*82 if present, else the claim's
   2310B rendering provider; claim_lines.revenue_code: SV201 on institutional lines.
 - An institutional line without DTP*472 takes the start of the claim's statement

@@ -17,7 +17,7 @@ from scrubber.batch.x12_envelope import ISSUE_SCHEMA
 CLAIM_COLUMNS = [
     "claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
     "referring_npi", "place_of_service", "diagnosis_codes", "prior_auth_number", "frequency_code",
-    "total_charge", "facility_type_code", "payer_claim_number", "source_file", "source_segment",
+    "total_charge", "type_of_bill", "payer_claim_number", "source_file", "source_segment",
 ]  # fmt: skip
 LINE_COLUMNS = [
     "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
@@ -220,7 +220,7 @@ def _finish(
     professional = pl.col("claim_type") == "professional"
     claims = claims.with_columns(
         place_of_service=pl.when(professional).then(pl.col("clm05_1")),
-        facility_type_code=pl.when(~professional).then(pl.col("clm05_1")),
+        type_of_bill=pl.when(~professional).then(pl.concat_str("clm05_1", "frequency_code")),
         source_file=pl.lit(name),
         source_segment=pl.col("clm_pos").cast(pl.String),
     )

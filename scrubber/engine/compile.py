@@ -66,6 +66,10 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
         for column in [*lookup.on, *lookup.where]:
             if column not in table.columns:
                 raise ScrubberInputError(f"{rule.path}: lookup {lookup.alias!r}: table {table.name} has no column {column!r}")
+        if table.partition and table.partition not in lookup.on:
+            raise ScrubberInputError(
+                f"{rule.path}: lookup {lookup.alias!r}: table {table.name} is released per {table.partition}: match it"
+            )
         for field_name in [*lookup.on.values(), *([lookup.date] if lookup.date else [])]:
             resolver.column(field_name)
         lookup_columns |= {f"{lookup.alias}.{c}" for c in [*table.columns, *LOOKUP_FLAGS] if c not in lookup.on}
@@ -130,7 +134,7 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, req
         matched = in_window.group_by([*keys, date]).agg(
             pl.col(c).drop_nulls().unique().sort().alias(f"{prefix}.{c}") for c in others
         ).with_columns(pl.lit(True).alias(f"{prefix}.found"))
-    in_force = table.in_force(pl.col(date))
+    in_force = table.in_force(pl.col(date), pl.col(lookup.on[table.partition]) if table.partition else None)
     # A rule that needs a row of the table drops the rows that have none at once.
     how = "inner" if required else "left"
     return frame.join(matched, on=[*keys, date], how=how, nulls_equal=False).with_columns(

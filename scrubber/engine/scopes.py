@@ -36,6 +36,34 @@ def dotted(code: pl.Expr) -> pl.Expr:
     return pl.when(code.str.len_chars() > 3).then(code.str.slice(0, 3) + "." + code.str.slice(3)).otherwise(code)
 
 
+# Institutional bills whose services NCCI edits with its outpatient hospital tables (hospital outpatient
+# and inpatient Part B, SNF Part B, ESRD, ORF, CORF, CMHC, critical access hospital); inpatient bills
+# (11x) get no NCCI edits. CMS NCCI for hospitals; Noridian JF-A, "OPPS and Non-OPPS Providers:
+# Implemented Billing Requirements" (bill types the I/OCE PTP edits apply to).
+NCCI_OUTPATIENT_BILLS = ["12", "13", "14", "22", "23", "72", "74", "75", "76", "85"]
+INPATIENT_BILLS = ["11"]
+
+
+def _bill_classes() -> list[pl.Expr]:
+    """What kind of bill a claim is: professional or institutional, inpatient, and its NCCI table.
+
+    The type of bill is the UB-04 form locator 4 / 837I CLM05-1 facility type plus frequency,
+    written with or without the UB-04's leading zero (0131 = 131).
+    """
+    institutional = pl.col("claim.claim_type").str.strip_chars().str.to_lowercase().eq("institutional").fill_null(False)
+    facility = pl.col("claim.type_of_bill").str.strip_chars().str.strip_chars_start("0").str.slice(0, 2)
+    professional_table = pl.coalesce(pl.col("payer.ncci_professional_setting"), pl.lit("practitioner"))
+    return [
+        institutional.alias("claim.institutional"),
+        (institutional & facility.is_in(INPATIENT_BILLS)).alias("claim.inpatient"),
+        pl.when(~institutional)
+        .then(professional_table)
+        .when(facility.is_in(NCCI_OUTPATIENT_BILLS))
+        .then(pl.lit("outpatient_hospital"))
+        .alias("claim.ncci_setting"),
+    ]
+
+
 def claim_scope(ctx: RunContext) -> pl.LazyFrame:
     if ctx.claim_rows is not None:
         return ctx.claim_rows.lazy()
@@ -62,6 +90,7 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
             as_of.alias("run.as_of"),
             # A count travels to the lines more cheaply than the list it counts.
             pl.col("claim.diagnosis_codes").list.len().alias("claim.diagnosis_count"),
+            *_bill_classes(),
         )
         .with_columns(
             (pl.col("claim.first_service_date") + pl.duration(days=pl.col("payer.timely_filing_days"))).alias(
@@ -88,6 +117,8 @@ def line_scope(ctx: RunContext) -> pl.LazyFrame:
     lines = _prefixed(ctx.batch.claim_lines, "line").with_row_index(LINE_ROW)
     dx_list = pl.col("claim.diagnosis_codes")
     pointers = pl.col("line.diagnosis_pointers")
+    # Body-site modifiers (RT, LT, F1, T2, E1, LC ...): two lines on different sites are distinct services.
+    sites = ctx.references.get("modifiers").rows_where({"anatomic": "Y"}).get_column("code").unique().sort().implode()
     return (
         lines.join(claims, left_on="line.claim_id", right_on="claim.claim_id", how="inner", coalesce=False)
         .with_columns(
@@ -101,6 +132,7 @@ def line_scope(ctx: RunContext) -> pl.LazyFrame:
             dx_list.list.gather(pointers - 1, null_on_oob=True)
             .list.filter(pl.element().is_not_null())
             .alias("line.pointed_diagnoses"),
+            pl.col("line.modifiers").list.filter(pl.element().is_in(sites)).alias("line.anatomic_modifiers"),
         )
         .with_columns(
             pl.col("line.line_number").alias("_line_number"),

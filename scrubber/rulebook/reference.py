@@ -4,6 +4,10 @@ Each release of a table applies to the dates of service between its effective
 dates; rows may carry their own validity too (NCCI effective and deletion dates).
 Loading folds both into `_from` / `_to` columns so the engine can pick, for every
 claim line, the row in force on its date of service.
+
+Some publishers release one table per setting on their own calendars (CMS's NCCI edits for
+practitioners and for outpatient hospitals): such a table names a `partition` column, each
+release holds one partition's rows, and releases follow each other within their partition.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ TABLE_SCHEMA = {
         "description": {"type": "string"},
         "key": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "columns": {"type": "object", "additionalProperties": {"enum": list(_TYPES)}, "minProperties": 1},
+        "partition": {"type": "string"},
         "row_validity": {
             "type": "object",
             "properties": {"from": {"type": "string"}, "to": {"type": "string"}},
@@ -44,7 +49,8 @@ TABLE_SCHEMA = {
                 "type": "object",
                 "properties": {
                     "id": {"type": "string"},
-                    "file": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+\.csv(\.gz)?$"},
+                    "file": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+\.(csv|csv\.gz|parquet)$"},
+                    "partition": {"type": "string"},
                     "effective_from": {"type": "string"},
                     "effective_to": {"type": ["string", "null"]},
                     "source": {"type": "string"},
@@ -66,6 +72,7 @@ class Release:
     effective_from: dt.date
     effective_to: dt.date  # inclusive; OPEN_END when the release is the newest
     source: str
+    partition: str | None = None  # the value of the table's partition column for every row of this release
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,12 @@ class ReferenceTable:
     row_validity: tuple[str, str] | None
     releases: tuple[Release, ...]
     folder: Path
+    partition: str | None = None  # a column whose value each release states instead of its file
+
+    @property
+    def stored_columns(self) -> list[str]:
+        """The columns a release file holds: every column but the partition."""
+        return [c for c in self.columns if c != self.partition]
 
     @cached_property
     def rows(self) -> pl.DataFrame:
@@ -85,14 +98,14 @@ class ReferenceTable:
         schema = {name: _TYPES[kind] for name, kind in self.columns.items()}
         frames = []
         for release in self.releases:
-            frame = pl.read_csv(release.path, infer_schema=False)
-            if list(frame.columns) != list(self.columns):
+            frame = read_release_file(release.path)
+            if frame.columns != self.stored_columns:
                 raise ScrubberInputError(
                     f"{release.path}: header {frame.columns} does not match the columns of {self.folder / 'table.yaml'}"
                 )
-            frame = frame.select(
-                pl.col(c).str.to_date("%Y-%m-%d") if t == pl.Date else pl.col(c).cast(t) for c, t in schema.items()
-            )
+            if self.partition:
+                frame = frame.with_columns(pl.lit(release.partition).alias(self.partition))
+            frame = frame.select(_typed(c, t, frame.schema[c]) for c, t in schema.items())
             start, end = pl.lit(release.effective_from), pl.lit(release.effective_to)
             if self.row_validity:
                 row_from, row_to = self.row_validity
@@ -105,9 +118,27 @@ class ReferenceTable:
         """The rows whose columns hold the given values (a lookup's or a code list's `where`)."""
         return self.rows.filter(*(pl.col(column) == value for column, value in where.items()))
 
-    def in_force(self, date: pl.Expr) -> pl.Expr:
-        """True where some release covers the date: outside them the table cannot answer."""
-        return pl.any_horizontal(date.is_between(r.effective_from, r.effective_to) for r in self.releases)
+    def in_force(self, date: pl.Expr, partition: pl.Expr | None = None) -> pl.Expr:
+        """True where some release (of the row's partition) covers the date: outside them the table cannot answer."""
+        return pl.any_horizontal(
+            date.is_between(r.effective_from, r.effective_to) & (pl.lit(True) if partition is None else partition == r.partition)
+            for r in self.releases
+        )
+
+
+def read_release_file(path: Path) -> pl.DataFrame:
+    """A release's rows: Parquet as stored (the large tables), CSV as text to be typed by the table."""
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path)
+    return pl.read_csv(path, infer_schema=False)
+
+
+def _typed(column: str, kind: pl.DataType, stored: pl.DataType) -> pl.Expr:
+    if stored == kind:
+        return pl.col(column)
+    if kind == pl.Date and stored == pl.String:
+        return pl.col(column).str.to_date("%Y-%m-%d")
+    return pl.col(column).cast(kind)
 
 
 def load_table(reference_dir: Path, name: str) -> ReferenceTable:
@@ -117,17 +148,25 @@ def load_table(reference_dir: Path, name: str) -> ReferenceTable:
         raise ScrubberInputError(f"{path}: reference table {name!r} not found under {reference_dir}")
     document = read_yaml(path)
     check(path, document, TABLE_SCHEMA)
+    partition = document.get("partition")
+    if partition is not None and partition not in document["columns"]:
+        raise ScrubberInputError(f"{path}: partition {partition!r} is not one of the table's columns")
     releases = []
     for entry in document["releases"]:
+        if (partition is None) != ("partition" not in entry):
+            need = f"must state its {partition!r}" if partition else "states a partition the table does not have"
+            raise ScrubberInputError(f"{path}: release {entry['id']} {need}")
         data = (folder / entry["file"]).resolve()
         if folder.resolve() not in data.parents or not data.is_file():
             raise ScrubberInputError(f"{path}: release {entry['id']} file {entry['file']!r} not found in {folder}")
         start = dt.date.fromisoformat(entry["effective_from"])
         end = dt.date.fromisoformat(entry["effective_to"]) if entry.get("effective_to") else OPEN_END
-        releases.append(Release(entry["id"], data, start, end, entry["source"]))
-    for earlier, later in zip(releases, releases[1:]):
-        if later.effective_from <= earlier.effective_to:
-            raise ScrubberInputError(f"{path}: release {later.id} starts before release {earlier.id} ends")
+        releases.append(Release(entry["id"], data, start, end, entry["source"], entry.get("partition")))
+    for part in {r.partition for r in releases}:
+        own = [r for r in releases if r.partition == part]
+        for earlier, later in zip(own, own[1:]):
+            if later.effective_from <= earlier.effective_to:
+                raise ScrubberInputError(f"{path}: release {later.id} starts before release {earlier.id} ends")
     validity = document.get("row_validity")
     return ReferenceTable(
         name=document["name"],
@@ -138,6 +177,7 @@ def load_table(reference_dir: Path, name: str) -> ReferenceTable:
         row_validity=(validity["from"], validity["to"]) if validity else None,
         releases=tuple(releases),
         folder=folder,
+        partition=partition,
     )
 
 
