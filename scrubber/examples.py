@@ -70,10 +70,11 @@ def _history(example: dict) -> pl.LazyFrame | None:
         return None
     defaults = {"patient_id": "P1", "procedure_code": "99213", "service_date": DEFAULT_LINE["service_date"],
                 "provider_npi": DEFAULT_CLAIM["rendering_npi"], "modifiers": "", "ndc": "", "claim_id": "EARLIER1",
-                "line_number": 1, "billed_in_run": "2026-03-09"}
+                "line_number": 1, "units": "1", "billed_in_run": "2026-03-09"}
     frame = pl.DataFrame([{**defaults, **row} for row in rows], schema={k: pl.String for k in defaults})
     return frame.lazy().with_columns(
-        pl.col("service_date", "billed_in_run").str.to_date(), pl.col("line_number").cast(pl.Int64)
+        pl.col("service_date", "billed_in_run").str.to_date(), pl.col("line_number").cast(pl.Int64),
+        pl.col("units").cast(pl.Decimal(12, 3)),
     )
 
 

@@ -68,7 +68,12 @@ def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         joined.filter(~pl.col("claim.frequency_code").fill_null("1").is_in(["7", "8"]))
-        .select(*service_identity(), pl.col("claim.claim_id").alias("claim_id"), pl.col("line.line_number").alias("line_number"))
+        .select(
+            *service_identity(),
+            pl.col("claim.claim_id").alias("claim_id"),
+            pl.col("line.line_number").alias("line_number"),
+            pl.col("line.units").alias("units"),  # a later run's same-day MUE counts them
+        )
         .collect()
     )
 
@@ -100,6 +105,9 @@ def billed_history(runs: list[PastRun]) -> pl.LazyFrame | None:
 
 def _billed_in(run: PastRun) -> pl.LazyFrame:
     billed = pl.scan_parquet(run.folder / BILLED_LINES)
-    if "ndc" not in billed.collect_schema().names():  # written before lines carried their NDC
+    names = billed.collect_schema().names()
+    if "ndc" not in names:  # written before lines carried their NDC
         billed = billed.with_columns(pl.lit("").alias("ndc"))
+    if "units" not in names:  # written before billed lines kept their units: they count none
+        billed = billed.with_columns(pl.lit(None, pl.Decimal(12, 3)).alias("units"))
     return billed.with_columns(pl.lit(run.as_of).alias("billed_in_run"))

@@ -20,8 +20,10 @@ SHOWN = {
     "PTR001": [("C2008", 2)],
     "PTR002": [("C2009", 2)],
     "NCD001": [("C2018", 1)],
-    "PTP002": [("C2014", 2), ("C2017", 1)],  # C2017: the pair split over C2016 and C2017
-    "MUE001": [("C2040", 1), ("C2041", 1), ("C2042", 1)],  # C2041 + C2042: 3 units of a 2-a-day code
+    "PTP001": [("C2014", 2)],  # 43235 inside 43239
+    "PTP002": [("C2017", 1)],  # 82947 on C2017 inside the panel 80053 on C2016, same patient and day
+    "PTP003": [("C2020", 1)],  # the visit with the knee injection, without 25 (MOD002 says it too)
+    "MUE001": [("C2040", 1), ("C2042", 1)],  # C2042: the third venipuncture of the day, after C2041's two
     "MOD002": [("C2020", 1)],
     "MOD003": [("C2022", 1)],
     "MOD004": [("C2024", 2)],

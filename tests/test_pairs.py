@@ -49,11 +49,13 @@ def _pair_rule(when: dict, lookups=()) -> Rule:
                 examples={}, path=Path("t.yaml"))  # fmt: skip
 
 
-PTP = Lookup("ncci_ptp", "ptp", {"column1": "a.line.procedure_code", "column2": "b.line.procedure_code"},
-             "b.line.service_date", {})  # fmt: skip
+PTP = Lookup("ncci_ptp", "ptp", {"setting": "a.claim.ncci_setting", "column1": "a.line.procedure_code",
+                                 "column2": "b.line.procedure_code"}, "b.line.service_date", {})  # fmt: skip
 
 
-PAIR_COLUMNS = {f"{side}.line.{c}" for side in "ab" for c in ("procedure_code", "modifiers", "units", "service_date")}
+PAIR_COLUMNS = {f"{side}.line.{c}" for side in "ab" for c in ("procedure_code", "modifiers", "units", "service_date")} | {
+    "a.claim.ncci_setting"
+}
 
 
 def _filters(rule: Rule, profiles, references) -> dict[str, list[str]]:
@@ -64,22 +66,22 @@ def _filters(rule: Rule, profiles, references) -> dict[str, list[str]]:
 def _sides_kept(codes: list[str], references) -> dict[str, list[str]]:
     """Which of these lines' codes each side of a PTP pair rule keeps, the lines being the whole batch."""
     table = references.get("ncci_ptp")
-    lines = pl.DataFrame({"line.procedure_code": codes})
+    lines = pl.DataFrame({"line.procedure_code": codes, "claim.ncci_setting": "practitioner"})
     filters = lookup_filters(lines, [(PTP, table)], {"ptp"})
-    sides = pl.DataFrame({f"{side}.line.procedure_code": codes for side in "ab"})
+    sides = pl.DataFrame({f"{side}.{c}": lines[c] for side in "ab" for c in lines.columns})
     return {side: sides.filter(*filters[side])[f"{side}.line.procedure_code"].to_list() for side in "ab"}
 
 
 def test_an_ncci_pair_needs_a_column_one_code_on_one_line_and_its_column_two_code_on_another(references):
-    # 0001U (red cell antigen typing) over 0030U is an edit in force in the shipped 2026 Q3 sample;
-    # 97110 (therapeutic exercise) is in no row of it.
-    assert _sides_kept(["0001U", "0030U", "97110"], references) == {"a": ["0001U"], "b": ["0030U"]}
+    # 43239 (EGD with biopsy) over 43235 (diagnostic EGD) is a practitioner edit of 2024 Q3; 97110
+    # is in rows of the table, but with neither of them.
+    assert _sides_kept(["43239", "43235", "97110"], references) == {"a": ["43239"], "b": ["43235"]}
 
 
 def test_a_code_whose_partners_are_not_billed_is_not_paired(references):
-    # 0001U is column one of eleven sample pairs, but none of its column-two codes is in this batch:
-    # with a full release nearly every code is in some pair, so only partners billed together narrow.
-    assert _sides_kept(["0001U", "97110", "99213"], references) == {"a": [], "b": []}
+    # 43239 is column one of hundreds of pairs, but none of its column-two codes is in this batch:
+    # in a full release nearly every code is in some pair, so only partners billed together narrow.
+    assert _sides_kept(["43239", "97110", "36415"], references) == {"a": [], "b": []}
 
 
 def test_a_term_on_one_line_narrows_that_side_only(profiles, references):

@@ -74,7 +74,7 @@ def test_a_finding_sits_beside_the_line_it_concerns(settings, profiles):
     cards = queue(settings, profiles, [
         {"claim": {"claim_id": "TWO", "payer_id": "AETNA"},
          "lines": [{"procedure_code": "99213", "modifiers": ["95"], "place_of_service": "10"},
-                   {"procedure_code": "99214", "place_of_service": "02"}]},
+                   {"procedure_code": "99214", "place_of_service": "02", "service_date": "2026-03-03"}]},
     ])
     lines = cards.row(0, named=True)["lines"]
     assert [line["procedure_code"] for line in lines] == ["99213", "99214"]

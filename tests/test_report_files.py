@@ -97,14 +97,16 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     reports = tmp_path / "reports"
     run(demo_copy, reports / "2026-09-14", AS_OF, settings)
     # By noon the biller has added modifier 95 to C1022's telehealth line (MOD001 resolved),
-    # and claim C1030 has arrived for the patient's next telehealth visit, without it (MOD001 new).
+    # and claim C1030 has arrived for the patient's next telehealth visit, two days later, without it (MOD001 new).
     fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
     next_visit = [pl.lit("C1030").alias("claim_id")]
     pl.concat([claims, claims.filter(pl.col("claim_id") == "C1022").with_columns(next_visit)]).write_csv(demo_copy / "claims.csv")
     pl.concat([
         lines.with_columns(fixed),
-        lines.filter(pl.col("claim_id") == "C1022").with_columns(*next_visit, pl.lit("2026-09-10").alias("service_date")),
+        lines.filter(pl.col("claim_id") == "C1022").with_columns(*next_visit, pl.lit("2026-09-12").alias("service_date")),
     ]).write_csv(demo_copy / "claim_lines.csv")
+    with (demo_copy / "encounters.csv").open("a") as visits:
+        visits.write("E3130,P016,2026-09-12,1045678905,C1030\n")
     run(demo_copy, reports / "2026-09-14-noon", AS_OF, settings)
 
     morning = pl.read_parquet(reports / "2026-09-14" / "findings.parquet").filter(pl.col("rule_status") == "active")

@@ -366,7 +366,7 @@ def test_institutional_line_without_date_takes_the_statement_period_start(tmp_pa
                       "LX*1", "SV2*0450*HC:99284*80.00*UN*1"]  # fmt: skip
     read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments, version="005010")))
     c = claim(read, "I1")
-    assert (c["claim_type"], c["type_of_bill"], c["place_of_service"]) == ("institutional", "13", None)
+    assert (c["claim_type"], c["type_of_bill"], c["place_of_service"]) == ("institutional", "131", None)
     assert [(l["revenue_code"], l["procedure_code"], l["service_date"]) for l in lines(read, "I1")] == [
         ("0450", "99284", "2025-02-10")]
 

@@ -54,26 +54,27 @@ def add(b):
             [line("99213", "2026-09-07", "120.00"), line("36415", "2026-09-07", "10.00", "")])
     # NCD001 (warning): an HbA1c pointed only at hypertension; C1002 points its HbA1c at diabetes.
     b.claim("C2018", "P213", "MEDICARE", ["I10"], [line("83036", "2026-09-08", "28.00")], referring_npi=ORDERING_NPI)
-    # PTP002: two proprietary lab analyses of one NCCI pair (indicator 1) without a modifier, on one
-    # claim (C2014) and split over two claims of the same patient and day (C2016, C2017); C2015
-    # carries XU for a separate, non-overlapping analysis.
-    b.claim("C2014", "P202", "MEDICARE", ["Z15.01"],
-            [line("0001U", "2026-09-08", "300.00"), line("0030U", "2026-09-08", "250.00")], referring_npi=ORDERING_NPI)
-    b.claim("C2015", "P203", "MEDICARE", ["Z15.01"],
-            [line("0001U", "2026-09-08", "300.00"), line("0030U", "2026-09-08", "250.00", modifiers="XU")],
+    # PTP001: a diagnostic EGD (43235) billed with the EGD with biopsy that includes it (43239): indicator
+    # 0, no modifier helps. PTP002: a glucose test (82947) on C2017 with the comprehensive panel (80053)
+    # on C2016, same patient, provider and day: the panel includes it (indicator 1). C2015 x-rays both
+    # feet, one view set per foot (RT, LT): different sites, clean. PTP003: C2020 below (visit in an
+    # injection without 25).
+    b.claim("C2014", "P202", "MEDICARE", ["K21.9"],
+            [line("43239", "2026-09-08", "300.00"), line("43235", "2026-09-08", "250.00")])
+    b.claim("C2015", "P203", "MEDICARE", ["M79.671", "M79.672"],
+            [line("73630", "2026-09-08", "60.00", modifiers="RT"), line("73620", "2026-09-08", "45.00", "2", modifiers="LT")],
             referring_npi=ORDERING_NPI)
-    b.claim("C2016", "P206", "MEDICARE", ["Z15.01"], [line("0001U", "2026-09-09", "300.00")], referring_npi=ORDERING_NPI)
-    b.claim("C2017", "P206", "MEDICARE", ["Z15.01"], [line("0034U", "2026-09-09", "250.00")], referring_npi=ORDERING_NPI)
-    # MUE001: red cell antigen typing (0001U, MUE 1 per day by policy) billed as 2 units on C2040; a
-    # breast-cancer lab analysis (0009U, MUE 2 per day, clinical) billed 2 + 1 units on two claims of one
-    # day (C2041, C2042; the repeat run marked 91). C2043 bills 0009U at its limit of 2: clean.
-    b.claim("C2040", "P215", "MEDICARE", ["D64.9"], [line("0001U", "2026-09-09", "600.00", units="2")],
+    b.claim("C2016", "P206", "MEDICARE", ["E11.9"], [line("80053", "2026-09-09", "40.00")], referring_npi=ORDERING_NPI)
+    b.claim("C2017", "P206", "MEDICARE", ["E11.9"], [line("82947", "2026-09-09", "15.00")], referring_npi=ORDERING_NPI)
+    # MUE001: three office visits in one day on C2040 (99213, MUE 2 per day, clinical); a third
+    # venipuncture (36415, MUE 2 per day) on C2042 after two on C2041, same patient, provider and day.
+    # C2043 bills two venipunctures on another day: at the limit, clean.
+    b.claim("C2040", "P215", "MEDICARE", ["I10"], [line("99213", "2026-09-09", "360.00", units="3")])
+    b.claim("C2041", "P216", "MEDICARE", ["D64.9"], [line("36415", "2026-09-09", "20.00", units="2")],
             referring_npi=ORDERING_NPI)
-    b.claim("C2041", "P216", "MEDICARE", ["C50.911"], [line("0009U", "2026-09-09", "420.00", units="2")],
+    b.claim("C2042", "P216", "MEDICARE", ["D64.9"], [line("36415", "2026-09-09", "10.00", modifiers="59")],
             referring_npi=ORDERING_NPI)
-    b.claim("C2042", "P216", "MEDICARE", ["C50.911"], [line("0009U", "2026-09-09", "210.00", modifiers="91")],
-            referring_npi=ORDERING_NPI)
-    b.claim("C2043", "P203", "MEDICARE", ["C50.911"], [line("0009U", "2026-09-10", "420.00", units="2")],
+    b.claim("C2043", "P203", "MEDICARE", ["D64.9"], [line("36415", "2026-09-10", "20.00", units="2")],
             referring_npi=ORDERING_NPI)
     # MOD002: office visit and knee injection the same day without 25; C2021 with 25.
     b.claim("C2020", "P207", "BCBS_TX", ["M17.11"],
