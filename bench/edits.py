@@ -33,7 +33,8 @@ EDITS = (
     Edit("ELIG001", "line: the member has rows at the claim's payer, but no active span (and no inactive one) covers the date"),
     Edit("DX001", "claim diagnosis: no ICD-10-CM row in force on the claim's first date of service"),
     Edit("DX002", "claim diagnosis: the ICD-10-CM row in force is a header (billable N)"),
-    Edit("DX010", "claim diagnosis: MCE sex-specific code, patient sex M/F and not the code's"),
+    Edit("DX013", "claim diagnosis: sex-specific code in the last MCE sex list, patient sex M/F and not the code's, "
+                  "payer not switching the edit off"),
     Edit("MOD001", "line: place of service (line, else claim) 02/10 without the payer's telehealth modifier"),
     Edit("DQ003", "claim: payer_id has no payer profile"),
     Edit("DQ005", "claim: total_charge differs from the sum of its line charges"),

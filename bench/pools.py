@@ -88,7 +88,7 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
         procedures=[c for c in PROCEDURES if c not in ncd_tests],
         procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS) if c not in ncd_tests],
         hcpcs=hcpcs.filter(~pl.col("code").is_in(ncd_tests))["code"].gather_every(max(1, hcpcs.height // 400)).to_list(),
-        professional_component=library.get("pctc").rows.filter(pl.col("pctc_indicator") == 1)["code"].to_list(),
+        professional_component=library.get("fee_schedule").rows.filter(pl.col("pctc") == 1)["code"].to_list(),
         ptp_pairs=ptp.select("column1", "column2", "modifier_indicator").unique().sort("column1", "column2"),
         mue=mue.select("code", "mue_value", "mai").unique("code").sort("code"),
     )

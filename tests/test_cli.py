@@ -32,7 +32,7 @@ def test_run_on_the_demo_batch_writes_every_output(tmp_path):
     findings = pl.read_parquet(out / "findings.parquet")
     assert set(summary["findings_by_rule"]) == set(findings["rule_id"])
     fired = set(findings["rule_id"])
-    assert {"ELIG001", "DX001", "DX002", "DX010", "MOD001"} <= fired  # the three families of the core
+    assert {"ELIG001", "DX001", "DX002", "DX013", "MOD001"} <= fired  # the three families of the core
     telehealth = findings.filter(pl.col("rule_id") == "MOD001").row(0, named=True)
     assert telehealth["claim_id"] == "C1022" and telehealth["line_number"] == 1 and telehealth["payer_id"] == "UHC"
     assert "C1001" not in set(findings["claim_id"])  # a clean claim stays clean
@@ -43,7 +43,7 @@ def test_run_on_the_demo_batch_writes_every_output(tmp_path):
 
 # One edit of each family the pack runs, by the rule-id prefix it is filed under.
 EVERY_FAMILY = {
-    "eligibility": "ELIG001", "code validity": "DX001", "patient conflicts": "DX010", "NCCI pairs": "PTP002",
+    "eligibility": "ELIG001", "code validity": "DX001", "patient conflicts": "DX013", "NCCI pairs": "PTP002",
     "medically unlikely edits": "MUE001", "medical necessity": "NCD001", "modifiers": "MOD002",
     "timely filing": "TF001", "duplicates": "DUP001", "provider": "PRV001", "authorization": "AUTH001",
     "encounters": "ENC001", "data quality": "DQ005",

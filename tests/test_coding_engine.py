@@ -37,9 +37,9 @@ def test_a_lookup_on_part_of_the_key_returns_every_matching_rows_values(referenc
 
 
 def test_a_lookup_on_the_whole_key_still_returns_one_value(references):
-    lookup = Lookup("bilateral", "bil", {"code": "line.procedure_code"}, "line.service_date", {})
-    found = apply_lookup(lines("20610"), lookup, references.get("bilateral")).collect()
-    assert found["bil.bilateral_indicator"].to_list() == [1]
+    lookup = Lookup("fee_schedule", "bil", {"code": "line.procedure_code"}, "line.service_date", {})
+    found = apply_lookup(lines("20610"), lookup, references.get("fee_schedule")).collect()
+    assert found["bil.bilat_surg"].to_list() == [1]
 
 
 def test_the_ncci_associated_modifiers_come_from_the_modifier_table(references):

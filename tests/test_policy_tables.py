@@ -1,4 +1,5 @@
-"""Billing facts carried by the payment-policy tables: bilateral and PC/TC indicators, E/M codes,
+"""Billing facts carried by the payment-policy tables: fee-schedule indicators (bilateral, PC/TC,
+global days), E/M codes,
 services that need an ordering provider, and the lab NCD diagnoses that support a test.
 
 Each test reads the table file the scrubber loads, so a wrong edit to a row fails here.
@@ -51,59 +52,89 @@ def supports(policy: str, procedure: str, diagnosis: str) -> bool:
 
 
 def test_knee_joint_injection_20610_takes_modifier_50_at_150_percent():
-    assert lookup("bilateral", "20610", "bilateral_indicator") == 1
+    assert lookup("fee_schedule", "20610", "bilat_surg") == 1
 
 
 def test_knee_x_rays_are_paid_per_side_without_the_bilateral_rule():
     for code in ("73560", "73562", "73564"):
-        assert lookup("bilateral", code, "bilateral_indicator") == 3, code
+        assert lookup("fee_schedule", code, "bilat_surg") == 3, code
 
 
 def test_bilateral_knee_and_screening_mammography_codes_are_already_bilateral():
     # 73565 images both knees and 77067 both breasts: modifier 50 would double-report.
-    assert lookup("bilateral", "73565", "bilateral_indicator") == 2
-    assert lookup("bilateral", "77067", "bilateral_indicator") == 2
-    assert lookup("bilateral", "77066", "bilateral_indicator") == 2
+    assert lookup("fee_schedule", "73565", "bilat_surg") == 2
+    assert lookup("fee_schedule", "77067", "bilat_surg") == 2
+    assert lookup("fee_schedule", "77066", "bilat_surg") == 2
 
 
 def test_unilateral_diagnostic_mammogram_and_chest_x_ray_never_take_modifier_50():
-    assert lookup("bilateral", "77065", "bilateral_indicator") == 0
-    assert lookup("bilateral", "71046", "bilateral_indicator") == 0
+    assert lookup("fee_schedule", "77065", "bilat_surg") == 0
+    assert lookup("fee_schedule", "71046", "bilat_surg") == 0
 
 
 def test_breast_ultrasound_and_peripheral_nerve_block_take_modifier_50():
     for code in ("76641", "76642", "64450"):
-        assert lookup("bilateral", code, "bilateral_indicator") == 1, code
+        assert lookup("fee_schedule", code, "bilat_surg") == 1, code
 
 
-def test_cerumen_removal_69210_is_still_bilateral_in_the_2022_file():
-    assert lookup("bilateral", "69210", "bilateral_indicator") == 2
+def test_cerumen_removal_69210_is_still_bilateral_in_the_2024_file():
+    assert lookup("fee_schedule", "69210", "bilat_surg") == 2
+
+
+# --- global surgery days ----------------------------------------------------------------
+
+
+def test_joint_injection_is_a_minor_procedure_and_knee_replacement_a_major_one():
+    assert lookup("fee_schedule", "20610", "glob") == "000"
+    assert lookup("fee_schedule", "11200", "glob") == "010"
+    assert lookup("fee_schedule", "27447", "glob") == "090"
+
+
+def test_visits_labs_and_ecgs_have_no_global_period_and_add_on_codes_sit_in_anothers():
+    for code in ("99213", "36415", "93000", "80053"):
+        assert lookup("fee_schedule", code, "glob") == "XXX", code
+    assert lookup("fee_schedule", "99292", "glob") == "ZZZ"
+
+
+def test_g0168_wound_closure_by_adhesive_is_a_minor_procedure_outside_the_surgery_range():
+    assert lookup("fee_schedule", "G0168", "glob") == "000"
+
+
+def test_endoscopy_family_base_and_knee_replacement_surgery_indicators():
+    assert lookup("fee_schedule", "43239", "endo_base") == "43235"
+    assert lookup("fee_schedule", "27447", "asst_surg") == 2
+    assert lookup("fee_schedule", "27447", "co_surg") == 1
+    assert lookup("fee_schedule", "27447", "non_facility_na") == "Y"
 
 
 # --- professional / technical component indicator ---------------------------------------
 
 
 def test_chest_x_ray_71046_splits_into_26_and_tc():
-    assert lookup("pctc", "71046", "pctc_indicator") == 1
+    assert lookup("fee_schedule", "71046", "pctc") == 1
 
 
 def test_imaging_and_surgical_pathology_have_both_components():
     for code in ("73560", "70450", "72148", "88305", "93306"):
-        assert lookup("pctc", code, "pctc_indicator") == 1, code
+        assert lookup("fee_schedule", code, "pctc") == 1, code
 
 
 def test_ecg_global_tracing_and_interpretation_are_separate_codes():
     # 93000 is global only; bill 93005 for the tracing and 93010 for the read, not 26/TC.
-    assert lookup("pctc", "93000", "pctc_indicator") == 4
-    assert lookup("pctc", "93005", "pctc_indicator") == 3
-    assert lookup("pctc", "93010", "pctc_indicator") == 2
+    assert lookup("fee_schedule", "93000", "pctc") == 4
+    assert lookup("fee_schedule", "93005", "pctc") == 3
+    assert lookup("fee_schedule", "93010", "pctc") == 2
+
+
+def test_antibody_interpretation_86153_billed_only_with_26_is_listed():
+    assert lookup("fee_schedule", "86153", "pctc") == 6
 
 
 def test_lab_panels_and_office_visits_take_no_26_or_tc():
-    assert lookup("pctc", "80053", "pctc_indicator") == 9
-    assert lookup("pctc", "85025", "pctc_indicator") == 9
-    assert lookup("pctc", "99213", "pctc_indicator") == 0
-    assert lookup("pctc", "20610", "pctc_indicator") == 0
+    assert lookup("fee_schedule", "80053", "pctc") == 9
+    assert lookup("fee_schedule", "85025", "pctc") == 9
+    assert lookup("fee_schedule", "99213", "pctc") == 0
+    assert lookup("fee_schedule", "20610", "pctc") == 0
 
 
 # --- evaluation and management codes -----------------------------------------------------
@@ -117,6 +148,20 @@ def test_office_visits_are_e_m_codes_by_patient_status():
 
 def test_deleted_99201_and_procedures_are_not_e_m_codes():
     for code in ("99201", "20610", "93000", "36415"):
+        assert lookup("em_codes", code, "em_type") is None, code
+
+
+def test_hospital_observation_and_consultation_visits_are_e_m_codes():
+    assert lookup("em_codes", "99223", "em_type") == "hospital_initial"
+    assert lookup("em_codes", "99232", "em_type") == "hospital_subsequent"
+    assert lookup("em_codes", "99239", "em_type") == "hospital_discharge"
+    assert lookup("em_codes", "99244", "em_type") == "consultation_outpatient"
+    assert lookup("em_codes", "99254", "em_type") == "consultation_inpatient"
+    assert lookup("em_codes", "99309", "em_type") == "nursing_facility_subsequent"
+
+
+def test_critical_care_and_deleted_visit_codes_are_not_listed():
+    for code in ("99291", "99292", "99241", "99251", "99217", "99343"):
         assert lookup("em_codes", code, "em_type") is None, code
 
 

@@ -49,8 +49,8 @@ by_table = pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDE
 
 def test_the_public_code_set_tables_exist():
     names = {p.name for p in FOLDERS}
-    assert {"icd10cm", "mce_sex", "mce_age", "mce_age_groups", "mce_manifestation",
-            "mce_unacceptable_principal", "hcpcs", "modifiers"} <= names
+    assert {"icd10cm", "mce_sex", "mce_sex_last", "mce_age", "mce_age_groups", "mce_manifestation",
+            "mce_unacceptable_principal", "hcpcs", "modifiers", "fee_schedule"} <= names
 
 
 @by_table
@@ -137,18 +137,27 @@ def test_the_reference_readme_lists_every_table():
 
 
 def in_force(name: str, service_date: date) -> pl.DataFrame:
-    """The release of a table that applies to a date of service."""
+    """The rows of a table that apply to a date of service: its release's, within their own dates if dated."""
     folder = REFERENCE / name
+    window = spec(folder).get("row_validity")
     for release, frame in rows(folder):
         end = release.get("effective_to")
         if as_date(release["effective_from"]) <= service_date and (end is None or service_date <= as_date(end)):
-            return frame
+            if not window:
+                return frame
+            day = service_date.isoformat()  # ISO dates order as text
+            return frame.filter((pl.col(window["from"]) <= day) & (pl.col(window["to"]).is_null() | (pl.col(window["to"]) >= day)))
     raise LookupError(f"{name} has no release for {service_date}")
 
 
 def value(name: str, service_date: date, code: str, column: str):
     found = in_force(name, service_date).filter(pl.col("code") == code)
     return found[column].item() if found.height else None
+
+
+def age_range(group: str, service_date: date) -> tuple[int, int]:
+    row = in_force("mce_age_groups", service_date).filter(pl.col("age_group") == group)
+    return int(row["min_age"].item()), int(row["max_age"].item())
 
 
 FY2025_DOS = date(2025, 3, 14)
@@ -187,24 +196,57 @@ def test_billable_code_counts_match_the_public_releases():
         assert in_force("icd10cm", service_date).filter(pl.col("billable") == "Y").height == billable
 
 
-def test_o80_full_term_delivery_is_a_maternity_diagnosis_for_women_12_to_55():
+def test_o80_full_term_delivery_is_a_maternity_diagnosis_for_women_9_to_64():
     assert value("mce_age", FY2026_DOS, "O80", "age_group") == "maternity"
-    assert value("mce_sex", FY2026_DOS, "O80", "allowed_sex") == "F"
-    groups = in_force("mce_age_groups", FY2026_DOS).filter(pl.col("age_group") == "maternity")
-    assert (groups["min_age"].item(), groups["max_age"].item()) == ("12", "55")
+    assert age_range("maternity", FY2026_DOS) == (9, 64)
 
 
-def test_n400_benign_prostatic_hyperplasia_is_male_only():
-    assert value("mce_sex", FY2026_DOS, "N400", "allowed_sex") == "M"
+def test_maternity_ages_were_12_to_55_until_2019_09_30():
+    assert age_range("maternity", date(2019, 9, 30)) == (12, 55)
+    assert age_range("maternity", date(2019, 10, 1)) == (9, 64)
+    assert age_range("adult", FY2026_DOS) == (15, 124)
+    assert age_range("pediatric", FY2026_DOS) == (0, 17)
+
+
+def test_n400_benign_prostatic_hyperplasia_is_male_only_through_2024_09_30_then_not():
+    assert value("mce_sex", date(2024, 9, 30), "N400", "allowed_sex") == "M"
+    assert value("mce_sex", date(2024, 10, 1), "N400", "allowed_sex") is None
+    assert value("mce_age", FY2026_DOS, "N400", "age_group") == "adult"
+
+
+def test_no_mce_sex_row_is_in_force_after_cms_dropped_the_edit():
+    assert in_force("mce_sex", date(2024, 10, 1)).is_empty()
+    assert in_force("mce_sex", date(2024, 9, 30)).height > 3_000
+
+
+def test_the_last_mce_sex_lists_carry_on_for_payers_that_keep_the_edit():
+    assert value("mce_sex_last", FY2026_DOS, "N400", "allowed_sex") == "M"
+    assert value("mce_sex_last", FY2026_DOS, "O80", "allowed_sex") == "F"
+    assert value("mce_sex_last", date(2024, 9, 30), "N400", "allowed_sex") is None
+
+
+def test_codes_created_since_fy2020_are_in_the_mce_lists():
+    # F02.A0 (dementia in other diseases, mild) arrived in FY2023 and is a manifestation code.
+    assert value("mce_manifestation", FY2026_DOS, "F02A0", "valid_from") == "2022-10-01"
+    assert value("mce_manifestation", date(2022, 9, 30), "F02A0", "valid_from") is None
 
 
 def test_g01_meningitis_in_bacterial_disease_is_a_manifestation_code():
-    assert value("mce_manifestation", FY2026_DOS, "G01", "description") is not None
+    assert value("mce_manifestation", FY2026_DOS, "G01", "valid_from") is not None
 
 
 def test_z0000_adult_exam_is_unacceptable_as_inpatient_principal_diagnosis():
-    assert value("mce_unacceptable_principal", FY2026_DOS, "Z0000", "description") is not None
+    assert value("mce_unacceptable_principal", FY2026_DOS, "Z0000", "requires_secondary") == "N"
     assert "inpatient" in spec(REFERENCE / "mce_unacceptable_principal")["description"]
+
+
+def test_z5189_aftercare_is_acceptable_as_principal_only_with_a_secondary_diagnosis():
+    assert value("mce_unacceptable_principal", FY2026_DOS, "Z5189", "requires_secondary") == "Y"
+
+
+def test_z515_palliative_care_stopped_being_unacceptable_in_fy2018():
+    assert value("mce_unacceptable_principal", date(2017, 9, 30), "Z515", "requires_secondary") == "N"
+    assert value("mce_unacceptable_principal", date(2017, 10, 1), "Z515", "requires_secondary") is None
 
 
 def test_g0402_welcome_to_medicare_visit_is_an_active_hcpcs_code():
@@ -230,3 +272,17 @@ def test_left_side_lt_is_an_anatomic_ncci_modifier_and_76_is_not_ncci_associated
 def test_cpt_modifiers_are_labelled_as_cpt_and_x_modifiers_as_hcpcs():
     assert value("modifiers", FY2026_DOS, "59", "source") == "CPT"
     assert value("modifiers", FY2026_DOS, "XU", "source") == "HCPCS"
+
+
+def test_category_ii_performance_modifiers_exist():
+    for code in ("1P", "2P", "3P", "8P"):
+        assert value("modifiers", FY2026_DOS, code, "source") == "CPT_CAT_II", code
+
+
+def test_hcpcs_modifiers_created_after_2020_are_listed():
+    for code in ("FQ", "FR", "FS", "FT", "JZ", "AB"):
+        assert value("modifiers", FY2026_DOS, code, "source") == "HCPCS", code
+
+
+def test_c9113_pantoprazole_pass_through_code_ended_2024_06_30():
+    assert value("hcpcs", FY2026_DOS, "C9113", "termination_date") == "2024-06-30"

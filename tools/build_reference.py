@@ -6,12 +6,13 @@ scrubber never imports it and never reads the source files at run time.
     python tools/build_reference.py \\
         --icd10cm-fy2025 DATA/icd10cm_fy2025_order/icd10cm_order_2025.csv.gz \\
         --icd10cm-fy2026 DATA/icd10cm_fy2026/icd10cm_2026_codes.csv \\
-        --mce DATA/cms_mce_v37_fy2020/MCE_Simple_Code_Edits_v37.tsv \\
-        --hcpcs DATA/hcpcs_level2_2020/HCPC2020_ANWEB.csv
+        --mce DATA/cms_mce_v43_1_fy2026 \\
+        --hcpcs DATA/hcpcs_level2_2024jul \\
+        --rvu DATA/cms_mpfs_rvu_2024jul/pfs_rvu_indicators_2024jul.csv.gz
 
-It rewrites the table.yaml and data files of icd10cm, mce_sex, mce_age,
-mce_age_groups, mce_manifestation, mce_unacceptable_principal, hcpcs and
-modifiers. Output is byte-for-byte reproducible, so re-running on the same
+It rewrites the table.yaml and data files of icd10cm, mce_sex, mce_sex_last,
+mce_age, mce_age_groups, mce_manifestation, mce_unacceptable_principal, hcpcs,
+modifiers and fee_schedule. Output is byte-for-byte reproducible, so re-running on the same
 inputs leaves git clean.
 """
 
@@ -28,24 +29,25 @@ import yaml
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "rules" / "reference"
 ICD_CODE = r"^[A-Z][0-9A-Z]{2,6}$"
-MCE_AGE_TYPES = {"Newborn_Only": "newborn", "Pediatric_Only": "pediatric", "Maternity_Only": "maternity",
-                 "Adult_Only": "adult"}
-MCE_SEX_TYPES = {"Female_Only": "F", "Male_Only": "M"}
 
 # --- what each table is: written into its table.yaml ---------------------------------
 
-FY2020_MCE = (
-    "This is MCE v37 for FY2020 (effective 2019-10-01), the newest MCE list available to the project, "
-    "applied to every later date of service: diagnosis codes created since FY2020 are missing, so a code "
-    "absent from this list proves nothing."
-)
 MCE_SOURCE = (
-    "CMS Medicare Code Editor v37 (FY2020), Definitions of Medicare Code Edits_v37.txt from "
-    "FY2020-CMS-1716-FR-Code-Edits.zip, as tabulated in GitHub nlindner/CMS_Issued_Codes_For_SQL, "
-    "MCE_Code_Edits_Simple/MCE_Simple_Code_Edits_v37.txt (commit 02ba78dfd77e71e8ab870a933c04dcc99c4c1e43); "
+    "CMS Medicare Code Editor v43.1 (FY2026 with the April 2026 update), the dated diagnosis master of CMS's "
+    "MCE Java release: GitHub Bedrock-Billing/mz-drg commit 4b594171f922916651aedd067ff16e70abbfb256, "
+    "jars/MCE-2.0-43.1.0.0.jar (git blob 9fe084a2fae66fa5a779553b7bc1fc7b7acf30ea), its mce.bin (version 431, "
+    "generated 2026-01-13) decoded with that repository's scripts/mce_pb2.py into one row per code and date "
+    "window with the MCE's flags (mce_dx_master_v43_1.csv); "
 )
-MCE_RELEASE = {"id": "MCE_v37", "file": "mce_v37.csv", "effective_from": date(2019, 10, 1)}
-
+MCE_DATED = (
+    "Each row carries the dates it applies to (valid_from, valid_to; an empty valid_to is open), read from "
+    "the MCE's own date windows with adjacent windows of the same value merged, so the list in force on any "
+    "date of service from FY2016 on is the one used. v43.1 ends 2026-09-30; its open rows are applied "
+    "open-ended after that, so for FY2027 dates a code created since proves nothing by its absence."
+)
+MCE_RELEASE = {"id": "MCE_v43_1", "file": "mce_v43_1.csv.gz", "effective_from": date(2015, 10, 1)}
+MCE_WINDOW = {"valid_from": "date", "valid_to": "date"}
+MCE_VALIDITY = {"from": "valid_from", "to": "valid_to"}
 ICD10CM_SPEC = {
     "name": "icd10cm",
     "title": "ICD-10-CM diagnosis codes",
@@ -92,77 +94,102 @@ ICD10CM_SPEC = {
 
 def mce_spec(name: str, title: str, description: str, key: list[str], columns: dict, how: str) -> dict:
     release = {**MCE_RELEASE, "source": MCE_SOURCE + how}
-    return {"name": name, "title": title, "description": description, "key": key, "columns": columns,
-            "releases": [release]}
+    return {"name": name, "title": title, "description": description, "key": key,
+            "columns": {**columns, **MCE_WINDOW}, "row_validity": MCE_VALIDITY, "releases": [release]}
 
 
 MCE_SPECS = {spec["name"]: spec for spec in [
     mce_spec(
         "mce_sex", "Diagnoses valid for one sex only (Medicare Code Editor)",
-        "Diagnosis codes the MCE accepts for one sex only: allowed_sex F (section 5 A) or M (section 5 C). "
-        "A patient of the other sex is a sex conflict. The ICD-10-PCS procedure lists are left out. "
-        + FY2020_MCE,
+        "Diagnosis codes the MCE accepted for one sex only: allowed_sex F or M (MCE sex conflict edit). "
+        "A patient of the other sex is a sex conflict. CMS removed the MCE sex edits from FY2025: every row "
+        "ends 2024-09-30, so nothing here applies to a later date of service. " + MCE_DATED,
         ["code"], {"code": "string", "allowed_sex": "string"},
-        "diagnosis rows (ICD_Code_Type D) of edit types Female_Only -> F and Male_Only -> M.",
+        "rows flagged female -> F, male -> M.",
+    ),
+    mce_spec(
+        "mce_sex_last", "Diagnoses valid for one sex only, as the MCE last listed them (payer sex edits)",
+        "The MCE sex lists as they stood on 2024-09-30, the last day CMS applied them, carried forward from "
+        "2024-10-01 for payers that keep a diagnosis-sex edit of their own after CMS dropped it. Medicare "
+        "does not apply them; diagnosis codes created since FY2025 are missing, so a code's absence proves "
+        "nothing.",
+        ["code"], {"code": "string", "allowed_sex": "string"},
+        "rows flagged female -> F, male -> M that are in force on 2024-09-30, each given the window "
+        "2024-10-01 to open.",
     ),
     mce_spec(
         "mce_age", "Diagnoses valid for one age group only (Medicare Code Editor)",
-        "Diagnosis codes the MCE accepts only for patients of one age group (section 4): newborn, pediatric, "
-        "maternity or adult. The ages of each group are in mce_age_groups. " + FY2020_MCE,
+        "Diagnosis codes the MCE accepts only for patients of one age group (age conflict edit): newborn, "
+        "pediatric, maternity or adult. The ages of each group, by date, are in mce_age_groups. " + MCE_DATED,
         ["code"], {"code": "string", "age_group": "string"},
-        "diagnosis rows of edit types Newborn_Only, Pediatric_Only, Maternity_Only and Adult_Only, "
-        "lower-cased to the group name.",
+        "rows flagged newborn, pediatric, maternity or adult (no code carries two at once).",
     ),
-    mce_spec(
-        "mce_age_groups", "Age range of each Medicare Code Editor age group",
-        "Youngest and oldest age, in whole years and inclusive, of each age group used by mce_age. Values are "
-        "the MCE v37 (FY2020) labels: newborn 0-0, pediatric 0-17, maternity 12-55, adult 15-124. Recent MCE "
-        "manuals changed some ranges (maternity is 9-64 there); this table is the place to change them.",
-        ["age_group"], {"age_group": "string", "min_age": "int", "max_age": "int"},
-        "the ranges that repository gives for sections 4 A-4 D (they are labels, not a column of the list).",
-    ),
+    {
+        "name": "mce_age_groups", "title": "Age range of each Medicare Code Editor age group",
+        "description": (
+            "Youngest and oldest age, in whole years and inclusive, of each MCE age group, by date: newborn "
+            "0-0, pediatric 0-17, adult 15-124, maternity 12-55 through 2019-09-30 and 9-64 since "
+            "2019-10-01."
+        ),
+        "key": ["age_group"],
+        "columns": {"age_group": "string", "min_age": "int", "max_age": "int", **MCE_WINDOW},
+        "row_validity": MCE_VALIDITY,
+        "releases": [{
+            **MCE_RELEASE,
+            "file": "mce_age_groups_v43_1.csv",
+            "source": MCE_SOURCE.replace("into one row per code and date window with the MCE's flags "
+                                         "(mce_dx_master_v43_1.csv); ", "")
+            + "its age ranges with their dates (mce_age_ranges_v43_1.csv), group names lower-cased.",
+        }],
+    },
     mce_spec(
         "mce_manifestation", "Manifestation codes not allowed as principal diagnosis",
-        "Manifestation codes (MCE section 6): they describe a manifestation of an underlying disease, which "
-        "must be coded first, so they may not be the principal or first-listed diagnosis. " + FY2020_MCE,
-        ["code"], {"code": "string", "description": "string"},
-        "diagnosis rows of edit type Principal_Manifestation.",
+        "Manifestation codes (MCE manifestation-as-principal edit): they describe a manifestation of an "
+        "underlying disease, which must be coded first, so they may not be the principal or first-listed "
+        "diagnosis. Descriptions come from the icd10cm table. " + MCE_DATED,
+        ["code"], {"code": "string"},
+        "rows flagged manifestation.",
     ),
     mce_spec(
         "mce_unacceptable_principal", "Diagnoses unacceptable as principal diagnosis (inpatient)",
-        "Diagnosis codes the MCE does not accept as the principal diagnosis (section 9), mostly Z codes for "
+        "Diagnosis codes the MCE does not accept as the principal diagnosis, mostly Z codes for "
         "circumstances, history and status. This is an inpatient edit: many of these codes are a valid "
-        "first-listed diagnosis on outpatient and professional claims. The conditional exceptions of "
-        "section 9 are not included. " + FY2020_MCE,
-        ["code"], {"code": "string", "description": "string"},
-        "diagnosis rows of edit type Principal_Unacceptable.",
+        "first-listed diagnosis on outpatient and professional claims. requires_secondary = Y where the MCE "
+        "accepts the code as principal when a secondary diagnosis is reported (its reqsdx flag: Z51.89, "
+        "other specified aftercare). Descriptions come from the icd10cm table. " + MCE_DATED,
+        ["code"], {"code": "string", "requires_secondary": "string"},
+        "rows flagged unacceptable; requires_secondary = Y where the row is also flagged reqsdx.",
     ),
 ]}
-MCE_AGE_GROUPS = [("newborn", 0, 0), ("pediatric", 0, 17), ("maternity", 12, 55), ("adult", 15, 124)]
+MCE_AGE_GROUPS = ("newborn", "pediatric", "maternity", "adult")
+MCE_SEX_FLAGS = {"female": "F", "male": "M"}
+MCE_SEX_LAST_DAY = date(2024, 9, 30)
 
 HCPCS_SPEC = {
     "name": "hcpcs",
     "title": "HCPCS Level II procedure and supply codes",
     "description": (
-        "HCPCS Level II codes (supplies, drugs, ambulance, G-codes and other non-CPT services) of the CMS 2020 "
-        "annual file, with the Medicare BETOS category, coverage code (C carrier judgement, D special coverage "
-        "instructions, I not payable by Medicare, M non-covered by Medicare, S non-covered by statute), the "
-        "date the code was added, its termination date and its 2020 action code (D = discontinued). No CPT "
-        "codes. The file is from 2020: codes created since are missing, so a code absent here for a later "
-        "date of service proves nothing, while a termination date remains meaningful."
+        "HCPCS Level II codes (supplies, drugs, ambulance, G-codes and other non-CPT services) of the CMS July "
+        "2024 quarterly file, with the Medicare BETOS category, coverage code (C carrier judgement, D special "
+        "coverage instructions, I not payable by Medicare, M non-covered by Medicare, S non-covered by "
+        "statute), the date the code was added, its termination date and its action code (D = discontinued). "
+        "No CPT codes. The file answers for dates of service from 2024-01-01 to 2024-09-30; it is applied "
+        "open-ended after that, where codes CMS created since (2024 Q4 on) are missing: a code absent here "
+        "for a later date of service proves nothing, while a termination date remains meaningful."
     ),
     "key": ["code"],
     "columns": {"code": "string", "short_description": "string", "betos": "string", "coverage": "string",
                 "add_date": "date", "termination_date": "date", "action_code": "string"},
     "releases": [{
-        "id": "HCPCS_2020",
-        "file": "hcpcs_2020.csv.gz",
-        "effective_from": date(2020, 1, 1),
+        "id": "HCPCS_2024JUL",
+        "file": "hcpcs_2024jul.csv.gz",
+        "effective_from": date(2024, 1, 1),
         "source": (
-            "CMS 2020 Alpha-Numeric HCPCS File (2020-Alpha-Numeric-HCPCS-File.zip, sheet "
-            "HCPC2020_ANWEB_w_disclaimer.xls, found in GitHub tannerbyers/Ediapi commit "
-            "44c98a76b162af2c334aefed724d6a21b82fe20b); RECID 3 rows; columns HCPC, SHORT_DESCRIPTION, BETOS, "
-            "COV, ADD_DT, TERM_DT (YYYYMMDD to YYYY-MM-DD) and ACTION_CD."
+            "CMS HCPCS Level II file, July 2024 (\"2024 HCPCS Level II Codes July 2024\"), as pinned in GitHub "
+            "andrewallenbruce/northstar commit a37fd49831c3614a1eaa279d4addf06ad35798c4, pins hcpcs_lvl2 (blob "
+            "9776a190a9baccefa0578e4e6909424743e29243) joined to two_descriptions (blob "
+            "7a70b7f3aff2bc3a5566232a9f6a0ba4d86f0bb2); columns hcpcs_code, short_description, betos, cov, "
+            "date_added, date_term and action. 8,033 codes, terminated ones included with their dates."
         ),
     }],
 }
@@ -194,30 +221,80 @@ NCCI_ANATOMIC = {
 }
 NCCI_ASSOCIATED = NCCI_ANATOMIC | {"XE", "XP", "XS", "XU", "24", "25", "27", "57", "58", "59", "78", "79", "91"}
 
+# CPT Category II performance-measure modifiers (on ...F codes), labels written for this project.
+CATEGORY_II_MODIFIERS = {
+    "1P": "performance measure exclusion, medical reasons", "2P": "performance measure exclusion, patient reasons",
+    "3P": "performance measure exclusion, system reasons", "8P": "performance measure action not performed",
+}
+
 MODIFIERS_SPEC = {
     "name": "modifiers",
     "title": "Procedure code modifiers (HCPCS Level II and CPT)",
     "description": (
-        "Two-character procedure modifiers: the HCPCS Level II modifiers of the CMS 2020 file (source HCPCS, "
-        "CMS short description) and the common CPT modifiers (source CPT, a short label written for this "
-        "project, not the AMA descriptor). ncci_associated = Y for the modifiers the NCCI Policy Manual "
+        "Two-character procedure modifiers: the HCPCS Level II modifiers of the CMS 2024 list (source HCPCS, "
+        "CMS description), the common CPT modifiers (source CPT) and the CPT Category II performance-measure "
+        "modifiers 1P, 2P, 3P and 8P (source CPT_CAT_II); CPT rows carry a short label written for this "
+        "project, not the AMA descriptor. ncci_associated = Y for the modifiers the NCCI Policy Manual "
         "(Chapter I, section E, Modifiers and Modifier Indicators) lists as NCCI-associated, the ones that "
         "may bypass a PTP edit whose modifier indicator is 1; anatomic = Y for the anatomic ones among them "
-        "(eyelids, fingers, toes, coronary arteries, left/right). HCPCS modifiers created after 2020 (e.g. FS) "
-        "are missing, CPT 93 (added 2022) is listed from 2020, and modifiers terminated before 2020 (e.g. GD, "
-        "ended 2019-12-31) are still listed: this table carries no dates."
+        "(eyelids, fingers, toes, coronary arteries, left/right). The list answers for 2024 dates of service "
+        "and is applied open-ended after: modifiers CMS created since are missing, so absence proves nothing "
+        "for a later date. Modifiers CMS ended before 2024 may still be listed (e.g. GD): this table carries "
+        "no dates."
     ),
     "key": ["code"],
     "columns": {"code": "string", "source": "string", "description": "string", "ncci_associated": "string",
                 "anatomic": "string"},
     "releases": [{
-        "id": "MODIFIERS_2020",
-        "file": "modifiers_2020.csv",
-        "effective_from": date(2020, 1, 1),
+        "id": "MODIFIERS_2024",
+        "file": "modifiers_2024.csv",
+        "effective_from": date(2024, 1, 1),
         "source": (
-            "HCPCS rows: RECID 7 rows of the CMS 2020 Alpha-Numeric HCPCS File (see table hcpcs), "
-            "SHORT_DESCRIPTION. CPT rows: the CPT modifier codes with labels written for this project. Flags: "
-            "CMS NCCI Policy Manual for Medicare Services, Chapter I, section E."
+            "HCPCS rows: the HCPCS Level II modifier list pinned in GitHub andrewallenbruce/northstar commit "
+            "a37fd49831c3614a1eaa279d4addf06ad35798c4, pin modifiers (blob 65c279c04d18c91bf0a67935016083bb3478d041), "
+            "columns modifier and description; CPT Category II codes 1P 2P 3P 8P as listed (type QPP, no text) in "
+            "its pin mod_addition (blob a5e91bfaa946818e5ad75dee541d0394dea4d278). CPT rows: the CPT modifier "
+            "codes with labels written for this project. Flags: CMS NCCI Policy Manual for Medicare Services, "
+            "Chapter I, section E."
+        ),
+    }],
+}
+
+FEE_SCHEDULE_SPEC = {
+    "name": "fee_schedule",
+    "title": "Medicare Physician Fee Schedule payment indicators",
+    "description": (
+        "The payment-policy indicators of the Medicare Physician Fee Schedule relative value file for every "
+        "code in it, from the row without a modifier (the 26 and TC rows repeat these indicators; the one "
+        "code billed only with 26, 86153, is read from its 26 row). status: A active, B bundled, C carrier "
+        "priced, E excluded by regulation, I not valid for Medicare, J anesthesia, M measurement, N non-covered, "
+        "P bundled or excluded, R restricted, T paid only without other services, X statutory exclusion. "
+        "pctc (PC/TC indicator): 0 physician service, 1 diagnostic test with 26/TC split, 2 professional "
+        "component only, 3 technical component only, 4 global test only (93000: bill 93010/93005 for the parts), "
+        "5 incident-to, 6 lab physician interpretation, 7 physical therapy, 8 physician interpretation, 9 "
+        "concept does not apply. glob (global surgery days): 000 and 010 minor procedures, 090 major "
+        "procedures, MMM maternity, XXX concept does not apply, YYY carrier sets it, ZZZ inside another "
+        "service's global period. mult_proc 0-9, bilat_surg 0 no 150% adjustment, 1 150% with modifier 50, "
+        "2 already bilateral, 3 each side at 100%, 9 concept does not apply; asst_surg, co_surg, team_surg "
+        "0-2 and 9; endo_base the endoscopic base code; facility_na / non_facility_na Y where the facility or "
+        "non-facility rate is not applicable. CY2024 July values (RVU24C) applied open-ended: indicator "
+        "changes of CY2025 and CY2026 are missing, and codes created since are absent, which proves nothing."
+    ),
+    "key": ["code"],
+    "columns": {"code": "string", "status": "string", "pctc": "int", "glob": "string", "mult_proc": "int",
+                "bilat_surg": "int", "asst_surg": "int", "co_surg": "int", "team_surg": "int",
+                "endo_base": "string", "facility_na": "string", "non_facility_na": "string"},
+    "releases": [{
+        "id": "RVU24C",
+        "file": "fee_schedule_rvu24c.csv.gz",
+        "effective_from": date(2024, 7, 1),
+        "source": (
+            "CMS National Physician Fee Schedule Relative Value File, July 2024 release (RVU24C), payment "
+            "indicators as pinned in GitHub andrewallenbruce/northstar commit "
+            "a37fd49831c3614a1eaa279d4addf06ad35798c4, pin pfs_rvu_ind (\"RVU File Indicators July 2024\", blob "
+            "0589962bca226f14625b853a8407097a6e30fb02, built by data-raw/pfs_rvu.R from CMS's file); columns "
+            "hcpcs_code, status, pctc, glob, mult_proc, bilat_surg, asst_surg, co_surg, team_surg, endo_base, "
+            "fac_na and non_na (NA -> Y) of the row without a modifier. 16,471 codes; no CPT descriptors."
         ),
     }],
 }
@@ -251,29 +328,61 @@ def icd10cm_fy2026(path: Path) -> pl.DataFrame:
 
 
 def read_mce_diagnoses(path: Path) -> pl.DataFrame:
-    # Plain TSV with no quoting; a stray quote in a description must stay text.
-    df = pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False)
-    return df.filter(pl.col("ICD_Code_Type") == "D")
+    """One row per code and date window, its flags as a list; dates as dates (empty end = open)."""
+    df = pl.read_csv(path, infer_schema=False)
+    return df.select(
+        "code",
+        yyyymmdd("start_date").alias("valid_from"),
+        yyyymmdd("end_date").alias("valid_to"),
+        pl.col("flags").fill_null("").str.split("|").alias("flags"),
+    )
 
 
-def mce_tables(mce: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    def edit(types: dict[str, str], column: str) -> pl.DataFrame:
-        rows = mce.filter(pl.col("MCE_Edit_Type").is_in(list(types)))
-        return rows.select(
-            pl.col("ICD_Code").alias("code"),
-            pl.col("MCE_Edit_Type").replace_strict(types).alias(column),
-        )
+def merge_windows(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Windows of the same key and value that follow each other without a gap become one."""
+    ordered = rows.sort([*key, "valid_from"])
+    follows = pl.col("valid_from") == (pl.col("valid_to").shift(1) + pl.duration(days=1)).over(key)
+    run = (~follows.fill_null(False)).cum_sum().over(key)
+    return (
+        ordered.with_columns(run.alias("_run"))
+        .group_by([*key, "_run"])
+        .agg(pl.col("valid_from").min(), pl.when(pl.col("valid_to").is_null().any()).then(None)
+             .otherwise(pl.col("valid_to").max()).first().alias("valid_to"))
+        .drop("_run")
+    )
 
-    def code_list(edit_type: str) -> pl.DataFrame:
-        rows = mce.filter(pl.col("MCE_Edit_Type") == edit_type)
-        return rows.select(pl.col("ICD_Code").alias("code"), pl.col("ICD_Desc").alias("description"))
 
+def mce_tables(mce: pl.DataFrame, age_ranges: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    def flagged(values: dict[str, str], column: str) -> pl.DataFrame:
+        value = pl.coalesce(pl.when(pl.col("flags").list.contains(f)).then(pl.lit(v)) for f, v in values.items())
+        rows = mce.with_columns(value.alias(column)).filter(pl.col(column).is_not_null())
+        return merge_windows(rows.select("code", column, "valid_from", "valid_to"), ["code", column])
+
+    sex = flagged(MCE_SEX_FLAGS, "allowed_sex")
+    last = MCE_SEX_LAST_DAY
+    sex_last = sex.filter(
+        (pl.col("valid_from") <= last) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= last))
+    ).with_columns(pl.lit(date(2024, 10, 1)).alias("valid_from"), pl.lit(None, pl.Date).alias("valid_to"))
+    # reqsdx (principal only with a secondary diagnosis) sits on rows also flagged unacceptable.
+    unacceptable = mce.filter(pl.col("flags").list.contains("unacceptable")).select(
+        "code", "valid_from", "valid_to",
+        pl.when(pl.col("flags").list.contains("reqsdx")).then(pl.lit("Y")).otherwise(pl.lit("N"))
+        .alias("requires_secondary"),
+    )
+    groups = age_ranges.select(
+        pl.col("age_group").str.to_lowercase(),
+        pl.col("start_age").alias("min_age"),
+        pl.col("end_age").alias("max_age"),
+        yyyymmdd("start_date").alias("valid_from"),
+        yyyymmdd("end_date").alias("valid_to"),
+    )
     return {
-        "mce_sex": edit(MCE_SEX_TYPES, "allowed_sex"),
-        "mce_age": edit(MCE_AGE_TYPES, "age_group"),
-        "mce_age_groups": pl.DataFrame(MCE_AGE_GROUPS, schema=["age_group", "min_age", "max_age"], orient="row"),
-        "mce_manifestation": code_list("Principal_Manifestation"),
-        "mce_unacceptable_principal": code_list("Principal_Unacceptable"),
+        "mce_sex": sex,
+        "mce_sex_last": sex_last,
+        "mce_age": flagged({g: g for g in MCE_AGE_GROUPS}, "age_group"),
+        "mce_age_groups": groups,
+        "mce_manifestation": flagged({"manifestation": "Y"}, "_m").drop("_m"),
+        "mce_unacceptable_principal": merge_windows(unacceptable, ["code", "requires_secondary"]),
     }
 
 
@@ -282,26 +391,30 @@ def yyyymmdd(column: str) -> pl.Expr:
 
 
 def hcpcs_codes(hcpcs: pl.DataFrame) -> pl.DataFrame:
-    """RECID 3 = procedure/supply code; 4 is a description continuation, 7 a modifier."""
-    return hcpcs.filter(pl.col("RECID") == "3").select(
-        pl.col("HCPC").alias("code"),
-        pl.col("SHORT_DESCRIPTION").alias("short_description"),
-        pl.col("BETOS").alias("betos"),
-        pl.col("COV").alias("coverage"),
-        yyyymmdd("ADD_DT").alias("add_date"),
-        yyyymmdd("TERM_DT").alias("termination_date"),
-        pl.col("ACTION_CD").alias("action_code"),
+    return hcpcs.select(
+        pl.col("hcpcs_code").alias("code"),
+        "short_description",
+        "betos",
+        pl.col("cov").alias("coverage"),
+        pl.col("date_added").alias("add_date"),
+        pl.col("date_term").alias("termination_date"),
+        pl.col("action").alias("action_code"),
     )
 
 
-def modifiers(hcpcs: pl.DataFrame) -> pl.DataFrame:
-    level2 = hcpcs.filter(pl.col("RECID") == "7").select(
-        pl.col("HCPC").alias("code"),
-        pl.lit("HCPCS").alias("source"),
-        pl.col("SHORT_DESCRIPTION").alias("description"),
+def modifiers(level2: pl.DataFrame, additional: pl.DataFrame) -> pl.DataFrame:
+    hcpcs = level2.unique("modifier", keep="first", maintain_order=True).select(
+        pl.col("modifier").alias("code"), pl.lit("HCPCS").alias("source"), "description"
     )
-    cpt = pl.DataFrame({"code": list(CPT_MODIFIERS), "source": "CPT", "description": list(CPT_MODIFIERS.values())})
-    both = pl.concat([level2, cpt])
+    category_ii = additional.filter(pl.col("modifier").is_in(list(CATEGORY_II_MODIFIERS)))
+    if category_ii.height != len(CATEGORY_II_MODIFIERS):
+        raise ValueError("the additional modifier list lacks a Category II modifier")
+    labelled = [("CPT", CPT_MODIFIERS), ("CPT_CAT_II", CATEGORY_II_MODIFIERS)]
+    cpt = pl.concat(
+        pl.DataFrame({"code": list(labels), "source": source, "description": list(labels.values())})
+        for source, labels in labelled
+    )
+    both = pl.concat([hcpcs, cpt])
     missing = (NCCI_ASSOCIATED | NCCI_ANATOMIC) - set(both["code"])
     if missing:
         raise ValueError(f"NCCI modifiers absent from the sources: {sorted(missing)}")
@@ -310,6 +423,23 @@ def modifiers(hcpcs: pl.DataFrame) -> pl.DataFrame:
         return pl.when(pl.col("code").is_in(sorted(codes))).then(pl.lit("Y")).otherwise(pl.lit("N"))
 
     return both.with_columns(flag(NCCI_ASSOCIATED).alias("ncci_associated"), flag(NCCI_ANATOMIC).alias("anatomic"))
+
+
+def fee_schedule(rvu: pl.DataFrame) -> pl.DataFrame:
+    """One row per code: the row without a modifier, else (86153) the code's only row, billed with 26."""
+    preferred = rvu.sort(pl.col("mod").is_not_null(), "mod").unique("hcpcs_code", keep="first", maintain_order=True)
+    only_modified = preferred.filter(pl.col("mod").is_not_null())
+    if only_modified.height > 1 or set(only_modified["mod"]) - {"26"}:
+        raise ValueError(f"codes without a row of their own: {only_modified}")
+
+    def not_applicable(column: str) -> pl.Expr:
+        return pl.when(pl.col(column) == "NA").then(pl.lit("Y")).otherwise(pl.lit("N"))
+
+    return preferred.select(
+        pl.col("hcpcs_code").alias("code"), "status", "pctc", "glob", "mult_proc", "bilat_surg", "asst_surg",
+        "co_surg", "team_surg", "endo_base", not_applicable("fac_na").alias("facility_na"),
+        not_applicable("non_na").alias("non_facility_na"),
+    )
 
 
 def check_codes(df: pl.DataFrame, pattern: str, what: str) -> None:
@@ -337,6 +467,8 @@ def render_yaml(spec: dict) -> str:
         f"key: [{', '.join(spec['key'])}]",
         "columns:",
         *(f"  {column}: {kind}" for column, kind in spec["columns"].items()),
+        *([f"row_validity: {{from: {spec['row_validity']['from']}, to: {spec['row_validity']['to']}}}"]
+          if "row_validity" in spec else []),
         "releases:",
     ]
     for release in spec["releases"]:
@@ -358,10 +490,12 @@ def write_release(folder: Path, spec: dict, release: dict, df: pl.DataFrame) -> 
     columns = list(spec["columns"])
     if set(df.columns) != set(columns):
         raise ValueError(f"{spec['name']}: columns {df.columns} != {columns}")
-    duplicated = df.filter(pl.struct(spec["key"]).is_duplicated())
+    # A table with row validity may hold a key once per date window.
+    order = [*spec["key"], *([spec["row_validity"]["from"]] if "row_validity" in spec else [])]
+    duplicated = df.filter(pl.struct(order).is_duplicated())
     if duplicated.height:
         raise ValueError(f"{spec['name']} {release['id']}: duplicate keys {duplicated.head(3)}")
-    payload = df.select(columns).sort(spec["key"]).write_csv().encode("utf-8")
+    payload = df.select(columns).sort(order).write_csv().encode("utf-8")
     path = folder / release["file"]
     if path.suffix == ".gz":
         # mtime=0 keeps the archive identical across runs so git sees no change.
@@ -382,8 +516,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--icd10cm-fy2025", type=Path, required=True, help="icd10cm_order_2025.csv.gz")
     parser.add_argument("--icd10cm-fy2026", type=Path, required=True, help="icd10cm_2026_codes.csv")
-    parser.add_argument("--mce", type=Path, required=True, help="MCE_Simple_Code_Edits_v37.tsv")
-    parser.add_argument("--hcpcs", type=Path, required=True, help="HCPC2020_ANWEB.csv")
+    parser.add_argument("--mce", type=Path, required=True, help="folder cms_mce_v43_1_fy2026")
+    parser.add_argument("--hcpcs", type=Path, required=True, help="folder hcpcs_level2_2024jul")
+    parser.add_argument("--rvu", type=Path, required=True, help="pfs_rvu_indicators_2024jul.csv.gz")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="rules/reference folder")
     args = parser.parse_args()
 
@@ -394,19 +529,26 @@ def main() -> None:
             raise ValueError(f"icd10cm {release}: billable must be Y or N")
     write_table(args.out, ICD10CM_SPEC, icd)
 
-    mce = mce_tables(read_mce_diagnoses(args.mce))
+    ranges = pl.read_csv(args.mce / "mce_age_ranges_v43_1.csv", infer_schema=False)
+    mce = mce_tables(read_mce_diagnoses(args.mce / "mce_dx_master_v43_1.csv.gz"), ranges)
     for name, df in mce.items():
         if "code" in df.columns:
             check_codes(df, ICD_CODE, name)
-        write_table(args.out, MCE_SPECS[name], {"MCE_v37": df})
+        write_table(args.out, MCE_SPECS[name], {"MCE_v43_1": df})
 
-    hcpcs = pl.read_csv(args.hcpcs, infer_schema=False)
-    codes = hcpcs_codes(hcpcs)
+    codes = hcpcs_codes(pl.read_csv(args.hcpcs / "hcpcs_level2_2024jul.csv.gz", infer_schema=False))
     check_codes(codes, r"^[A-V][0-9]{4}$", "hcpcs")
-    write_table(args.out, HCPCS_SPEC, {"HCPCS_2020": codes})
-    mods = modifiers(hcpcs)
+    write_table(args.out, HCPCS_SPEC, {"HCPCS_2024JUL": codes})
+    mods = modifiers(
+        pl.read_csv(args.hcpcs / "hcpcs_level2_modifiers.csv", infer_schema=False),
+        pl.read_csv(args.hcpcs / "hcpcs_level2_modifiers_additional.csv", infer_schema=False),
+    )
     check_codes(mods, r"^[0-9A-Z]{2}$", "modifiers")
-    write_table(args.out, MODIFIERS_SPEC, {"MODIFIERS_2020": mods})
+    write_table(args.out, MODIFIERS_SPEC, {"MODIFIERS_2024": mods})
+
+    pfs = fee_schedule(pl.read_csv(args.rvu, infer_schema=False))
+    check_codes(pfs, r"^[0-9A-Z]{5}$", "fee_schedule")
+    write_table(args.out, FEE_SCHEDULE_SPEC, {"RVU24C": pfs})
 
 
 if __name__ == "__main__":

@@ -28,11 +28,13 @@ class Payers:
     telehealth_modifier: dict[str, str]  # payer -> modifier; others get the default
     default_telehealth_modifier: str
     timely_filing_days: dict[str, int]
+    sex_edit_off: set[str]  # payers whose profile switches the payer sex edit (DX013) off
 
 
 def reference(name: str, reference_dir: Path | None = None) -> Reference:
     table = ReferenceLibrary(reference_dir or paths.rules_dir() / "reference").get(name)
-    rows = table.rows.rename({VALID_FROM: "valid_from", VALID_TO: "valid_to"})
+    # The rows' own date columns are folded into _from/_to: the peers read those, renamed.
+    rows = table.rows.drop(table.row_validity or []).rename({VALID_FROM: "valid_from", VALID_TO: "valid_to"})
     return Reference(rows, [(r.effective_from, r.effective_to) for r in table.releases])
 
 
@@ -41,7 +43,8 @@ def payers() -> Payers:
     frame = profiles.frame()
     modifiers = dict(zip(frame["payer.payer_id"].to_list(), frame["payer.telehealth_modifier"].to_list()))
     days = dict(zip(frame["payer.payer_id"].to_list(), frame["payer.timely_filing_days"].to_list()))
-    return Payers(set(modifiers), {k: v for k, v in modifiers.items() if v}, profiles.defaults.get("telehealth_modifier"), days)
+    return Payers(set(modifiers), {k: v for k, v in modifiers.items() if v}, profiles.defaults.get("telehealth_modifier"), days,
+                  set(profiles.disabled("DX013")))
 
 
 def effective(rule_ids: list[str]) -> dict[str, tuple]:

@@ -43,8 +43,9 @@ FROM lines l JOIN claims c USING (claim_id);
 CREATE TEMP TABLE per_claim AS
 SELECT claim_id, min(service_date) AS first_date, sum(charge) AS line_total FROM lines GROUP BY claim_id;
 CREATE TEMP TABLE dx AS
-SELECT d.claim_id, d.patient_id, replace(upper(trim(d.code)), '.', '') AS code, f.first_date
-FROM (SELECT claim_id, patient_id, unnest(diagnosis_codes) AS code FROM claims) d LEFT JOIN per_claim f USING (claim_id)
+SELECT d.claim_id, d.patient_id, d.payer_id, replace(upper(trim(d.code)), '.', '') AS code, f.first_date
+FROM (SELECT claim_id, patient_id, coalesce(upper(trim(payer_id)), '') AS payer_id, unnest(diagnosis_codes) AS code
+      FROM claims) d LEFT JOIN per_claim f USING (claim_id)
 WHERE d.code IS NOT NULL;
 """
 
@@ -66,10 +67,10 @@ WHERE h.code IS NULL AND ({icd_in_force})""",
     "DX002": """
 SELECT dx.claim_id, NULL::BIGINT, 'DX002', dx.first_date
 FROM dx JOIN icd_hit h ON h.code = dx.code AND h.d = dx.first_date WHERE h.billable = 'N'""",
-    "DX010": """
-SELECT dx.claim_id, NULL::BIGINT, 'DX010', dx.first_date
+    "DX013": """
+SELECT dx.claim_id, NULL::BIGINT, 'DX013', dx.first_date
 FROM dx JOIN sex_hit h ON h.code = dx.code AND h.d = dx.first_date JOIN patients p USING (patient_id)
-WHERE p.sex IN ('M', 'F') AND p.sex <> h.allowed_sex""",
+WHERE p.sex IN ('M', 'F') AND p.sex <> h.allowed_sex AND dx.payer_id NOT IN ({sex_edit_off})""",
     "MOD001": """
 SELECT cl.claim_id, cl.line_number, 'MOD001', cl.service_date
 FROM cl LEFT JOIN payer_params p USING (payer_id)
@@ -116,7 +117,7 @@ GROUP BY ALL HAVING arg_max(t.modifier_indicator, t.valid_from) = '1'""",
 # Code-table probes on distinct (code, date): the row in force on the date, newest release first.
 PROBES = {
     "icd_hit": ("icd10cm", "dx", "first_date", "arg_max(t.billable, t.valid_from) AS billable", ("DX001", "DX002")),
-    "sex_hit": ("mce_sex", "dx", "first_date", "arg_max(t.allowed_sex, t.valid_from) AS allowed_sex", ("DX010",)),
+    "sex_hit": ("mce_sex_last", "dx", "first_date", "arg_max(t.allowed_sex, t.valid_from) AS allowed_sex", ("DX013",)),
     "mue_hit": ("mue", "(SELECT procedure_code AS code, service_date FROM cl)", "service_date",
                 "arg_max(t.mai, t.valid_from) AS mai, arg_max(t.mue_value, t.valid_from) AS mue_value", ("MUE001",)),
 }
@@ -171,6 +172,7 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
         ncci_modifiers = "[" + ", ".join(f"'{m}'" for m in ncci) + "]"
     windows = effective(rule_ids)
     fill = {"icd_in_force": in_force.get("icd10cm", "false"), "default_modifier": profiles.default_telehealth_modifier,
+            "sex_edit_off": ", ".join(f"'{p}'" for p in sorted(profiles.sex_edit_off)) or "NULL",
             "npi_check": _npi_check("c.billing_npi"), "as_of": as_of.isoformat(), "ncci_modifiers": ncci_modifiers}
     selects = [
         f"SELECT * FROM ({EDIT_SQL[r].format(**fill)}) "

@@ -92,7 +92,7 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
     windows = effective(rule_ids)
     profiles = payers()
     icd, icd_releases = _code_index("icd10cm") if wanted & {"DX001", "DX002"} else ({}, [])
-    sex_codes, _ = _code_index("mce_sex") if "DX010" in wanted else ({}, [])
+    sex_codes, _ = _code_index("mce_sex_last") if "DX013" in wanted else ({}, [])
     mue, _ = _code_index("mue") if "MUE001" in wanted else ({}, [])
     ptp: dict[tuple, list[dict]] = defaultdict(list)
     ncci_modifiers: set[str] = set()
@@ -129,7 +129,7 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
         if "DQ003" in wanted and payer not in profiles.known and in_effect("DQ003", first):
             out.append((claim_id, None, "DQ003"))
 
-        if first is not None and wanted & {"DX001", "DX002", "DX010"}:
+        if first is not None and wanted & {"DX001", "DX002", "DX013"}:
             for raw in claim["diagnosis_codes"] or []:
                 if raw is None:
                     continue
@@ -140,11 +140,11 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                         out.append((claim_id, None, "DX001"))
                     elif row is not None and row["billable"] == "N" and "DX002" in wanted and in_effect("DX002", first):
                         out.append((claim_id, None, "DX002"))
-                if "DX010" in wanted:
+                if "DX013" in wanted and payer not in profiles.sex_edit_off:
                     row = _in_force(sex_codes, code, first)
                     sex = sex_of.get(claim["patient_id"])
-                    if row is not None and sex in ("M", "F") and sex != row["allowed_sex"] and in_effect("DX010", first):
-                        out.append((claim_id, None, "DX010"))
+                    if row is not None and sex in ("M", "F") and sex != row["allowed_sex"] and in_effect("DX013", first):
+                        out.append((claim_id, None, "DX013"))
 
         if "DQ005" in wanted and lines and in_effect("DQ005", first):
             charges = [line["charge"] for line in lines]

@@ -7,6 +7,8 @@ for data it does not have.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,7 @@ import polars as pl
 
 Operator = Callable[[pl.Expr, Any, "Resolver"], pl.Expr]
 OPERATORS: dict[str, Operator] = {}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def operator(name: str):
@@ -52,6 +55,9 @@ class Resolver:
             # Scopes without a payer (an unbilled visit) still see the shared default.
             default = self.param_defaults.get(name)
             return column if default is None else pl.coalesce(column, pl.lit(default))
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
+            # A date written in a rule (rule YAML keeps dates as text) compares with date fields.
+            return pl.lit(dt.date.fromisoformat(value))
         return pl.lit(value)
 
     def in_payer_list(self, subject: pl.Expr, name: str) -> pl.Expr:

@@ -1,5 +1,8 @@
 """Line pairs: two lines of one patient, date and provider, narrowed for each pair rule before pairing.
 
+A rule's `pairing` may widen "date" to line a falling up to N days before line b (a visit the
+day before surgery) and "provider" to the billing NPI (the group) instead of the rendering one.
+
 A batch's lines make several times as many same-day pairs as there are lines (3.3 per line
 in the benchmark's 1-to-6-line claims), while a pair rule fires on a few codes. Two facts of
 a rule narrow the lines each side of its pairs may come from, without changing what it finds:
@@ -21,7 +24,7 @@ import polars as pl
 from scrubber.engine.operators import Resolver
 from scrubber.engine.requirements import conjuncts, term_reads
 from scrubber.rulebook.reference import ReferenceTable
-from scrubber.rulebook.rules import Lookup, Rule
+from scrubber.rulebook.rules import Lookup, Pairing, Rule
 
 PAIR_SIDES = ("a", "b")
 # What every pair needs beside the columns its rule reads: the pairing keys and the finding keys.
@@ -68,9 +71,10 @@ def lookup_filters(
     return filters
 
 
-def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]]) -> pl.LazyFrame:
-    """Two lines of the same patient, date and provider, across the claims of the batch."""
-    provider = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
+def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing = Pairing()) -> pl.LazyFrame:
+    """Two lines of the same patient, date (or line a up to `days_before` days earlier) and provider."""
+    rendering = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
+    provider = pl.col("claim.billing_npi") if pairing.provider == "billing" else rendering
     keyed = lines.lazy().with_columns(
         pl.col("claim.patient_id").alias("_pair_patient"),
         pl.col("line.service_date").alias("_pair_date"),
@@ -78,6 +82,10 @@ def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]]) -> pl.Laz
     )
     own = [c for c in lines.columns if not c.startswith("_")]
     a, b = (_side(keyed, side, own, filters[side]) for side in PAIR_SIDES)
+    if pairing.days_before:
+        # Line a meets the b lines of its own date and of the next days_before days.
+        later = pl.date_ranges("_pair_date", pl.col("_pair_date") + pl.duration(days=pairing.days_before))
+        a = a.with_columns(later.alias("_pair_date")).explode("_pair_date")
     same_line = (pl.col("a.claim.claim_id") == pl.col("b.claim.claim_id")) & (
         pl.col("a.line.line_number") == pl.col("b.line.line_number")
     )

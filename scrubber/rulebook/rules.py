@@ -24,6 +24,14 @@ class Lookup:
 
 
 @dataclass(frozen=True)
+class Pairing:
+    """How a line_pair rule pairs lines: whose lines, and how many days line a may come before line b."""
+
+    provider: str = "rendering"  # rendering NPI, else billing NPI; "billing": the billing NPI (the group)
+    days_before: int = 0  # 0: same date only; 1: line a on b's date or the day before
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: str
@@ -45,6 +53,7 @@ class Rule:
     fix: str
     examples: dict
     path: Path = field(compare=False)
+    pairing: Pairing = Pairing()
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -78,6 +87,8 @@ def parse_rule(path: Path, document: Any) -> Rule:
         raise ScrubberInputError(f"{path}: effective.to {end} is before effective.from {start}")
     if document["scope"] == "line_pair" and "finding_on" not in document:
         raise ScrubberInputError(f"{path}: a line_pair rule must say which line the finding is on (finding_on: a or b)")
+    if "pairing" in document and document["scope"] != "line_pair":
+        raise ScrubberInputError(f"{path}: only a line_pair rule says how its lines pair (pairing)")
     lookups = tuple(
         Lookup(item["table"], item["as"], dict(item["match"]), item.get("date"), dict(item.get("where", {})))
         for item in document.get("lookups", [])
@@ -107,4 +118,5 @@ def parse_rule(path: Path, document: Any) -> Rule:
         fix=document["fix"].strip(),
         examples=document["examples"],
         path=Path(path),
+        pairing=Pairing(**document.get("pairing", {})),
     )

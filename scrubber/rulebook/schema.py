@@ -167,6 +167,12 @@ RULE_SCHEMA = {
         "reference": {"type": "string", "minLength": 5},
         "lookups": {"type": "array", "items": _LOOKUP},
         "finding_on": {"enum": ["a", "b"]},
+        # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before b).
+        "pairing": {
+            "type": "object",
+            "properties": {"provider": {"enum": ["rendering", "billing"]}, "days_before": {"type": "integer", "minimum": 0, "maximum": 7}},
+            "additionalProperties": False,
+        },
         "when": {"$ref": "#/$defs/condition"},
         "message": {"type": "string", "minLength": 10},
         "fix": {"type": "string", "minLength": 10},
