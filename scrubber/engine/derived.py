@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from scrubber.engine.context import RunContext
+from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW, claim_scope
 from scrubber.history import IDENTITY, service_identity
 
@@ -178,7 +179,7 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
 
 
 def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
-    """When the payer's filing limit runs out.
+    """When the payer's filing limit runs out (scrubber.engine.filing: months or days, next workday).
 
     Medicare counts a professional claim line by line, from each line's date of service (Pub.
     100-04 ch. 1 §70.1: the line's "from" date), so one old line is denied while the rest are
@@ -193,7 +194,7 @@ def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFr
     return frame.with_columns(
         (~institutional).alias("tf.per_line"),
         start.alias("tf.clock_start"),
-        (start + pl.duration(days=pl.col("payer.timely_filing_days"))).alias("tf.deadline"),
+        payer_filing_deadline(start).alias("tf.deadline"),
     ).with_columns((pl.col("tf.deadline") - pl.lit(ctx.as_of)).dt.total_days().alias("tf.days_left"))
 
 
@@ -365,10 +366,12 @@ FAMILIES: dict[str, Family] = {
             {
                 "tf.per_line": "the claim's lines each start their own filing clock (every claim but an institutional one)",
                 "tf.clock_start": "the date the filing limit counts from: the line's date, or an institutional claim's through date",
-                "tf.deadline": "the last day the payer accepts the claim: clock start + payer.timely_filing_days",
+                "tf.deadline": "the last day the payer accepts the claim: clock start + payer.timely_filing_months (else"
+                " _days), moved to the next workday when it falls on a weekend or federal holiday",
                 "tf.days_left": "days from the run's as-of date to tf.deadline (negative once it has passed)",
             },
-            frozenset({"claim.claim_type", "line.service_date", "claim.first_service_date", "claim.last_service_date", "payer.timely_filing_days"}),
+            frozenset({"claim.claim_type", "line.service_date", "claim.first_service_date", "claim.last_service_date",
+                       *FILING_LIMIT_COLUMNS}),
             _filing_clock,
         ),
         Family(
