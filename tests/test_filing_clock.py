@@ -48,8 +48,8 @@ def test_a_medicare_line_twelve_months_old_on_a_sunday_is_timely_on_monday(rules
     # The review's claim I1: 2025-03-15 + 12 months = Sunday 2026-03-15, so Monday the 16th is the last day.
     past, near = tf_findings(rules, profiles, references, "2025-03-15", "2026-03-16")
     assert past == 0 and near == [
-        "Line 1 (99213) on 2025-03-15 must reach Medicare Part B by 2026-03-16: 0 days left of its filing limit "
-        "of 12 months."
+        ("Line 1 (99213) on 2025-03-15 must reach Medicare Part B by 2026-03-16: 0 days left of its filing limit "
+         "of 12 months.")
     ]
     past, _ = tf_findings(rules, profiles, references, "2025-03-15", "2026-03-17")
     assert past == 1

@@ -118,13 +118,26 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
     )
 
 
+def restates_original() -> pl.Expr:
+    """A replacement (frequency 7) or void (8) the payer applies to the claim it already has.
+
+    Such a claim restates a service rather than billing it again. Medicare Part B takes neither
+    (payer.accepts_replacement_claims false): it processes every claim as new, so there a
+    frequency-7 claim is one more claim for the service and is denied as a duplicate (CO-18).
+    """
+    restating = pl.col("claim.frequency_code").str.strip_chars().is_in(["7", "8"]).fill_null(False)
+    return restating & pl.col("payer.accepts_replacement_claims").fill_null(True)
+
+
+RESTATES_READS = frozenset({"claim.frequency_code", "payer.accepts_replacement_claims"})
+
+
 def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
     """Each line's place among the lines billing the same service, first by claim id and line number.
 
     Only lines that may share their service are sorted and ranked (at 1M lines 0.1 s instead of 0.7 s).
     """
-    # Replacement and void claims (frequency 7/8) restate an original, so they never count as repeats.
-    original = ~pl.col("claim.frequency_code").fill_null("1").is_in(["7", "8"])
+    original = ~restates_original()
     identity = [e.name.prefix("_dup_") for e in service_identity()]
     keys = [f"_dup_{name}" for name in IDENTITY]
     row = [CLAIM_ROW, LINE_ROW]
@@ -157,8 +170,12 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
 
     A resubmitted claim keeps its id, so an earlier claim that is in tonight's batch again is
     being resent, not billed twice; if it repeats another claim of the batch, DUP001 says so.
+    A replacement or void the payer applies to its original is not a new billing either.
     """
-    keyed = frame.with_columns(*[e.name.prefix("_hist_") for e in service_identity()])
+    keyed = frame.with_columns(*[e.name.prefix("_hist_") for e in service_identity()]).with_columns(
+        # A null key matches nothing: a restating claim looks nothing up.
+        pl.when(~restates_original()).then(pl.col("_hist_payer_id")).alias("_hist_payer_id")
+    )
     keys = [f"_hist_{name}" for name in IDENTITY]
     identity = keyed.select(*[pl.col(k).alias(name) for k, name in zip(keys, IDENTITY)], pl.col("claim.claim_id").alias("_claim"))
     resent = ctx.batch.claims.lazy().select("claim_id").unique()
@@ -340,11 +357,12 @@ FAMILIES: dict[str, Family] = {
             None,
             ("line",),
             {
-                "dup.occurrence": "1 for the first line billing this patient/code/date/provider/modifiers/NDC, 2 for the next ...",
+                "dup.occurrence": "1 for the first line billing this payer/member/patient/code/date/provider/modifiers/NDC,"
+                " 2 for the next ...; null on a replacement or void the payer applies to its original",
                 "dup.first_claim_id": "claim of the first such line",
                 "dup.first_line_number": "line number of the first such line",
             },
-            frozenset(SERVICE | {"claim.frequency_code", "claim.claim_id", "line.line_number", CLAIM_ROW, LINE_ROW}),
+            frozenset(SERVICE | RESTATES_READS | {"claim.claim_id", "line.line_number", CLAIM_ROW, LINE_ROW}),
             _duplicates,
         ),
         Family(
@@ -352,11 +370,12 @@ FAMILIES: dict[str, Family] = {
             "history",
             ("line",),
             {
-                "hist.billed_before": "the same patient/code/date/provider/modifiers/NDC was billed on another claim in an earlier run",
+                "hist.billed_before": "the same payer/member/patient/code/date/provider/modifiers/NDC was billed on another"
+                " claim in an earlier run (never true of a replacement or void the payer applies to its original)",
                 "hist.previous_claim_id": "that earlier claim",
                 "hist.previous_run_date": "the date of the earlier run",
             },
-            frozenset(SERVICE | {"claim.claim_id"}),
+            frozenset(SERVICE | RESTATES_READS | {"claim.claim_id"}),
             _billed_before,
         ),
         Family(
