@@ -120,4 +120,5 @@ def _billed_in(run: PastRun) -> pl.LazyFrame:
     if "ndc" not in names:
         billed = billed.with_columns(pl.lit("").alias("ndc"))
     billed = billed.with_columns(pl.lit(None, pl.String).alias(c) for c in ("payer_id", "member_id") if c not in names)
-    return billed.with_columns(pl.lit(run.as_of).alias("billed_in_run"))
+    # One column order for every run, old or new, so that their files stack.
+    return billed.select(*IDENTITY, "claim_id", "line_number", pl.lit(run.as_of).alias("billed_in_run"))

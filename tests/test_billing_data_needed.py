@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from scrubber.batch.load import load_batch
+from scrubber.history import billed_history, previous_runs
 from scrubber.pipeline import run, scrub
 from tests.conftest import DEMO_AS_OF as AS_OF
 
@@ -99,3 +100,16 @@ def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(de
     bill_again_tonight(demo_copy, "C3002", "C3098")
     outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
     assert outcome.findings.filter(pl.col("rule_id") == "DUP002").select("claim_id", "line_number").rows() == [("C3098", 1)]
+
+
+def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into_one_history(demo_copy, tmp_path, settings):
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-13", dt.date(2026, 9, 13), settings)
+    older = reports / "2026-09-13" / "billed_lines.parquet"
+    pl.read_parquet(older).drop("payer_id", "member_id").write_parquet(older)
+    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    billed = pl.read_parquet(reports / "2026-09-14" / "billed_lines.parquet").height
+    history = billed_history(previous_runs(reports / "2026-09-15", dt.date(2026, 9, 15))).collect()
+    by_run = history.group_by("billed_in_run").agg(pl.len(), pl.col("payer_id").null_count().alias("no_payer"))
+    # The older run's lines are all there, with no payer; the newer run's all have one.
+    assert sorted(by_run.rows()) == [(dt.date(2026, 9, 13), billed, billed), (AS_OF, billed, 0)]

@@ -1,8 +1,8 @@
 """Payer profiles: payer_profiles/<payer_id>.yaml, plus _defaults.yaml for shared parameters.
 
 A profile only selects and adjusts: it names the payer, its timely-filing limit (in days, or in
-months where the payer's policy words it so: Medicare's "12 months after the date of service") and
-biller team, sets parameters that rules read (`{param: telehealth_modifier}`), and
+months where the payer's policy words it so: Medicare's "12 months after the date of service"),
+whether it takes replacement claims, and its biller team; sets parameters that rules read (`{param: telehealth_modifier}`), and
 switches rules off or re-grades them for that payer.
 """
 
@@ -29,6 +29,9 @@ class PayerProfile:
     timely_filing_days: int | None  # exactly one of days and months is set
     timely_filing_months: int | None
     timely_filing_next_workday: bool  # a deadline on a weekend or federal holiday moves to the next workday
+    # The payer applies replacement (7) and void (8) claims to the original they name; false where
+    # corrections go another way (Medicare Part B: reopening) and a frequency-7 claim is a new claim.
+    accepts_replacement_claims: bool
     team: str
     params: dict[str, Any]
     rule_settings: dict[str, dict[str, Any]]
@@ -92,6 +95,7 @@ class Profiles:
                     "payer.timely_filing_months": profile.timely_filing_months,
                     "payer.timely_filing_next_workday": profile.timely_filing_next_workday,
                     "payer.timely_filing_limit": profile.timely_filing_limit,
+                    "payer.accepts_replacement_claims": profile.accepts_replacement_claims,
                     **{f"payer.{n}": params.get(n) for n in names},
                 }
             )
@@ -105,6 +109,7 @@ class Profiles:
             "payer.timely_filing_months": pl.Int64,
             "payer.timely_filing_next_workday": pl.Boolean,
             "payer.timely_filing_limit": pl.String,
+            "payer.accepts_replacement_claims": pl.Boolean,
         }
         return pl.DataFrame(rows, schema={**base, **schema_overrides}, orient="row")
 
@@ -149,6 +154,7 @@ def load_profiles(profiles_dir: Path) -> Profiles:
             timely_filing_days=document.get("timely_filing_days"),
             timely_filing_months=document.get("timely_filing_months"),
             timely_filing_next_workday=document.get("timely_filing_next_workday", True),
+            accepts_replacement_claims=document.get("accepts_replacement_claims", True),
             team=document.get("team", "Unassigned"),
             params={k: _normalise(v) for k, v in document.get("params", {}).items()},
             rule_settings=document.get("rules", {}),

@@ -209,6 +209,7 @@ PROFILE_SCHEMA = {
         "timely_filing_days": {"type": "integer", "minimum": 1},
         "timely_filing_months": {"type": "integer", "minimum": 1},
         "timely_filing_next_workday": {"type": "boolean"},
+        "accepts_replacement_claims": {"type": "boolean"},
         "team": {"type": "string"},
         "params": {"type": "object", "additionalProperties": {"anyOf": [_SCALAR, {"type": "array", "items": _SCALAR}]}},
         "rules": {
