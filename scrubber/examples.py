@@ -68,7 +68,8 @@ def _history(example: dict) -> pl.LazyFrame | None:
     rows = example.get("billed_before")
     if rows is None:
         return None
-    defaults = {"patient_id": "P1", "procedure_code": "99213", "service_date": DEFAULT_LINE["service_date"],
+    defaults = {"payer_id": DEFAULT_CLAIM["payer_id"], "member_id": DEFAULT_CLAIM["member_id"],
+                "patient_id": "P1", "procedure_code": "99213", "service_date": DEFAULT_LINE["service_date"],
                 "provider_npi": DEFAULT_CLAIM["rendering_npi"], "modifiers": "", "ndc": "", "claim_id": "EARLIER1",
                 "line_number": 1, "units": "1", "billed_in_run": "2026-03-09"}
     frame = pl.DataFrame([{**defaults, **row} for row in rows], schema={k: pl.String for k in defaults})

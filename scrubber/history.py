@@ -27,13 +27,19 @@ class PastRun:
 
 
 def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
-    """What makes two lines the same service: patient, code, date, provider, modifiers and drug.
+    """What makes two lines the same service: patient, code, date, provider, modifiers and drug,
+    billed to the same payer and member id.
 
     The NDC tells apart two lines of one drug code given from different packages (two vial
     sizes of one infusion), which payers want on separate lines; "" when a line has none.
+    The payer and member id tell a duplicate from the claim for the same service to the
+    patient's secondary coverage: another payer, or a second plan (another member id) at
+    the same payer. A payer denies as a duplicate only what it has already received itself.
     """
     p = frame_prefix
     return [
+        pl.col(f"{p}claim.payer_id").alias("payer_id"),
+        pl.col(f"{p}claim.member_id").alias("member_id"),
         pl.col(f"{p}claim.patient_id").alias("patient_id"),
         pl.col(f"{p}line.procedure_code").alias("procedure_code"),
         pl.col(f"{p}line.service_date").alias("service_date"),
@@ -50,7 +56,7 @@ def _modifier_set(modifiers: pl.Expr) -> pl.Expr:
     )
 
 
-IDENTITY = ["patient_id", "procedure_code", "service_date", "provider_npi", "modifiers", "ndc"]
+IDENTITY = ["payer_id", "member_id", "patient_id", "procedure_code", "service_date", "provider_npi", "modifiers", "ndc"]
 
 
 def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
@@ -104,10 +110,22 @@ def billed_history(runs: list[PastRun]) -> pl.LazyFrame | None:
 
 
 def _billed_in(run: PastRun) -> pl.LazyFrame:
+    """One earlier run's services. Files written by older versions lack some identity columns.
+
+    Without the NDC (older than NDC in the identity) a line had none: "". Without the payer and
+    member id (older than the payer in the identity) they are null, which matches no line: such
+    a run no longer flags anything as billed before. A billing company loses less that way: a
+    true resend the history misses is denied CO-18 and worked from the remittance, while a
+    claim to the secondary payer flagged against its primary claim ("delete this line") would
+    throw away the secondary payment. The blind spot closes as those runs age out of the
+    timely-filing window.
+    """
     billed = pl.scan_parquet(run.folder / BILLED_LINES)
     names = billed.collect_schema().names()
-    if "ndc" not in names:  # written before lines carried their NDC
+    if "ndc" not in names:
         billed = billed.with_columns(pl.lit("").alias("ndc"))
+    billed = billed.with_columns(pl.lit(None, pl.String).alias(c) for c in ("payer_id", "member_id") if c not in names)
     if "units" not in names:  # written before billed lines kept their units: they count none
         billed = billed.with_columns(pl.lit(None, pl.Decimal(12, 3)).alias("units"))
-    return billed.with_columns(pl.lit(run.as_of).alias("billed_in_run"))
+    # One column order for every run, old or new, so that their files stack.
+    return billed.select(*IDENTITY, "claim_id", "line_number", "units", pl.lit(run.as_of).alias("billed_in_run"))

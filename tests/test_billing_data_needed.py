@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from scrubber.batch.load import load_batch
+from scrubber.history import billed_history, previous_runs
 from scrubber.pipeline import run, scrub
 from tests.conftest import DEMO_AS_OF as AS_OF
 
@@ -49,14 +50,46 @@ def test_a_visit_billed_last_night_under_another_claim_id_is_a_duplicate_tonight
     run(demo_copy, reports / "2026-09-14", AS_OF, settings)
 
     # Tonight's export bills C3002's visit again, under a new claim id.
-    for table in ("claims", "claim_lines"):
-        frame = pl.read_csv(demo_copy / f"{table}.csv", infer_schema=False)
-        frame.with_columns(pl.col("claim_id").replace("C3002", "C3098")).write_csv(demo_copy / f"{table}.csv")
+    bill_again_tonight(demo_copy, "C3002", "C3098")
     outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
 
     again = outcome.findings.filter(pl.col("rule_id") == "DUP002")
     assert again.select("claim_id", "line_number").rows() == [("C3098", 1)]
-    assert "already billed on claim C3002 in the run of 2026-09-14" in again["message"][0]
+    assert "already billed to AETNA under member id M302X on claim C3002 in the run of 2026-09-14" in again["message"][0]
+
+
+def bill_again_tonight(batch, claim_id, new_claim_id, **claim_changes):
+    """Tonight's export bills a claim's services again under a new claim id, with some claim fields changed."""
+    for table in ("claims", "claim_lines"):
+        frame = pl.read_csv(batch / f"{table}.csv", infer_schema=False)
+        renamed = frame.with_columns(pl.col("claim_id").replace(claim_id, new_claim_id))
+        if table == "claims":
+            renamed = renamed.with_columns(
+                pl.when(pl.col("claim_id") == new_claim_id).then(pl.lit(v)).otherwise(pl.col(k)).alias(k)
+                for k, v in claim_changes.items()
+            )
+        renamed.write_csv(batch / f"{table}.csv")
+
+
+def test_the_claim_to_the_secondary_payer_the_next_night_is_not_a_duplicate(demo_copy, tmp_path, settings):
+    # C3002's visit went to Aetna last night; tonight the same visit goes to Texas Medicaid as secondary.
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    bill_again_tonight(demo_copy, "C3002", "C3098", payer_id="MEDICAID_TX", member_id="517234981")
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
+    assert outcome.findings.filter(pl.col("rule_id") == "DUP002").height == 0
+
+
+def test_a_run_written_before_billed_lines_carried_the_payer_flags_nothing(demo_copy, tmp_path, settings):
+    # Such a run cannot tell a duplicate from the secondary claim: it is left out rather than
+    # telling a biller to delete a secondary claim (scrubber.history._billed_in).
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    billed = reports / "2026-09-14" / "billed_lines.parquet"
+    pl.read_parquet(billed).drop("payer_id", "member_id").write_parquet(billed)  # the file as older versions wrote it
+    bill_again_tonight(demo_copy, "C3002", "C3098")
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
+    assert outcome.findings.filter(pl.col("rule_id") == "DUP002").height == 0
 
 
 def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(demo_copy, tmp_path, settings):
@@ -64,9 +97,19 @@ def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(de
     run(demo_copy, reports / "2026-09-14", AS_OF, settings)
     billed = reports / "2026-09-14" / "billed_lines.parquet"
     pl.read_parquet(billed).drop("ndc").write_parquet(billed)  # the file as older versions wrote it
-
-    for table in ("claims", "claim_lines"):
-        frame = pl.read_csv(demo_copy / f"{table}.csv", infer_schema=False)
-        frame.with_columns(pl.col("claim_id").replace("C3002", "C3098")).write_csv(demo_copy / f"{table}.csv")
+    bill_again_tonight(demo_copy, "C3002", "C3098")
     outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
     assert outcome.findings.filter(pl.col("rule_id") == "DUP002").select("claim_id", "line_number").rows() == [("C3098", 1)]
+
+
+def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into_one_history(demo_copy, tmp_path, settings):
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-13", dt.date(2026, 9, 13), settings)
+    older = reports / "2026-09-13" / "billed_lines.parquet"
+    pl.read_parquet(older).drop("payer_id", "member_id").write_parquet(older)
+    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    billed = pl.read_parquet(reports / "2026-09-14" / "billed_lines.parquet").height
+    history = billed_history(previous_runs(reports / "2026-09-15", dt.date(2026, 9, 15))).collect()
+    by_run = history.group_by("billed_in_run").agg(pl.len(), pl.col("payer_id").null_count().alias("no_payer"))
+    # The older run's lines are all there, with no payer; the newer run's all have one.
+    assert sorted(by_run.rows()) == [(dt.date(2026, 9, 13), billed, billed), (AS_OF, billed, 0)]

@@ -66,7 +66,7 @@ def test_every_derived_family_keeps_its_scopes_rows_in_order(scope, profiles, re
     # The engine sets a family's columns beside its scope's own, so a family that dropped,
     # repeated or reordered rows would pin one claim's facts on another.
     history = pl.DataFrame(
-        {"patient_id": ["P001"], "procedure_code": ["99213"], "service_date": [DEMO_AS_OF], "provider_npi": ["1234567893"],
+        {"payer_id": ["MEDICARE"], "member_id": ["M001"], "patient_id": ["P001"], "procedure_code": ["99213"], "service_date": [DEMO_AS_OF], "provider_npi": ["1234567893"],
          "modifiers": [""], "ndc": [""], "claim_id": ["OLD1"], "billed_in_run": [DEMO_AS_OF]}  # fmt: skip
     ).lazy()
     ctx = RunContext(load_batch(DEMO), profiles, references, DEMO_AS_OF, history=history)

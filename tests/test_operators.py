@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
@@ -135,3 +137,9 @@ def test_a_reference_table_can_stand_for_a_code_list():
     frame = pl.DataFrame({"a.line.modifiers": [["XS"], ["GA"], ["RT", "GA"], []]})
     condition = {"field": "a.line.modifiers", "contains_any": {"table": "modifiers", "where": {"ncci_associated": "Y"}}}
     assert frame.select(compile_condition(condition, resolver))[:, 0].to_list() == [True, False, True, False]
+
+
+def test_a_date_written_in_a_rule_compares_as_a_date():
+    # HbA1c diabetes screening is a Medicare benefit for dates of service from 2024-01-01 on.
+    frame = pl.DataFrame({"line.service_date": [dt.date(2023, 12, 31), dt.date(2024, 1, 1), None]})
+    assert evaluate({"field": "line.service_date", "ge": "2024-01-01"}, frame) == [False, True, None]

@@ -16,8 +16,11 @@ def telehealth_rule(rules):
 
 
 def test_contract_payers_have_profiles_with_their_filing_limits(profiles):
-    limits = {p.payer_id: p.timely_filing_days for p in profiles.payers.values()}
-    assert limits == {"MEDICARE": 365, "MEDICAID_TX": 95, "AETNA": 90, "BCBS_TX": 90, "UHC": 90}
+    # Medicare's 365 days of the contract table are 42 CFR 424.44's "12 months after the date of
+    # service", which differ from 365 days only across a February 29 (tests/test_filing_clock.py).
+    limits = {p.payer_id: p.timely_filing_limit for p in profiles.payers.values()}
+    assert limits == {"MEDICARE": "12 months", "MEDICAID_TX": "95 days", "AETNA": "90 days", "BCBS_TX": "90 days",
+                      "UHC": "90 days"}
 
 
 def profiles_with_uhc(tmp_path, change):
@@ -48,3 +51,25 @@ def test_a_payer_parameter_changes_what_the_rule_asks_for(tmp_path, rules, refer
     with_95 = {**TELEHEALTH_AT_HOME, "lines": [{"modifiers": ["95"]}]}
     findings = run_example(telehealth_rule(rules), with_95, profiles, references)
     assert findings.filter(pl.col("message").str.contains("without modifier GT")).height == 1
+
+
+BOTH_KNEES_RT_LT = {
+    "name": "t",
+    "claim": {"payer_id": "UHC", "diagnosis_codes": ["M17.0"]},
+    "lines": [{"procedure_code": "20610", "modifiers": ["RT"]}, {"procedure_code": "20610", "modifiers": ["LT"]}],
+}
+
+
+def test_bilateral_right_and_left_lines_pass_where_the_payer_wants_them(tmp_path, rules, references):
+    # 20610 (bilateral indicator 1) on both knees: an error only for a payer that wants modifier 50.
+    mod004 = next(r for r in rules if r.id == "MOD004")
+
+    def findings(text: str) -> pl.DataFrame:
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        return run_example(mod004, BOTH_KNEES_RT_LT, profiles_with_uhc(folder, lambda t: t + text), references)
+
+    assert findings("").select("claim_id", "line_number").rows() == [("C1", 2)]  # the default, Medicare's format
+    assert findings("  bilateral_format: rtlt_lines\n").height == 0
+    two_units = findings("  bilateral_format: mod50_2units\n")
+    assert two_units.height == 1 and "2 units for mod50_2units" in two_units["fix"][0]

@@ -25,16 +25,16 @@ def queue(settings, profiles, claims: list[dict], **limit):
 
 def test_the_claim_closest_to_its_filing_deadline_comes_first(settings, profiles):
     cards = queue(settings, profiles, [
-        # Medicare allows 365 days: 2026-01-05 is due 2027-01-05, 295 days away.
+        # Medicare allows 12 months: 2026-01-05 is due Tuesday 2027-01-05, 295 days away.
         {"claim": {"claim_id": "MCR1", "payer_id": "MEDICARE", **TELEHEALTH}, "lines": [{"service_date": "2026-01-05"}]},
         # Aetna allows 90 days: 2025-12-16 is due today, the last day to file.
         {"claim": {"claim_id": "AET1", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"service_date": "2025-12-16"}]},
-        # UHC allows 90 days: 2025-12-01 was due 2026-03-01, 15 days ago.
+        # UHC allows 90 days: 2025-12-01 was due on Sunday 2026-03-01, so on Monday the 2nd, 14 days ago.
         {"claim": {"claim_id": "UHC1", "payer_id": "UHC", **TELEHEALTH}, "lines": [{"service_date": "2025-12-01"}]},
     ])
     rows = cards.select("claim_id", "days_left", "deadline", "deadline_label", "urgency").rows()
     assert rows == [
-        ("UHC1", -15, "2026-03-01", "15 days past the filing deadline", "late"),
+        ("UHC1", -14, "2026-03-02", "14 days past the filing deadline", "late"),
         ("AET1", 0, "2026-03-16", "last day to file", "urgent"),
         ("MCR1", 295, "2027-01-05", "295 days left to file", "ok"),
     ]

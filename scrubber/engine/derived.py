@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from scrubber.engine.context import RunContext
+from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW, claim_scope
 from scrubber.history import IDENTITY, service_identity
 
@@ -98,7 +99,7 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
     """A code's units per patient, provider and date (MUE MAI 2 and 3), across lines, claims and earlier runs.
 
     CMS counts one provider's units (rendering NPI, else billing NPI) for one patient on one date of
-    service. A void (frequency 8) counts nothing; a replacement (7) stands for its original, so the
+    service; each payer counts its own claims, so the claim to a secondary payer adds nothing. A void (frequency 8) counts nothing; a replacement (7) stands for its original, so the
     original's lines of that code that day (in this batch or an earlier run) are not counted; a line that
     repeats another exactly (DUP001's service identity and the same units) is the duplicate finding, not
     more units. Lines run in claim and line order after the earlier runs' units, so the finding falls on
@@ -106,7 +107,7 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
     an earlier run are grouped (at 1M lines 0.2 s, where grouping every line took 0.45 s).
     """
     row = [CLAIM_ROW, LINE_ROW]
-    group = ["claim.patient_id", "_day_provider", "line.procedure_code", "line.service_date"]
+    group = ["claim.patient_id", "_day_provider", "line.procedure_code", "line.service_date", "claim.payer_id"]
     frequency = pl.col("claim.frequency_code").str.strip_chars().fill_null("1")
     label = pl.concat_str(pl.lit("claim "), "claim.claim_id", pl.lit(" line "), "line.line_number")
     keyed = frame.with_columns(pl.coalesce("claim.rendering_npi", "claim.billing_npi").alias("_day_provider"))
@@ -180,6 +181,7 @@ def _earlier_units(ctx: RunContext, group: list[str]) -> pl.LazyFrame | None:
         pl.col("provider_npi").alias(group[1]),
         pl.col("procedure_code").alias(group[2]),
         pl.col("service_date").alias(group[3]),
+        pl.col("payer_id").alias(group[4]),
     ).agg(
         pl.col("units").fill_null(0).sum().alias("_day_earlier_units"),
         pl.concat_str(
@@ -188,13 +190,26 @@ def _earlier_units(ctx: RunContext, group: list[str]) -> pl.LazyFrame | None:
     )
 
 
+def restates_original() -> pl.Expr:
+    """A replacement (frequency 7) or void (8) the payer applies to the claim it already has.
+
+    Such a claim restates a service rather than billing it again. Medicare Part B takes neither
+    (payer.accepts_replacement_claims false): it processes every claim as new, so there a
+    frequency-7 claim is one more claim for the service and is denied as a duplicate (CO-18).
+    """
+    restating = pl.col("claim.frequency_code").str.strip_chars().is_in(["7", "8"]).fill_null(False)
+    return restating & pl.col("payer.accepts_replacement_claims").fill_null(True)
+
+
+RESTATES_READS = frozenset({"claim.frequency_code", "payer.accepts_replacement_claims"})
+
+
 def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
     """Each line's place among the lines billing the same service, first by claim id and line number.
 
     Only lines that may share their service are sorted and ranked (at 1M lines 0.1 s instead of 0.7 s).
     """
-    # Replacement and void claims (frequency 7/8) restate an original, so they never count as repeats.
-    original = ~pl.col("claim.frequency_code").fill_null("1").is_in(["7", "8"])
+    original = ~restates_original()
     identity = [e.name.prefix("_dup_") for e in service_identity()]
     keys = [f"_dup_{name}" for name in IDENTITY]
     row = [CLAIM_ROW, LINE_ROW]
@@ -227,8 +242,12 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
 
     A resubmitted claim keeps its id, so an earlier claim that is in tonight's batch again is
     being resent, not billed twice; if it repeats another claim of the batch, DUP001 says so.
+    A replacement or void the payer applies to its original is not a new billing either.
     """
-    keyed = frame.with_columns(*[e.name.prefix("_hist_") for e in service_identity()])
+    keyed = frame.with_columns(*[e.name.prefix("_hist_") for e in service_identity()]).with_columns(
+        # A null key matches nothing: a restating claim looks nothing up.
+        pl.when(~restates_original()).then(pl.col("_hist_payer_id")).alias("_hist_payer_id")
+    )
     keys = [f"_hist_{name}" for name in IDENTITY]
     identity = keyed.select(*[pl.col(k).alias(name) for k, name in zip(keys, IDENTITY)], pl.col("claim.claim_id").alias("_claim"))
     resent = ctx.batch.claims.lazy().select("claim_id").unique()
@@ -249,7 +268,7 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
 
 
 def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
-    """When the payer's filing limit runs out.
+    """When the payer's filing limit runs out (scrubber.engine.filing: months or days, next workday).
 
     Medicare counts a professional claim line by line, from each line's date of service (Pub.
     100-04 ch. 1 §70.1: the line's "from" date), so one old line is denied while the rest are
@@ -264,7 +283,7 @@ def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFr
     return frame.with_columns(
         (~institutional).alias("tf.per_line"),
         start.alias("tf.clock_start"),
-        (start + pl.duration(days=pl.col("payer.timely_filing_days"))).alias("tf.deadline"),
+        payer_filing_deadline(start).alias("tf.deadline"),
     ).with_columns((pl.col("tf.deadline") - pl.lit(ctx.as_of)).dt.total_days().alias("tf.days_left"))
 
 
@@ -400,15 +419,15 @@ FAMILIES: dict[str, Family] = {
             ("line",),
             {
                 "day.provider_npi": "the provider the day's units are counted for: rendering NPI, else billing NPI",
-                "day.units_same_code": "units of the code for the patient by that provider on that date: every counted line "
-                "and claim of the batch and of earlier runs",
+                "day.units_same_code": "units of the code for the patient by that provider on that date, to the claim's "
+                "payer: every counted line and claim of the batch and of earlier runs",
                 "day.units_through_line": "the same, counting lines in claim and line order up to and including this one",
                 "day.lines_same_code": "counted lines of the code for the patient by that provider on that date",
                 "day.line_counted": "the line counts: not a void, not an original its replacement restates, not an exact duplicate",
                 "day.other_lines": "the other counted lines of that day ('claim C1 line 2', earlier runs with their date)",
             },
             frozenset(SERVICE | {CLAIM_ROW, LINE_ROW, "claim.claim_id", "line.line_number", "claim.frequency_code",
-                                 "claim.rendering_npi", "claim.billing_npi", "line.units"}),
+                                 "claim.rendering_npi", "claim.billing_npi", "claim.payer_id", "line.units"}),
             _same_day_units,
         ),
         Family(
@@ -416,11 +435,12 @@ FAMILIES: dict[str, Family] = {
             None,
             ("line",),
             {
-                "dup.occurrence": "1 for the first line billing this patient/code/date/provider/modifiers/NDC, 2 for the next ...",
+                "dup.occurrence": "1 for the first line billing this payer/member/patient/code/date/provider/modifiers/NDC,"
+                " 2 for the next ...; null on a replacement or void the payer applies to its original",
                 "dup.first_claim_id": "claim of the first such line",
                 "dup.first_line_number": "line number of the first such line",
             },
-            frozenset(SERVICE | {"claim.frequency_code", "claim.claim_id", "line.line_number", CLAIM_ROW, LINE_ROW}),
+            frozenset(SERVICE | RESTATES_READS | {"claim.claim_id", "line.line_number", CLAIM_ROW, LINE_ROW}),
             _duplicates,
         ),
         Family(
@@ -428,11 +448,12 @@ FAMILIES: dict[str, Family] = {
             "history",
             ("line",),
             {
-                "hist.billed_before": "the same patient/code/date/provider/modifiers/NDC was billed on another claim in an earlier run",
+                "hist.billed_before": "the same payer/member/patient/code/date/provider/modifiers/NDC was billed on another"
+                " claim in an earlier run (never true of a replacement or void the payer applies to its original)",
                 "hist.previous_claim_id": "that earlier claim",
                 "hist.previous_run_date": "the date of the earlier run",
             },
-            frozenset(SERVICE | {"claim.claim_id"}),
+            frozenset(SERVICE | RESTATES_READS | {"claim.claim_id"}),
             _billed_before,
         ),
         Family(
@@ -442,10 +463,12 @@ FAMILIES: dict[str, Family] = {
             {
                 "tf.per_line": "the claim's lines each start their own filing clock (every claim but an institutional one)",
                 "tf.clock_start": "the date the filing limit counts from: the line's date, or an institutional claim's through date",
-                "tf.deadline": "the last day the payer accepts the claim: clock start + payer.timely_filing_days",
+                "tf.deadline": "the last day the payer accepts the claim: clock start + payer.timely_filing_months (else"
+                " _days), moved to the next workday when it falls on a weekend or federal holiday",
                 "tf.days_left": "days from the run's as-of date to tf.deadline (negative once it has passed)",
             },
-            frozenset({"claim.claim_type", "line.service_date", "claim.first_service_date", "claim.last_service_date", "payer.timely_filing_days"}),
+            frozenset({"claim.claim_type", "line.service_date", "claim.first_service_date", "claim.last_service_date",
+                       *FILING_LIMIT_COLUMNS}),
             _filing_clock,
         ),
         Family(

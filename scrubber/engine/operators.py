@@ -84,8 +84,15 @@ class Resolver:
         return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in values]
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _compare(method: str) -> Operator:
     def compare(subject: pl.Expr, argument: Any, resolver: Resolver) -> pl.Expr:
+        # A date written in a rule (`ge: 2024-01-01`, a coverage start) compares as a date; the
+        # YAML loader keeps every scalar as text.
+        if isinstance(argument, str) and ISO_DATE.fullmatch(argument):
+            return getattr(subject, method)(pl.lit(dt.date.fromisoformat(argument)))
         return getattr(subject, method)(resolver.value(argument))
 
     return compare

@@ -12,6 +12,7 @@ import polars as pl
 
 from scrubber.batch.load import ISSUE_SCHEMA, first_claim_rows
 from scrubber.engine.context import RunContext
+from scrubber.engine.filing import payer_filing_deadline
 
 KEYS = ("_claim_id", "_line_number", "_encounter_id", "_payer_id", "_date")
 # Row numbers in the batch's claims and lines: together they name one row of the line scope
@@ -93,9 +94,7 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
             *_bill_classes(),
         )
         .with_columns(
-            (pl.col("claim.first_service_date") + pl.duration(days=pl.col("payer.timely_filing_days"))).alias(
-                "claim.filing_deadline"
-            ),
+            payer_filing_deadline(pl.col("claim.first_service_date")).alias("claim.filing_deadline"),
             (as_of - pl.col("claim.first_service_date")).dt.total_days().alias("claim.days_since_service"),
         )
         .with_columns(

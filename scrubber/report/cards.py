@@ -12,6 +12,7 @@ import datetime as dt
 import polars as pl
 
 from scrubber.batch.load import first_claim_rows
+from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
 from scrubber.rulebook.profiles import Profiles
 
 NO_PROFILE_TEAM = "No payer profile"
@@ -23,13 +24,12 @@ FINDING_FIELDS = ["rule_id", "category", "severity", "queue", "message", "fix", 
 
 
 def payer_table(profiles: Profiles) -> pl.DataFrame:
-    """Each payer's name, biller team and timely-filing limit, from its profile."""
-    return pl.DataFrame(
-        [
-            {"payer_id": p.payer_id, "payer_name": p.name, "team": p.team, "timely_filing_days": p.timely_filing_days}
-            for p in profiles.payers.values()
-        ],
-        schema={"payer_id": pl.String, "payer_name": pl.String, "team": pl.String, "timely_filing_days": pl.Int64},
+    """Each payer's name, biller team and timely-filing limit (payer.* columns), from its profile."""
+    return profiles.frame().select(
+        pl.col("payer.payer_id").alias("payer_id"),
+        pl.col("payer.name").alias("payer_name"),
+        pl.col("payer.team").alias("team"),
+        *FILING_LIMIT_COLUMNS,
     )
 
 
@@ -64,7 +64,7 @@ def claim_facts(
         .with_columns(pl.coalesce("payer_id", "finding_payer").alias("payer_id"))
         .join(payer_table(profiles), on="payer_id", how="left")
         .with_columns(
-            (pl.col("first_date") + pl.duration(days=pl.col("timely_filing_days"))).alias("deadline"),
+            payer_filing_deadline(pl.col("first_date")).alias("deadline"),
             pl.col("team").fill_null(NO_PROFILE_TEAM),
             pl.col("total_charge").cast(pl.Float64).fill_null(0.0).alias("total"),
             pl.concat_str(pl.lit("$"), pl.col("total_charge").cast(pl.String)).fill_null("—").alias("total_text"),

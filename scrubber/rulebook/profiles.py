@@ -1,7 +1,8 @@
 """Payer profiles: payer_profiles/<payer_id>.yaml, plus _defaults.yaml for shared parameters.
 
-A profile only selects and adjusts: it names the payer, its timely-filing limit and
-biller team, sets parameters that rules read (`{param: telehealth_modifier}`), and
+A profile only selects and adjusts: it names the payer, its timely-filing limit (in days, or in
+months where the payer's policy words it so: Medicare's "12 months after the date of service"),
+whether it takes replacement claims, and its biller team; sets parameters that rules read (`{param: telehealth_modifier}`), and
 switches rules off or re-grades them for that payer.
 """
 
@@ -25,11 +26,23 @@ DEFAULTS_FILE = "_defaults.yaml"
 class PayerProfile:
     payer_id: str
     name: str
-    timely_filing_days: int
+    timely_filing_days: int | None  # exactly one of days and months is set
+    timely_filing_months: int | None
+    timely_filing_next_workday: bool  # a deadline on a weekend or federal holiday moves to the next workday
+    # The payer applies replacement (7) and void (8) claims to the original they name; false where
+    # corrections go another way (Medicare Part B: reopening) and a frequency-7 claim is a new claim.
+    accepts_replacement_claims: bool
     team: str
     params: dict[str, Any]
     rule_settings: dict[str, dict[str, Any]]
     path: Path = field(compare=False)
+
+    @property
+    def timely_filing_limit(self) -> str:
+        """The limit as a biller reads it: "12 months", "90 days"."""
+        if self.timely_filing_months is not None:
+            return f"{self.timely_filing_months} months"
+        return f"{self.timely_filing_days} days"
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,10 @@ class Profiles:
                     "payer.name": profile.name,
                     "payer.team": profile.team,
                     "payer.timely_filing_days": profile.timely_filing_days,
+                    "payer.timely_filing_months": profile.timely_filing_months,
+                    "payer.timely_filing_next_workday": profile.timely_filing_next_workday,
+                    "payer.timely_filing_limit": profile.timely_filing_limit,
+                    "payer.accepts_replacement_claims": profile.accepts_replacement_claims,
                     **{f"payer.{n}": params.get(n) for n in names},
                 }
             )
@@ -89,6 +106,10 @@ class Profiles:
             "payer.name": pl.String,
             "payer.team": pl.String,
             "payer.timely_filing_days": pl.Int64,
+            "payer.timely_filing_months": pl.Int64,
+            "payer.timely_filing_next_workday": pl.Boolean,
+            "payer.timely_filing_limit": pl.String,
+            "payer.accepts_replacement_claims": pl.Boolean,
         }
         return pl.DataFrame(rows, schema={**base, **schema_overrides}, orient="row")
 
@@ -125,10 +146,15 @@ def load_profiles(profiles_dir: Path) -> Profiles:
         check(path, document, PROFILE_SCHEMA)
         if document["payer_id"] != path.stem:
             raise ScrubberInputError(f"{path}: payer_id {document['payer_id']!r} must match the file name {path.stem!r}")
+        if ("timely_filing_days" in document) == ("timely_filing_months" in document):
+            raise ScrubberInputError(f"{path}: give the filing limit as timely_filing_days or timely_filing_months (one of them)")
         payers[path.stem] = PayerProfile(
             payer_id=document["payer_id"],
             name=document["name"],
-            timely_filing_days=document["timely_filing_days"],
+            timely_filing_days=document.get("timely_filing_days"),
+            timely_filing_months=document.get("timely_filing_months"),
+            timely_filing_next_workday=document.get("timely_filing_next_workday", True),
+            accepts_replacement_claims=document.get("accepts_replacement_claims", True),
             team=document.get("team", "Unassigned"),
             params={k: _normalise(v) for k, v in document.get("params", {}).items()},
             rule_settings=document.get("rules", {}),

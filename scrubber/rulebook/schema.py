@@ -213,6 +213,9 @@ PROFILE_SCHEMA = {
         "payer_id": {"type": "string", "pattern": r"^[A-Z0-9_]+$"},
         "name": {"type": "string"},
         "timely_filing_days": {"type": "integer", "minimum": 1},
+        "timely_filing_months": {"type": "integer", "minimum": 1},
+        "timely_filing_next_workday": {"type": "boolean"},
+        "accepts_replacement_claims": {"type": "boolean"},
         "team": {"type": "string"},
         "params": {"type": "object", "additionalProperties": {"anyOf": [_SCALAR, {"type": "array", "items": _SCALAR}]}},
         "rules": {
@@ -225,7 +228,7 @@ PROFILE_SCHEMA = {
             },
         },
     },
-    "required": ["payer_id", "name", "timely_filing_days"],
+    "required": ["payer_id", "name"],  # and one of timely_filing_days or _months (load_profiles says which)
     "additionalProperties": False,
 }
 
