@@ -11,6 +11,7 @@ import click
 from scrubber import paths
 from scrubber.batch import load_batch
 from scrubber.errors import ScrubberInputError
+from scrubber.examples import compare, run_example
 from scrubber.history import previous_runs
 from scrubber.maintain import catalog as catalogue
 from scrubber.maintain.diff import as_text, diff, rules_at, write_html
@@ -66,6 +67,31 @@ def explain_command(rule_id, plan, rules_dir, profiles_dir) -> None:
         raise ScrubberInputError(f"{settings.rules_dir}: no rule {rule_id!r} (known: {', '.join(sorted(rules))})")
     text = explain(rules[rule_id.upper()], load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), plan)
     click.echo(text)
+
+
+@click.command("examples")
+@click.argument("rule_ids", nargs=-1)
+@with_folders
+def examples_command(rule_ids, rules_dir, profiles_dir) -> None:
+    """Run each rule's examples (or RULE_IDS' only); list every example whose findings differ from its expect."""
+    settings = _folders(rules_dir, profiles_dir)
+    rules = load_rules(settings.rules_dir)
+    wanted = {r.upper() for r in rule_ids}
+    if unknown := wanted - {r.id for r in rules}:
+        raise ScrubberInputError(f"{settings.rules_dir}: no rule {', '.join(sorted(unknown))}")
+    profiles, references = load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir)
+    failed = 0
+    for rule in rules:
+        if wanted and rule.id not in wanted:
+            continue
+        for kind in ("fire", "pass"):
+            for example in rule.examples[kind]:
+                if mismatch := compare(run_example(rule, example, profiles, references), example.get("expect", [])):
+                    failed += 1
+                    click.echo(f"{rule.id} {kind} {example['name']}: {mismatch}")
+    if failed:
+        sys.exit(1)
+    click.echo(f"ok: every example of {len(wanted) or len(rules)} rule(s) in {settings.rules_dir} gives exactly its expected findings")
 
 
 @click.command("catalog")
@@ -141,4 +167,4 @@ def reference_import_command(kind, source, release_id, effective_from, origin, r
     click.echo(f"{table}: release {release_id} from {effective_from}, {result.rows} rows{closed}")
 
 
-COMMANDS = [validate_command, explain_command, catalog_command, diff_command, reference_group]
+COMMANDS = [validate_command, examples_command, explain_command, catalog_command, diff_command, reference_group]

@@ -119,10 +119,30 @@ _EXAMPLE = {
         "billed_before": {"type": "array", "items": {"type": "object"}},
         "encoding": {"enum": ["utf-8", "windows-1252"]},
         "x12": {"type": "string", "minLength": 10},
-        "expect": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["name"],
     "additionalProperties": False,
+}
+# One finding a fire example produces. claim_id is always named (null for a finding on the file
+# itself); line_number is left out only for a claim-level finding.
+_EXPECTED_FINDING = {
+    "type": "object",
+    "properties": {
+        "claim_id": {"type": ["string", "null"]},
+        "line_number": {"type": "integer", "minimum": 1},
+        "encounter_id": {"type": "string"},
+        "severity": {"enum": list(SEVERITIES)},
+        "payer_id": {"type": "string"},
+        "message": {"type": "string"},
+        "service_date": _DATE,
+    },
+    "required": ["claim_id"],
+    "additionalProperties": False,
+}
+_FIRE_EXAMPLE = {
+    **_EXAMPLE,
+    "properties": {**_EXAMPLE["properties"], "expect": {"type": "array", "minItems": 1, "items": _EXPECTED_FINDING}},
+    "required": ["name", "expect"],
 }
 _LOOKUP = {
     "type": "object",
@@ -173,7 +193,7 @@ RULE_SCHEMA = {
         "examples": {
             "type": "object",
             "properties": {
-                "fire": {"type": "array", "minItems": 1, "items": _EXAMPLE},
+                "fire": {"type": "array", "minItems": 1, "items": _FIRE_EXAMPLE},
                 "pass": {"type": "array", "minItems": 1, "items": _EXAMPLE},
             },
             "required": ["fire", "pass"],
