@@ -72,6 +72,22 @@ def test_validate_catches_overlapping_reference_releases(tmp_path):
     assert any("release again starts before release" in str(p) for p in validate(rules, PROFILES))
 
 
+def test_validate_names_a_carc_or_rarc_that_is_not_an_x12_code_the_pack_lists(rules_copy):
+    mue = next(rules_copy.glob("coding/MUE001-*.yaml"))
+    mue.write_text(mue.read_text().replace("rarc: [N362]", "rarc: [N362, N999]"))
+    dx = next(rules_copy.glob("coding/DX002-*.yaml"))
+    dx.write_text(dx.read_text().replace("carc: CO-146", "carc: CO-7"))  # CARC 7 is a procedure, not a diagnosis, for the sex
+    problems = [str(p) for p in validate(rules_copy, PROFILES) if "remit_codes" in str(p)]
+    assert any(p.startswith(f"{mue}:") and "RARC N999 is not in rules/reference/remit_codes" in p for p in problems)
+    assert any(p.startswith(f"{dx}:") and "CARC 7 is not in" in p for p in problems)
+
+
+def test_explain_and_catalogue_name_the_remark_codes_sent_with_the_carc():
+    assert "Why payers deny it (CO-151, N362: Payment adjusted" in invoke(explain_command, "MUE001").output
+    text = markdown(load_rules(RULES))
+    assert "| CO-97, M80 |" in text and "- Why payers deny it (CO-16, N265, N286):" in text
+
+
 def test_explain_reads_like_a_rule_for_a_biller():
     text = invoke(explain_command, "MOD001").output
     assert "Telehealth line without the modifier the payer requires" in text

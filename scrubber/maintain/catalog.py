@@ -16,7 +16,7 @@ import polars as pl
 
 from scrubber.examples import DEFAULT_AS_OF, DEFAULT_CLAIM, DEFAULT_LINE
 from scrubber.history import PastRun
-from scrubber.rulebook.rules import Rule
+from scrubber.rulebook.rules import Rule, denial_codes
 
 HEADER = f"""# Rule catalogue
 
@@ -83,7 +83,7 @@ def markdown(rules: list[Rule]) -> str:
         payers = "all" if rule.payers is None else ", ".join(rule.payers)
         out.append(
             f"| [{rule.id}](#{rule.id.lower()}) | {_cell(rule.title)} | {rule.category} | {rule.severity} | {rule.status} "
-            f"| {payers} | {_effective(rule)} | {rule.carc} | {_cell(rule.reference)} |"
+            f"| {payers} | {_effective(rule)} | {denial_codes(rule)} | {_cell(rule.reference)} |"
         )
     for rule in ordered:
         out += [
@@ -92,7 +92,7 @@ def markdown(rules: list[Rule]) -> str:
             "",
             f"**{rule.title}** — `{rule.path.parent.name}/{rule.path.name}`",
             "",
-            f"- Why payers deny it ({rule.carc}): {rule.why}",
+            f"- Why payers deny it ({denial_codes(rule)}): {rule.why}",
             f"- Fix: {rule.fix}",
             f"- Source: {rule.reference}",
             *_examples(rule),

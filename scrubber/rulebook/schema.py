@@ -179,6 +179,8 @@ RULE_SCHEMA = {
             "properties": {
                 "carc": {"type": "string", "pattern": r"^(CO|PR|OA|PI)-[0-9A-Z]+$"},
                 "text": {"type": "string"},
+                # The remark codes (RARC) payers usually send with the CARC, e.g. [N362] for an MUE.
+                "rarc": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string", "pattern": r"^(M|MA|N)[0-9]+$"}},
             },
             "required": ["carc"],
             "additionalProperties": False,
