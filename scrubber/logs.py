@@ -49,6 +49,11 @@ class RunLog:
             text = " ".join(f"{k}={v}" for k, v in counts.items())
             self._emit("info", f"done {sum(self.timings.values()):.2f}s {text}", stage="done", **_numbers(counts))
 
+    def info(self, message: str) -> None:
+        """A line of its own under --verbose; the caller passes no batch values, only settings."""
+        if self.verbose:
+            self._emit("info", message, message=message)
+
     def warning(self, message: str) -> None:
         self._clear()
         self._emit("warning", message, message=message)
