@@ -67,8 +67,7 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log:
     """Scrub one batch into out_dir, holding out_dir's lock from the first step to the last."""
     log = log or RunLog()
     with run_lock(out_dir, on_stale=log.warning):
-        log.info(f"rules {settings.rules_dir}, payer profiles {settings.profiles_dir}: {settings.found}")
-        with log.stage("rules") as facts:
+        with log.stage("rules", settings.describe()) as facts:
             rules = load_rules(settings.rules_dir)
             profiles = load_profiles(settings.profiles_dir)
             facts["rules"] = len(rules)
