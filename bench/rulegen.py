@@ -79,7 +79,7 @@ def payer_rule(n: int) -> dict:
         passing = {"claim": {**first, "diagnosis_codes": [covered[0]]}, "lines": [line]}
     rule["message"] = "Line {line.line_number} ({line.procedure_code}) on {line.service_date}: " + rule["title"] + "."
     rule["fix"] = "Review line {line.line_number} against the " + payer + " bulletin before sending."
-    fire = {"name": "breaks_the_bulletin", **fire, "expect": [{"line_number": 1}]}
+    fire = {"name": "breaks_the_bulletin", **fire, "expect": [{"claim_id": "C1", "line_number": 1}]}
     rule["examples"] = {"fire": [fire], "pass": [{"name": "follows_the_bulletin", **passing}]}
     return rule
 

@@ -23,10 +23,6 @@ from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
 
 
-def _settings(rules_dir: Path | None, profiles_dir: Path | None) -> Settings:
-    return Settings(rules_dir or paths.rules_dir(), profiles_dir or paths.profiles_dir())
-
-
 def _as_of(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
@@ -37,13 +33,13 @@ def _as_of(value: str | None) -> dt.date:
 
 
 rules_option = click.option(
-    "--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: the repo's rules/)."
+    "--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: rules/ of the nearest folder, from here upward, holding rules/ and payer_profiles/)."
 )
 profiles_option = click.option(
     "--profiles-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Payer profile folder (default: the repo's payer_profiles/).",
+    help="Payer profile folder (default: payer_profiles/ next to the rules found from here upward).",
 )
 
 
@@ -72,7 +68,7 @@ def run_command(batch_dir, as_of, out_dir, rules_dir, profiles_dir, verbose, log
     day = _as_of(as_of)
     log = RunLog(verbose, log_format, stages=len(STAGES))
     target = out_dir or paths.reports_dir() / day.isoformat()
-    _guarded(log, lambda: run(batch_dir, target, day, _settings(rules_dir, profiles_dir), log))
+    _guarded(log, lambda: run(batch_dir, target, day, Settings.resolve(rules_dir, profiles_dir), log))
 
 
 @cli.command("demo")
@@ -82,7 +78,7 @@ def demo_command(out_dir, as_of) -> None:
     """Scrub the small demo batch kept in the repo and say where the fix list is."""
     day = _as_of(as_of)
     log = RunLog(stages=len(STAGES))
-    outcome = _guarded(log, lambda: run(paths.demo_batch_dir(), out_dir or paths.reports_dir() / "demo", day, _settings(None, None), log))
+    outcome = _guarded(log, lambda: run(paths.demo_batch_dir(), out_dir or paths.reports_dir() / "demo", day, Settings.resolve(None, None), log))
     click.echo(_headline(outcome.summary))
     click.echo(f"Fix list: {(outcome.out_dir / 'fix_list.html').resolve()}")
 
@@ -92,8 +88,9 @@ def demo_command(out_dir, as_of) -> None:
 @profiles_option
 def fields_command(scope, profiles_dir) -> None:
     """List the fields a rule can read, for one SCOPE or all of them."""
+    settings = Settings.resolve(None, profiles_dir)
     columns = scope_columns(
-        RunContext(empty_batch(), load_profiles(profiles_dir or paths.profiles_dir()), ReferenceLibrary(paths.rules_dir() / "reference"), dt.date.today())
+        RunContext(empty_batch(), load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), dt.date.today())
     )
     if scope is not None and scope not in columns:
         raise click.BadParameter(f"{scope!r}; scopes are {', '.join(columns)}", param_hint="SCOPE")

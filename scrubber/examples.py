@@ -159,7 +159,48 @@ def run_example(rule: Rule, example: dict, profiles: Profiles, references: Refer
     return result.findings.filter(pl.col("rule_id") == rule.id)
 
 
-def unmet_expectations(findings: pl.DataFrame, expected: list[dict]) -> list[dict]:
-    """Expected findings (partial rows, e.g. {line_number: 2}) that no finding matches."""
-    rows = findings.to_dicts()
-    return [want for want in expected if not any(all(str(row.get(k)) == str(v) for k, v in want.items()) for row in rows)]
+@dataclass(frozen=True)
+class Mismatch:
+    """What an example's `expect` and the rule's findings on it disagree on."""
+
+    missing: list[dict]  # expected findings the rule did not produce
+    unexpected: list[dict]  # findings the example does not list
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.unexpected)
+
+    def __str__(self) -> str:
+        parts = [f"missing {_brief(want)}" for want in self.missing]
+        parts += [f"unexpected {_brief(row)}" for row in self.unexpected]
+        return "; ".join(parts)
+
+
+# What an unexpected finding is shown by: enough to write its expect entry.
+SHOWN = ("claim_id", "line_number", "severity", "message")
+
+
+def _brief(entry: dict) -> str:
+    return "{" + ", ".join(f"{k}: {entry[k]}" for k in SHOWN if k in entry) + "}"
+
+
+def _matches(row: dict, want: dict) -> bool:
+    # line_number left out means a claim-level finding, whose line is null.
+    wanted = {"line_number": None, **want}
+    return all(row.get(k) == v or (v is not None and str(row.get(k)) == str(v)) for k, v in wanted.items())
+
+
+def compare(findings: pl.DataFrame, expected: list[dict]) -> Mismatch:
+    """Pair each expected entry with one finding; what is left on either side is a mismatch.
+
+    An entry naming more columns is paired first, so a loose entry cannot take the finding a
+    precise one needs.
+    """
+    left = findings.to_dicts()
+    missing = []
+    for want in sorted(expected, key=len, reverse=True):
+        hit = next((i for i, row in enumerate(left) if _matches(row, want)), None)
+        if hit is None:
+            missing.append(want)
+        else:
+            left.pop(hit)
+    return Mismatch(missing, [{k: row.get(k) for k in SHOWN} for row in left])

@@ -32,8 +32,11 @@ class RunLog:
         self.bar = stages > 0 and fmt == "text" and not verbose and _is_terminal(self.stream)
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[dict[str, int]]:
-        """Time a stage; the caller fills the yielded dict with counts for its line."""
+    def stage(self, name: str, settings: dict[str, str] | None = None) -> Iterator[dict[str, int]]:
+        """Time a stage; the caller fills the yielded dict with counts for its line.
+
+        `settings` are the run's own choices shown on the line (which rule folders), never batch values.
+        """
         facts: dict[str, int] = {}
         self._draw(name)
         started = time.perf_counter()
@@ -41,7 +44,8 @@ class RunLog:
         self.timings[name] = seconds = time.perf_counter() - started
         self.done += 1
         if self.verbose:
-            self._emit("info", f"{name} {seconds:.2f}s", stage=name, seconds=round(seconds, 3), **_numbers(facts))
+            said = f" ({'; '.join(f'{k}: {v}' for k, v in settings.items())})" if settings else ""
+            self._emit("info", f"{name} {seconds:.2f}s{said}", stage=name, seconds=round(seconds, 3), **_numbers(facts), **(settings or {}))
 
     def finish(self, counts: dict[str, int]) -> None:
         self._clear()

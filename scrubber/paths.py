@@ -3,31 +3,55 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+RULES = "rules"
+PROFILES = "payer_profiles"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """The folder holding `rules/` and `payer_profiles/`, and how it was found (said in logs and summary.json)."""
+
+    root: Path
+    found: str
+
+
+def _is_pack(folder: Path) -> bool:
+    return (folder / RULES).is_dir() and (folder / PROFILES).is_dir()
+
+
+def find_pack(start: Path | None = None) -> Pack:
+    """The rule pack a command uses, found the way ruff or sqlfluff find their configuration.
+
+    SCRUBBER_HOME names it outright (e.g. a billing company's own rules repository); otherwise the
+    nearest folder, from the working directory upward, holding both `rules/` and `payer_profiles/`,
+    so a second checkout or worktree uses its own rules; outside any checkout, the pack next to the
+    installed package; the working directory as the last resort.
+    """
+    if env := os.environ.get("SCRUBBER_HOME"):
+        return Pack(Path(env).resolve(), "SCRUBBER_HOME")
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_pack(folder):
+            return Pack(folder, "found upward from the working directory")
+    installed = Path(__file__).resolve().parent.parent
+    if _is_pack(installed):
+        return Pack(installed, "the installed package's pack")
+    return Pack(here, "the working directory (no rules/ and payer_profiles/ found)")
 
 
 def project_root() -> Path:
-    """The folder holding `rules/` and `payer_profiles/`.
-
-    Rules are data committed to the repo, so a checkout (or an editable install) is
-    the normal home; SCRUBBER_HOME points elsewhere, e.g. a billing company's own
-    rules repository, and the current folder is the last resort.
-    """
-    if env := os.environ.get("SCRUBBER_HOME"):
-        return Path(env).resolve()
-    package_parent = Path(__file__).resolve().parent.parent
-    for candidate in (package_parent, Path.cwd()):
-        if (candidate / "rules").is_dir() and (candidate / "payer_profiles").is_dir():
-            return candidate
-    return Path.cwd()
+    return find_pack().root
 
 
 def rules_dir() -> Path:
-    return project_root() / "rules"
+    return project_root() / RULES
 
 
 def profiles_dir() -> Path:
-    return project_root() / "payer_profiles"
+    return project_root() / PROFILES
 
 
 def reports_dir() -> Path:

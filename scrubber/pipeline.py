@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from scrubber import paths
 from scrubber.batch import Batch, load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import RuleRun, run_rules
@@ -29,10 +30,23 @@ STAGES = ("rules", "load", "rules_run", "write")
 class Settings:
     rules_dir: Path
     profiles_dir: Path
+    found: str = "given"  # how the folders were chosen, said in -v logs, summary.json and validate's ok line
 
     @property
     def reference_dir(self) -> Path:
         return self.rules_dir / "reference"
+
+    @classmethod
+    def resolve(cls, rules_dir: Path | None, profiles_dir: Path | None) -> Settings:
+        """--rules-dir and --profiles-dir when given; otherwise the pack found from where the command runs."""
+        pack = paths.find_pack()
+        given = [name for name, value in (("--rules-dir", rules_dir), ("--profiles-dir", profiles_dir)) if value]
+        found = f"{pack.root} ({pack.found})"
+        how = found if not given else " and ".join(given) + ("" if len(given) == 2 else f"; the rest from {found}")
+        return cls(Path(rules_dir or pack.root / paths.RULES), Path(profiles_dir or pack.root / paths.PROFILES), how)
+
+    def describe(self) -> dict[str, str]:
+        return {"rules_dir": str(self.rules_dir), "profiles_dir": str(self.profiles_dir), "found": self.found}
 
 
 @dataclass
@@ -53,7 +67,7 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log:
     """Scrub one batch into out_dir, holding out_dir's lock from the first step to the last."""
     log = log or RunLog()
     with run_lock(out_dir, on_stale=log.warning):
-        with log.stage("rules") as facts:
+        with log.stage("rules", settings.describe()) as facts:
             rules = load_rules(settings.rules_dir)
             profiles = load_profiles(settings.profiles_dir)
             facts["rules"] = len(rules)
@@ -73,6 +87,7 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log:
                 "as_of": as_of.isoformat(),
                 "batch": str(Path(batch_dir)),
                 "rules_version": rules_version(settings.rules_dir, settings.profiles_dir),
+                "rules_source": settings.describe(),
                 "rules_run": len(result.ran),
                 "input_files": [{"table": i.table, "path": i.path, "format": i.format, "rows": i.rows} for i in batch.inputs],
                 "not_checked": result.not_checked,

@@ -36,9 +36,17 @@ def test_run_on_the_demo_batch_writes_every_output(tmp_path):
     telehealth = findings.filter(pl.col("rule_id") == "MOD001").row(0, named=True)
     assert telehealth["claim_id"] == "C1022" and telehealth["line_number"] == 1 and telehealth["payer_id"] == "UHC"
     assert "C1001" not in set(findings["claim_id"])  # a clean claim stays clean
+    # The remark codes a payer sends with the CARC, in Parquet and CSV alike; none for a rule naming none.
+    csv = pl.read_csv(out / "findings.csv", infer_schema=False)
+    for table in (findings, csv):
+        remarks = {rule: (carc, rarc) for rule, carc, rarc in table.select("rule_id", "denial_code", "remark_codes").iter_rows()}
+        assert remarks["MUE001"] == ("CO-151", "N362") and remarks["PTP002"] == ("CO-97", "M80")
+        assert remarks["MOD001"][1] is None
+    assert table.columns.index("remark_codes") == table.columns.index("denial_code") + 1
 
     html = (out / "fix_list.html").read_text()
     assert "C1022" in html and "Content-Security-Policy" in html
+    assert "prevents <span data-slot=\"denial_code\">CO-151</span><span data-if=\"remark_codes\"> with remark" in html
 
 
 # One edit of each family the pack runs, by the rule-id prefix it is filed under.

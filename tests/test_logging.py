@@ -21,6 +21,8 @@ from scrubber.logs import RunLog, redact
 from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 STAGE_LINE = re.compile(r"^scrubber: (rules|load|rules_run|write) \d+\.\d\ds( [a-z_]+=\d+)*$")
+# The rules line also says which rule and profile folders the run used, and how they were found.
+RULES_LINE = re.compile(r"^scrubber: rules \d+\.\d\ds \(rules_dir: \S+; profiles_dir: \S+; found: .+\)$")
 
 
 def scrubber(*args, driver: str | None = None):
@@ -40,7 +42,8 @@ def test_verbose_prints_one_line_per_stage_with_timings_and_no_identifiers(tmp_p
     assert result.returncode == 0 and result.stdout == ""
     lines = result.stderr.splitlines()
     assert [line.split()[1] for line in lines] == ["rules", "load", "rules_run", "write", "done"]
-    assert all(STAGE_LINE.match(line) for line in lines[:-1]), lines
+    assert RULES_LINE.match(lines[0]) and f"rules_dir: {REPO / 'rules'};" in lines[0], lines[0]
+    assert all(STAGE_LINE.match(line) for line in lines[1:-1]), lines
     assert f"claims_total={pl.read_csv(DEMO / 'claims.csv').height}" in lines[-1]
     assert not any(value in result.stderr for value in identifiers())
 
@@ -52,6 +55,7 @@ def test_json_lines_are_one_object_per_stage(tmp_path):
     assert [r["stage"] for r in records] == ["rules", "load", "rules_run", "write", "done"]
     assert all(r["level"] == "info" and "time" in r for r in records)
     assert all(isinstance(r["seconds"], float) for r in records[:-1])
+    assert records[0]["rules_dir"] == str(REPO / "rules") and records[0]["found"] == f"{REPO} (found upward from the working directory)"
     load = records[1]
     assert load["claims"] == pl.read_csv(DEMO / "claims.csv").height and load["load_issues"] >= 1
     assert not any(value in result.stderr for value in identifiers())

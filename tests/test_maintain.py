@@ -14,6 +14,7 @@ from scrubber.maintain.catalog import markdown
 from scrubber.maintain.commands import (
     catalog_command,
     diff_command,
+    examples_command,
     explain_command,
     reference_import_command,
     validate_command,
@@ -71,6 +72,22 @@ def test_validate_catches_overlapping_reference_releases(tmp_path):
     assert any("release again starts before release" in str(p) for p in validate(rules, PROFILES))
 
 
+def test_validate_names_a_carc_or_rarc_that_is_not_an_x12_code_the_pack_lists(rules_copy):
+    mue = next(rules_copy.glob("coding/MUE001-*.yaml"))
+    mue.write_text(mue.read_text().replace("rarc: [N362]", "rarc: [N362, N999]"))
+    dx = next(rules_copy.glob("coding/DX002-*.yaml"))
+    dx.write_text(dx.read_text().replace("carc: CO-146", "carc: CO-7"))  # CARC 7 is a procedure, not a diagnosis, for the sex
+    problems = [str(p) for p in validate(rules_copy, PROFILES) if "remit_codes" in str(p)]
+    assert any(p.startswith(f"{mue}:") and "RARC N999 is not in rules/reference/remit_codes" in p for p in problems)
+    assert any(p.startswith(f"{dx}:") and "CARC 7 is not in" in p for p in problems)
+
+
+def test_explain_and_catalogue_name_the_remark_codes_sent_with_the_carc():
+    assert "Why payers deny it (CO-151, N362: Payment adjusted" in invoke(explain_command, "MUE001").output
+    text = markdown(load_rules(RULES))
+    assert "| CO-97, M80 |" in text and "- Why payers deny it (CO-16, N265, N286):" in text
+
+
 def test_explain_reads_like_a_rule_for_a_biller():
     text = invoke(explain_command, "MOD001").output
     assert "Telehealth line without the modifier the payer requires" in text
@@ -93,6 +110,26 @@ def test_catalogue_lists_every_rule_with_family_and_source():
     for rule in load_rules(RULES):
         assert f"[{rule.id}](#{rule.id.lower()})" in text
     assert "| MOD001 |" not in text  # ids link to their section
+
+
+def test_catalogue_shows_each_rules_examples_with_their_findings():
+    text = markdown(load_rules(RULES))
+    section = text[text.index("## DQ015") : text.index("## DQ016")]
+    assert "fires on `two_lines_numbered_1`" in section and "→ C1 line 1\n" in section
+    assert "→ C1 line 1; C1 line 2" in section
+    assert 'passes `lines_1_and_2`: `{"lines": [{}, {"procedure_code": "36415", "charge": "20.00"}]}`' in section
+    dq018 = text[text.index("## DQ018") : text.index("## DQ019")]
+    assert "fires on `transaction_set_miscounted`" in dq018 and "segments>\"}` → the file" in dq018
+
+
+def test_examples_command_names_a_finding_an_example_does_not_list(rules_copy):
+    path = rules_copy / "data_quality" / "DQ015-line-number-repeated.yaml"
+    path.write_text(path.read_text().replace("expect: [{claim_id: C1, line_number: 1}, {claim_id: C1, line_number: 2}]",
+                                             "expect: [{claim_id: C1, line_number: 1}]"))
+    result = CliRunner().invoke(examples_command, ["DQ015", "--rules-dir", str(rules_copy)])
+    assert result.exit_code == 1
+    assert result.output.startswith("DQ015 fire three_lines_numbered_1_and_two_numbered_2: unexpected {claim_id: C1, line_number: 2")
+    assert "ok: every example of 1 rule(s)" in invoke(examples_command, "dq015").output
 
 
 def git(repo: Path, *args: str) -> None:

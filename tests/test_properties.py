@@ -109,9 +109,10 @@ def write_batch(folder: Path, claims: list[dict], lines: list[dict], damages) ->
     claim_ids = [c["claim_id"] for c in claims]
     known = set(claim_ids)
     issues |= {("unknown_claim", "claim_lines.csv", i + 2, "claim_id") for i, line in enumerate(lines) if line["claim_id"] not in known}
-    issues |= {("duplicate_claim_id", "claims.csv", i + 2, "claim_id") for i, c in enumerate(claim_ids) if claim_ids.count(c) > 1}
+    # A repeated id or line number is one issue, at the first row holding it.
+    issues |= {("duplicate_claim_id", "claims.csv", claim_ids.index(c) + 2, "claim_id") for c in claim_ids if claim_ids.count(c) > 1}
     numbered = [(line["claim_id"], line["line_number"]) for line in lines]
-    issues |= {("duplicate_line", "claim_lines.csv", i + 2, "line_number") for i, key in enumerate(numbered)
+    issues |= {("duplicate_line", "claim_lines.csv", numbered.index(key) + 2, "line_number") for key in numbered
                if numbered.count(key) > 1 and key[1].strip().isdigit()}  # fmt: skip
     return issues
 

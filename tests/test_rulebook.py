@@ -34,6 +34,24 @@ def test_rule_without_a_pass_example_does_not_load(rules_copy):
         load_rules(rules_copy)
 
 
+def test_fire_example_without_expected_findings_does_not_load(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["examples"]["fire"][0].pop("expect"))
+    with pytest.raises(ScrubberInputError, match=r"MOD001.*examples\.fire\[0\]: 'expect' is a required property"):
+        load_rules(rules_copy)
+
+
+def test_expected_finding_must_name_its_claim(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["examples"]["fire"][0].update(expect=[{"line_number": 1}]))
+    with pytest.raises(ScrubberInputError, match=r"expect\[0\]: 'claim_id' is a required property"):
+        load_rules(rules_copy)
+
+
+def test_pass_example_cannot_expect_findings(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["examples"]["pass"][0].update(expect=[{"claim_id": "C1"}]))
+    with pytest.raises(ScrubberInputError, match=r"MOD001.*'expect'"):
+        load_rules(rules_copy)
+
+
 def test_unknown_operator_is_named(rules_copy):
     edit_rule(rules_copy, TELEHEALTH, lambda d: d["when"]["all"].append({"field": "line.pos", "resembles": "02"}))
     with pytest.raises(ScrubberInputError, match=r"MOD001.*at when"):

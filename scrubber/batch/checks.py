@@ -35,8 +35,8 @@ ISSUE_KINDS = {
     "transcoded_text": "the file is not UTF-8; this cell's accented characters were read as Windows-1252 and should be checked",
     "extra_fields": "the row has more fields than the header (an unquoted comma in a value?); its cells may be in the wrong columns",
     "unknown_claim": "a service line whose claim_id is not in claims",
-    "duplicate_claim_id": "a claim_id used by more than one row of claims",
-    "duplicate_line": "two lines of one claim with the same line number",
+    "duplicate_claim_id": "a claim_id used by more than one row of claims (one issue per id; value lists its rows)",
+    "duplicate_line": "two lines of one claim with the same line number (one issue per number; value lists its rows)",
     "x12_problem": "an X12 837 file's envelope or segments are broken or incomplete (row = segment position, column = segment id)",
 }
 
@@ -96,22 +96,43 @@ def batch_issues(typed: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     line_key = ["claim_id", "line_number"]
     repeated_lines = repeated_keys(lines.filter(known_claim & pl.col("line_number").is_not_null()), line_key)
     repeated_claims = repeated_keys(claims.filter(known_claim), ["claim_id"])
-    found = [
-        ("claim_lines", "unknown_claim", "claim_id", lines.filter(known_claim).join(claims.select("claim_id"), on="claim_id", how="anti")),
-        ("claim_lines", "duplicate_line", "line_number", lines.join(repeated_lines, on=line_key, how="semi")),
-        ("claims", "duplicate_claim_id", "claim_id", claims.join(repeated_claims, on="claim_id", how="semi")),
-    ]
+    unknown = lines.filter(known_claim).join(claims.select("claim_id"), on="claim_id", how="anti")
     return _concat(
-        rows.select(
+        [
+            unknown.select(
+                kind=pl.lit("unknown_claim", pl.String),
+                file=pl.col(FILE),
+                row=pl.col(ROW),
+                column=pl.lit("claim_id", pl.String),
+                value=pl.col("claim_id").str.slice(0, VALUE_SHOWN),
+                claim_id=pl.col("claim_id"),
+                line_number=pl.col("line_number"),
+            ),
+            _one_per_key("duplicate_line", lines.join(repeated_lines, on=line_key, how="semi"), line_key),
+            _one_per_key("duplicate_claim_id", claims.join(repeated_claims, on="claim_id", how="semi"), ["claim_id"]),
+        ]
+    )
+
+
+def _one_per_key(kind: str, rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """One issue per repeated key, at its first row, listing every row that holds it.
+
+    The biller fixes a repeated line number or claim id once (renumber, re-id), so one finding
+    naming all its rows beats one finding per row.
+    """
+    return (
+        rows.sort(FILE, ROW)
+        .group_by(key, maintain_order=True)
+        .agg(pl.col(FILE).first().alias("file"), pl.col(ROW).first().alias("row"), pl.col(ROW).cast(pl.String).alias("rows"))
+        .select(
             kind=pl.lit(kind, pl.String),
-            file=pl.col(FILE),
-            row=pl.col(ROW),
-            column=pl.lit(column, pl.String),
-            value=pl.col(column).cast(pl.String).str.slice(0, VALUE_SHOWN),
+            file=pl.col("file"),
+            row=pl.col("row"),
+            column=pl.lit(key[-1], pl.String),
+            value=pl.col("rows").list.join(", ").str.slice(0, VALUE_SHOWN),
             claim_id=pl.col("claim_id"),
-            line_number=pl.col("line_number") if table == "claim_lines" else pl.lit(None, pl.Int64),
+            line_number=pl.col("line_number") if "line_number" in key else pl.lit(None, pl.Int64),
         )
-        for table, kind, column, rows in found
     )
 
 

@@ -172,6 +172,7 @@ def findings_query(compiled: CompiledRule, frame: pl.LazyFrame, profiles: Profil
         render(rule.message, schema).alias("message"),
         render(rule.fix, schema).alias("fix"),
         pl.lit(rule.carc).alias("denial_code"),
+        pl.lit(";".join(rule.rarc) or None, pl.String).alias("remark_codes"),
         pl.lit(queue_of(rule.category)).alias("queue"),
         pl.lit(rule.status).alias("rule_status"),
         pl.col("_date").alias("service_date"),

@@ -8,18 +8,26 @@ committed, because those runs hold patient data.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
 import polars as pl
 
+from scrubber.examples import DEFAULT_AS_OF, DEFAULT_CLAIM, DEFAULT_LINE
 from scrubber.history import PastRun
-from scrubber.rulebook.rules import Rule
+from scrubber.rulebook.rules import Rule, denial_codes
 
-HEADER = """# Rule catalogue
+HEADER = f"""# Rule catalogue
 
 Generated from `rules/` by `scrubber catalog --write`; do not edit by hand. A test fails
 when this file is out of date.
+
+Each rule's examples are run by the test suite (and `scrubber examples`). An example states only
+what differs from the default claim (claim C1: a {DEFAULT_CLAIM['payer_id'].title()} office visit,
+{DEFAULT_LINE['procedure_code']} for {DEFAULT_CLAIM['diagnosis_codes'][0]}, place of service {DEFAULT_CLAIM['place_of_service']},
+on {DEFAULT_LINE['service_date']}, run on {DEFAULT_AS_OF}); a fire example lists every finding the rule gives on it,
+and a pass example gives none.
 
 """
 
@@ -32,6 +40,39 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _found(entry: dict) -> str:
+    """An expected finding in words: `C1 line 2`, `claim C1`, `the file`, plus any other column named."""
+    if entry["claim_id"] is None:
+        where = f"visit {entry['encounter_id']}" if "encounter_id" in entry else "the file"
+    else:
+        where = f"{entry['claim_id']} line {entry['line_number']}" if entry.get("line_number") else f"claim {entry['claim_id']}"
+    more = [f"{k} {v}" for k, v in entry.items() if k not in ("claim_id", "line_number", "encounter_id")]
+    return where + (f" ({', '.join(more)})" if more else "")
+
+
+def _given(example: dict) -> str:
+    """What an example states beyond the default claim, on one line; an 837 is summarised."""
+    given = {k: v for k, v in example.items() if k not in ("name", "note", "expect")}
+    if "x12" in given:
+        given["x12"] = f"<837, {given['x12'].count('~')} segments>"
+    text = json.dumps(given, ensure_ascii=False, separators=(", ", ": "))
+    return "the default claim" if not given else f"`{text}`"
+
+
+def _note(example: dict) -> str:
+    return f" ({_cell(example['note'].strip())})" if example.get("note") else ""
+
+
+def _examples(rule: Rule) -> list[str]:
+    lines = ["- Examples:"]
+    for example in rule.examples["fire"]:
+        found = "; ".join(_found(e) for e in example["expect"])
+        lines.append(f"  - fires on `{example['name']}`{_note(example)}: {_given(example)} → {found}")
+    for example in rule.examples["pass"]:
+        lines.append(f"  - passes `{example['name']}`{_note(example)}: {_given(example)}")
+    return lines
+
+
 def markdown(rules: list[Rule]) -> str:
     ordered = sorted(rules, key=lambda r: (r.category, r.id))
     counts = Counter(r.category for r in ordered)
@@ -42,7 +83,7 @@ def markdown(rules: list[Rule]) -> str:
         payers = "all" if rule.payers is None else ", ".join(rule.payers)
         out.append(
             f"| [{rule.id}](#{rule.id.lower()}) | {_cell(rule.title)} | {rule.category} | {rule.severity} | {rule.status} "
-            f"| {payers} | {_effective(rule)} | {rule.carc} | {_cell(rule.reference)} |"
+            f"| {payers} | {_effective(rule)} | {denial_codes(rule)} | {_cell(rule.reference)} |"
         )
     for rule in ordered:
         out += [
@@ -51,9 +92,10 @@ def markdown(rules: list[Rule]) -> str:
             "",
             f"**{rule.title}** — `{rule.path.parent.name}/{rule.path.name}`",
             "",
-            f"- Why payers deny it ({rule.carc}): {rule.why}",
+            f"- Why payers deny it ({denial_codes(rule)}): {rule.why}",
             f"- Fix: {rule.fix}",
             f"- Source: {rule.reference}",
+            *_examples(rule),
         ]
     return "\n".join(out) + "\n"
 

@@ -11,6 +11,7 @@ import click
 from scrubber import paths
 from scrubber.batch import load_batch
 from scrubber.errors import ScrubberInputError
+from scrubber.examples import compare, run_example
 from scrubber.history import previous_runs
 from scrubber.maintain import catalog as catalogue
 from scrubber.maintain.diff import as_text, diff, rules_at, write_html
@@ -25,13 +26,9 @@ from scrubber.rulebook.rules import load_rules
 CATALOGUE = Path("docs") / "rules.md"
 
 
-def _folders(rules_dir: Path | None, profiles_dir: Path | None) -> Settings:
-    return Settings(rules_dir or paths.rules_dir(), profiles_dir or paths.profiles_dir())
-
-
 folder_options = [
-    click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: the repo's rules/)."),
-    click.option("--profiles-dir", type=click.Path(path_type=Path), default=None, help="Payer profile folder."),
+    click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: rules/ of the nearest folder, from here upward, holding rules/ and payer_profiles/)."),
+    click.option("--profiles-dir", type=click.Path(path_type=Path), default=None, help="Payer profile folder (default: payer_profiles/ next to the rules found from here upward)."),
 ]
 
 
@@ -45,13 +42,14 @@ def with_folders(command):
 @with_folders
 def validate_command(rules_dir, profiles_dir) -> None:
     """Check every rule, payer profile and reference table; print each problem as file:line."""
-    settings = _folders(rules_dir, profiles_dir)
+    settings = Settings.resolve(rules_dir, profiles_dir)
     problems = validate(settings.rules_dir, settings.profiles_dir)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         sys.exit(2)
-    click.echo(f"ok: rules, payer profiles and reference tables in {settings.rules_dir.parent} are valid")
+    click.echo(f"ok: rules and reference tables in {settings.rules_dir} and payer profiles in {settings.profiles_dir} "
+               f"are valid (from {settings.found})")
 
 
 @click.command("explain")
@@ -60,12 +58,38 @@ def validate_command(rules_dir, profiles_dir) -> None:
 @with_folders
 def explain_command(rule_id, plan, rules_dir, profiles_dir) -> None:
     """Show RULE_ID as a biller reads it, and how each payer profile changes it."""
-    settings = _folders(rules_dir, profiles_dir)
+    settings = Settings.resolve(rules_dir, profiles_dir)
     rules = {r.id: r for r in load_rules(settings.rules_dir)}
     if rule_id.upper() not in rules:
         raise ScrubberInputError(f"{settings.rules_dir}: no rule {rule_id!r} (known: {', '.join(sorted(rules))})")
     text = explain(rules[rule_id.upper()], load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), plan)
     click.echo(text)
+
+
+@click.command("examples")
+@click.argument("rule_ids", nargs=-1)
+@with_folders
+def examples_command(rule_ids, rules_dir, profiles_dir) -> None:
+    """Run each rule's examples (or RULE_IDS' only); list every example whose findings differ from its expect."""
+    settings = Settings.resolve(rules_dir, profiles_dir)
+    rules = load_rules(settings.rules_dir)
+    wanted = {r.upper() for r in rule_ids}
+    if unknown := wanted - {r.id for r in rules}:
+        raise ScrubberInputError(f"{settings.rules_dir}: no rule {', '.join(sorted(unknown))}")
+    profiles, references = load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir)
+    failed = 0
+    for rule in rules:
+        if wanted and rule.id not in wanted:
+            continue
+        for kind in ("fire", "pass"):
+            for example in rule.examples[kind]:
+                if mismatch := compare(run_example(rule, example, profiles, references), example.get("expect", [])):
+                    failed += 1
+                    click.echo(f"{rule.id} {kind} {example['name']}: {mismatch}")
+    if failed:
+        sys.exit(1)
+    click.echo(f"ok: every example of {len(wanted) or len(rules)} rule(s) in {settings.rules_dir} gives exactly its "
+               f"expected findings (from {settings.found})")
 
 
 @click.command("catalog")
@@ -75,7 +99,7 @@ def explain_command(rule_id, plan, rules_dir, profiles_dir) -> None:
 @with_folders
 def catalog_command(write_docs, check, runs, rules_dir, profiles_dir) -> None:
     """The rule catalogue, generated from the YAML; with --runs, each rule's effectiveness."""
-    settings = _folders(rules_dir, profiles_dir)
+    settings = Settings.resolve(rules_dir, profiles_dir)
     text = catalogue.markdown(load_rules(settings.rules_dir))
     target = paths.project_root() / CATALOGUE
     if write_docs:
@@ -103,7 +127,7 @@ def diff_command(batch_dir, base, as_of, html_path, rules_dir, profiles_dir) -> 
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     batch = load_batch(batch_dir)
     with rules_at(base, paths.project_root()) as base_settings:
-        changes = diff(batch, base_settings, _folders(rules_dir, profiles_dir), day)
+        changes = diff(batch, base_settings, Settings.resolve(rules_dir, profiles_dir), day)
     click.echo(as_text(changes, base))
     if html_path:
         write_html(changes, base, batch_dir, html_path)
@@ -128,11 +152,11 @@ def reference_group() -> None:
 @click.option("--release", "release_id", required=True, help="Release id, e.g. 2026Q4 or FY2027.")
 @click.option("--effective-from", required=True, help="First date of service the release applies to, YYYY-MM-DD.")
 @click.option("--origin", default=None, help="Where the file came from (URL or note), kept in the release's source line.")
-@click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: the repo's rules/).")
+@click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: rules/ of the nearest folder, from here upward, holding rules/ and payer_profiles/).")
 def reference_import_command(kind, source, release_id, effective_from, origin, rules_dir) -> None:
     """Import a CMS release file (PTP text/zip, MUE CSV, ICD-10-CM order file) as a new release, keeping earlier ones."""
     table, importer = IMPORTERS[kind]
-    folder = (rules_dir or paths.rules_dir()) / "reference" / table
+    folder = Settings.resolve(rules_dir, None).reference_dir / table
     try:
         result = importer(source, folder, release_id, dt.date.fromisoformat(effective_from), origin=origin)
     except ValueError as error:
@@ -141,4 +165,4 @@ def reference_import_command(kind, source, release_id, effective_from, origin, r
     click.echo(f"{table}: release {release_id} from {effective_from}, {result.rows} rows{closed}")
 
 
-COMMANDS = [validate_command, explain_command, catalog_command, diff_command, reference_group]
+COMMANDS = [validate_command, examples_command, explain_command, catalog_command, diff_command, reference_group]

@@ -13,7 +13,7 @@ from scrubber.engine.templates import placeholders
 from scrubber.findings import queue_of
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.reference import ReferenceLibrary
-from scrubber.rulebook.rules import Rule
+from scrubber.rulebook.rules import Rule, denial_codes
 
 PHRASES = {
     "eq": "is",
@@ -116,7 +116,7 @@ def explain(rule: Rule, profiles: Profiles, references: ReferenceLibrary, plan: 
         out.append("  using " + "; ".join(f"{l.table} as {l.alias}" for l in rule.lookups))
     out += [
         "",
-        f"Why payers deny it ({rule.carc}{': ' + rule.denial_text if rule.denial_text else ''}):",
+        f"Why payers deny it ({denial_codes(rule)}{': ' + rule.denial_text if rule.denial_text else ''}):",
         f"  {rule.why}",
         f"Message: {rule.message}",
         f"Fix: {rule.fix}",

@@ -119,6 +119,27 @@ def check_rules(rules_dir: Path, profiles: Profiles | None, references: Referenc
     return rules, problems
 
 
+REMIT_CODES = "remit_codes"  # the reference table of the CARCs and RARCs rules may name
+
+
+def check_denial_codes(rules: list[Rule], references: ReferenceLibrary) -> list[Problem]:
+    """Every rule's CARC (without its group code) and RARCs are real X12 codes listed in remit_codes."""
+    try:
+        rows = references.get(REMIT_CODES).rows
+    except ScrubberInputError as error:
+        return [Problem(str(references.reference_dir / REMIT_CODES), 1, f"CARCs and RARCs cannot be checked: {error}")]
+    known = set(zip(rows["kind"].to_list(), rows["code"].to_list()))
+    problems = []
+    for rule in rules:
+        named = [("CARC", rule.carc.split("-", 1)[1])] + [("RARC", code) for code in rule.rarc]
+        for kind, code in named:
+            if (kind, code) not in known:
+                problems.append(Problem(str(rule.path), _line_mentioning(rule.path, "denial:"),
+                                        f"{kind} {code} is not in rules/reference/{REMIT_CODES} (the X12 codes the pack "
+                                        "may name): use the code whose X12 text fits, or add it with its official text"))
+    return problems
+
+
 def check_profiles(profiles_dir: Path, rule_ids: set[str]) -> tuple[Profiles | None, list[Problem]]:
     problems: list[Problem] = []
     for path in sorted(Path(profiles_dir).glob("*.yaml")):
@@ -148,5 +169,6 @@ def validate(rules_dir: Path, profiles_dir: Path) -> list[Problem]:
     except ScrubberInputError:
         profiles = None  # reported by check_profiles below
     rules, rule_problems = check_rules(rules_dir, profiles, references)
+    rule_problems += check_denial_codes(rules, references)
     _, profile_problems = check_profiles(profiles_dir, {r.id for r in rules})
     return sorted(set(problems + rule_problems + profile_problems))

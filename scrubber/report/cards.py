@@ -20,7 +20,7 @@ NO_PROFILE_TEAM = "No payer profile"
 # and nobody works more in a day. The rest are in findings.csv, and the page says how many.
 PAGE_CARDS = 100_000
 # What a finding shows; the page script reads the same names.
-FINDING_FIELDS = ["rule_id", "category", "severity", "queue", "message", "fix", "denial_code", "is_new"]
+FINDING_FIELDS = ["rule_id", "category", "severity", "queue", "message", "fix", "denial_code", "remark_codes", "is_new"]
 
 
 def payer_table(profiles: Profiles) -> pl.DataFrame:

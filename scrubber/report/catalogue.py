@@ -34,6 +34,7 @@ def rule_catalogue(rules: list[Rule], profiles: Profiles, findings: pl.DataFrame
                 "effective": f"from {rule.effective_from}" + (f" to {rule.effective_to}" if rule.effective_to else ""),
                 "denial": rule.carc,
                 "denial_text": rule.denial_text,
+                "remark_codes": ", ".join(rule.rarc),
                 "why": rule.why,
                 "reference": rule.reference,
                 "adjustments": "; ".join(adjustments),

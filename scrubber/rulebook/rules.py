@@ -43,6 +43,7 @@ class Rule:
     effective_from: dt.date
     effective_to: dt.date | None
     carc: str
+    rarc: tuple[str, ...]  # remark codes sent with the CARC, e.g. ("N362",)
     denial_text: str
     why: str
     reference: str
@@ -54,6 +55,11 @@ class Rule:
     examples: dict
     path: Path = field(compare=False)
     pairing: Pairing = Pairing()
+
+
+def denial_codes(rule: Rule) -> str:
+    """The CARC and the remark codes payers send with it, as a biller reads them: `CO-151, N362`."""
+    return ", ".join((rule.carc, *rule.rarc))
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -108,6 +114,7 @@ def parse_rule(path: Path, document: Any) -> Rule:
         effective_from=start,
         effective_to=end,
         carc=document["denial"]["carc"],
+        rarc=tuple(document["denial"].get("rarc", ())),
         denial_text=document["denial"].get("text", ""),
         why=document["why"].strip(),
         reference=document["reference"].strip(),

@@ -119,10 +119,31 @@ _EXAMPLE = {
         "billed_before": {"type": "array", "items": {"type": "object"}},
         "encoding": {"enum": ["utf-8", "windows-1252"]},
         "x12": {"type": "string", "minLength": 10},
-        "expect": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["name"],
     "additionalProperties": False,
+}
+# One finding a fire example produces. claim_id is always named (null for a finding on the file
+# itself); line_number is left out only for a claim-level finding.
+_EXPECTED_FINDING = {
+    "type": "object",
+    "properties": {
+        "claim_id": {"type": ["string", "null"]},
+        "line_number": {"type": ["integer", "null"], "minimum": 1},  # null (or left out): a claim-level finding
+        "encounter_id": {"type": "string"},
+        "denial_code": {"type": "string"},
+        "severity": {"enum": list(SEVERITIES)},
+        "payer_id": {"type": "string"},
+        "message": {"type": "string"},
+        "service_date": _DATE,
+    },
+    "required": ["claim_id"],
+    "additionalProperties": False,
+}
+_FIRE_EXAMPLE = {
+    **_EXAMPLE,
+    "properties": {**_EXAMPLE["properties"], "expect": {"type": "array", "minItems": 1, "items": _EXPECTED_FINDING}},
+    "required": ["name", "expect"],
 }
 _LOOKUP = {
     "type": "object",
@@ -159,6 +180,8 @@ RULE_SCHEMA = {
             "properties": {
                 "carc": {"type": "string", "pattern": r"^(CO|PR|OA|PI)-[0-9A-Z]+$"},
                 "text": {"type": "string"},
+                # The remark codes (RARC) payers usually send with the CARC, e.g. [N362] for an MUE.
+                "rarc": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string", "pattern": r"^(M|MA|N)[0-9]+$"}},
             },
             "required": ["carc"],
             "additionalProperties": False,
@@ -179,7 +202,7 @@ RULE_SCHEMA = {
         "examples": {
             "type": "object",
             "properties": {
-                "fire": {"type": "array", "minItems": 1, "items": _EXAMPLE},
+                "fire": {"type": "array", "minItems": 1, "items": _FIRE_EXAMPLE},
                 "pass": {"type": "array", "minItems": 1, "items": _EXAMPLE},
             },
             "required": ["fire", "pass"],

@@ -85,7 +85,7 @@ def big_report(findings: int = 50_000, claims: int = 20_000) -> RunReport:
         pl.col("m").str.replace("{}", pl.col("line_number").cast(pl.String), literal=True)
         .str.replace("{}", pl.col("procedure_code"), literal=True).alias("message"),
         pl.col("f").str.replace("{}", pl.col("service_date").cast(pl.String), literal=True).alias("fix"),
-        "denial_code", "queue", pl.lit("active").alias("rule_status"), "service_date",
+        "denial_code", pl.lit(None, pl.String).alias("remark_codes"), "queue", pl.lit("active").alias("rule_status"), "service_date",
         pl.lit("claims.csv").alias("source_file"), pl.lit(None, pl.Int64).alias("source_position"),
     ).cast(FINDING_SCHEMA)
     summary = {"as_of": AS_OF.isoformat(), "batch": "synthetic", "rules_version": "synthetic", "not_checked": [],
