@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import polars as pl
 import pytest
@@ -67,7 +68,8 @@ def test_every_derived_family_keeps_its_scopes_rows_in_order(scope, profiles, re
     # repeated or reordered rows would pin one claim's facts on another.
     history = pl.DataFrame(
         {"payer_id": ["MEDICARE"], "member_id": ["M001"], "patient_id": ["P001"], "procedure_code": ["99213"], "service_date": [DEMO_AS_OF], "provider_npi": ["1234567893"],
-         "modifiers": [""], "ndc": [""], "claim_id": ["OLD1"], "billed_in_run": [DEMO_AS_OF]}  # fmt: skip
+         "modifiers": [""], "ndc": [""], "claim_id": ["OLD1"], "line_number": [1], "units": [Decimal(1)],
+         "billed_in_run": [DEMO_AS_OF]}  # fmt: skip
     ).lazy()
     ctx = RunContext(load_batch(DEMO), profiles, references, DEMO_AS_OF, history=history)
     base = BUILDERS[scope](ctx).collect()

@@ -28,9 +28,9 @@ def scrubber(*args, cwd: Path):
 
 
 def checkout(folder: Path, title: str) -> Path:
-    """A checkout holding only MUE001 (tables linked, profiles copied), titled to tell the copies apart."""
+    """A checkout of the pack (tables linked, rules and profiles copied), MUE001 titled to tell the copies apart."""
     (folder / "docs").mkdir(parents=True)
-    (folder / "rules" / "coding").mkdir(parents=True)
+    shutil.copytree(RULES, folder / "rules", ignore=shutil.ignore_patterns("reference"))
     (folder / "rules" / "reference").symlink_to(RULES / "reference")
     shutil.copytree(PROFILES, folder / "payer_profiles")
     rule = folder / "rules" / MUE
