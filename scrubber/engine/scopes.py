@@ -46,7 +46,7 @@ INPATIENT_BILLS = ["11"]
 
 
 def _bill_classes() -> list[pl.Expr]:
-    """What kind of bill a claim is: professional or institutional, inpatient, and its NCCI table.
+    """What kind of bill a claim is: professional or institutional, inpatient, and its NCCI tables.
 
     The type of bill is the UB-04 form locator 4 / 837I CLM05-1 facility type plus frequency,
     written with or without the UB-04's leading zero (0131 = 131).
@@ -56,7 +56,10 @@ def _bill_classes() -> list[pl.Expr]:
     professional_table = pl.coalesce(pl.col("payer.ncci_professional_setting"), pl.lit("practitioner"))
     return [
         institutional.alias("claim.institutional"),
-        (institutional & facility.is_in(INPATIENT_BILLS)).alias("claim.inpatient"),
+        # Without a type of bill, only place of service 21 (inpatient hospital) says inpatient.
+        (institutional & pl.when(facility.is_not_null()).then(facility.is_in(INPATIENT_BILLS)).otherwise(
+            pl.col("claim.place_of_service").str.strip_chars().eq("21").fill_null(False)
+        )).alias("claim.inpatient"),
         pl.when(~institutional)
         .then(professional_table)
         .when(facility.is_in(NCCI_OUTPATIENT_BILLS))
