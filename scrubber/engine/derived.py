@@ -277,7 +277,7 @@ def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFr
     the same way, so the same clock serves every payer. In claim scope a professional claim's
     clock is its earliest line, the first to run out.
     """
-    institutional = pl.col("claim.claim_type").str.strip_chars().str.to_lowercase().eq("institutional").fill_null(False)
+    institutional = pl.col("claim.institutional")
     own_date = "line.service_date" if scope == "line" else "claim.first_service_date"
     start = pl.when(institutional).then(pl.col("claim.last_service_date")).otherwise(pl.col(own_date))
     return frame.with_columns(
@@ -467,7 +467,7 @@ FAMILIES: dict[str, Family] = {
                 " _days), moved to the next workday when it falls on a weekend or federal holiday",
                 "tf.days_left": "days from the run's as-of date to tf.deadline (negative once it has passed)",
             },
-            frozenset({"claim.claim_type", "line.service_date", "claim.first_service_date", "claim.last_service_date",
+            frozenset({"claim.institutional", "line.service_date", "claim.first_service_date", "claim.last_service_date",
                        *FILING_LIMIT_COLUMNS}),
             _filing_clock,
         ),
