@@ -138,18 +138,19 @@ def _ptp(source: Path, folder: Path) -> list[dict]:
             .filter(pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= QUARTER_START))
             .sort("column1", "column2")
         )
-        name = f"ncci_ptp_{setting}_2024q3.parquet"
-        _write_parquet(frame, folder / name)
-        releases.append({
-            "id": f"2024Q3-{setting}",
-            "partition": setting,
-            "file": name,
-            "effective_from": QUARTER_START,
-            "source": _source(pin, blob, "ncci_ptps.R", f"Medicare NCCI PTP edits, {SETTINGS[setting]}, 2024 Q3 "
-                              f"(effective 2024-07-01): the {frame.height:,} rows in force on 2024-07-01 of the "
-                              f"{rows.height:,} in the file"),
-        })
+        origin = _source(pin, blob, "ncci_ptps.R", f"Medicare NCCI PTP edits, {SETTINGS[setting]}, 2024 Q3 "
+                         f"(effective 2024-07-01): the {frame.height:,} rows in force on 2024-07-01 of the "
+                         f"{rows.height:,} in the file")
+        releases.append(_setting_release(frame, folder, "ncci_ptp", setting, origin))
     return releases
+
+
+def _setting_release(frame: pl.DataFrame, folder: Path, table: str, setting: str, source: str) -> dict:
+    """Write one setting's rows of the quarter and describe them as that partition's release."""
+    name = f"{table}_{setting}_2024q3.parquet"
+    _write_parquet(frame, folder / name)
+    return {"id": f"2024Q3-{setting}", "partition": setting, "file": name, "effective_from": QUARTER_START,
+            "source": source}
 
 
 def _mue(source: Path, folder: Path) -> list[dict]:
@@ -162,16 +163,9 @@ def _mue(source: Path, folder: Path) -> list[dict]:
             mai=pl.col("mue_adjudication_indicator"),
             rationale=pl.col("mue_rationale"),
         ).sort("code")
-        name = f"mue_{setting}_2024q3.parquet"
-        _write_parquet(frame, folder / name)
-        releases.append({
-            "id": f"2024Q3-{setting}",
-            "partition": setting,
-            "file": name,
-            "effective_from": QUARTER_START,
-            "source": _source(pin, blob, "ncci_mues.R", f"NCCI MUE table, {SETTINGS[setting]} services, effective "
-                              f"2024-07-01: all {frame.height:,} rows"),
-        })
+        origin = _source(pin, blob, "ncci_mues.R", f"NCCI MUE table, {SETTINGS[setting]} services, effective "
+                         f"2024-07-01: all {frame.height:,} rows")
+        releases.append(_setting_release(frame, folder, "mue", setting, origin))
     return releases
 
 
