@@ -91,9 +91,11 @@ def import_ncci_ptp(source: Path, table_dir: Path, release_id: str, effective_fr
               "modifier_indicator", "rationale"]
     rows = pl.concat(parts).select(values)
     # The files are cumulative since 1996: a row deleted before the release starts never applies in it.
-    current = rows.filter(pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= effective_from))
-    frame, adjusted = _one_row_per_pair_and_date(current)
-    note = f" {rows.height - current.height} rows deleted before {effective_from} left out."
+    running = pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= effective_from)
+    current = rows.filter(running)  # first, to rank fewer rows; again after rows were ended
+    kept, adjusted = _one_row_per_pair_and_date(current)
+    frame = kept.filter(running)
+    note = f" {rows.height - current.height + kept.height - frame.height} rows deleted before {effective_from} left out."
     if adjusted:
         note += (f" {adjusted} rows whose date window overlapped another row of the same pair were "
                  "dropped or ended the day before that row starts.")
