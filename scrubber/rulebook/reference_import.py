@@ -120,8 +120,7 @@ def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     same_pair = (pl.col("column1") == pl.col("column1").shift(1)) & (pl.col("column2") == pl.col("column2").shift(1))
     repeat = (same_pair & (pl.col("effective_date") == pl.col("effective_date").shift(1))).fill_null(False)
     # The same edit may be printed in two of CMS's part files: its second copy is dropped, not counted.
-    copy = repeat & pl.all_horizontal((pl.col(c) == pl.col(c).shift(1)).fill_null(pl.col(c).is_null())
-                                      for c in frame.columns).fill_null(False)
+    copy = repeat & pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in frame.columns)
     copies = ranked.select(copy.sum()).item()
     kept = ranked.filter(~repeat)
     next_start = pl.when(same_pair.shift(-1).fill_null(False)).then(pl.col("effective_date").shift(-1))
