@@ -167,17 +167,35 @@ def test_diff_refuses_a_base_that_is_neither_folder_nor_revision(tmp_path):
         invoke(diff_command, DEMO, "--base", "no-such-revision-xyz")
 
 
-def test_reference_import_adds_a_release_and_keeps_the_earlier_one(tmp_path):
+def test_reference_import_adds_a_release_of_one_setting_and_keeps_the_earlier_ones(tmp_path):
     rules = tmp_path / "rules"
     (rules / "reference").mkdir(parents=True)
     shutil.copytree(RULES / "reference" / "mue", rules / "reference" / "mue")
     source = REPO / "tests" / "fixtures" / "cms"
     mue_file = next(p for p in source.iterdir() if "MUE" in p.name.upper())
     result = invoke(reference_import_command, "mue", mue_file, "--release", "2026Q4", "--effective-from", "2026-10-01", "--rules-dir", rules)
-    assert "mue: release 2026Q4 from 2026-10-01" in result.output and "closed release 2026Q3-sample" in result.output
+    assert "mue: release 2026Q4-practitioner from 2026-10-01, 44 rows" in result.output
+    assert "closed release 2024Q3-practitioner" in result.output
     releases = yaml.safe_load((rules / "reference" / "mue" / "table.yaml").read_text())["releases"]
-    assert [r["id"] for r in releases] == ["2026Q3-sample", "2026Q4"]
-    assert str(releases[0]["effective_to"]) == "2026-09-30"
+    assert [(r["id"], str(r.get("effective_to"))) for r in releases] == [
+        ("2024Q3-practitioner", "2026-09-30"), ("2024Q3-outpatient_hospital", "None"), ("2024Q3-dme", "None"),
+        ("2026Q4-practitioner", "None")]
+    assert releases[-1]["partition"] == "practitioner"
+
+
+def test_reference_import_asks_for_the_setting_when_the_file_name_does_not_tell(tmp_path):
+    from scrubber.errors import ScrubberInputError
+
+    rules = tmp_path / "rules"
+    (rules / "reference").mkdir(parents=True)
+    shutil.copytree(RULES / "reference" / "mue", rules / "reference" / "mue")
+    renamed = tmp_path / "mue_table.csv"
+    shutil.copy(next((REPO / "tests" / "fixtures" / "cms").glob("MCR_MUE_*")), renamed)
+    args = ["mue", renamed, "--release", "2026Q4", "--effective-from", "2026-10-01", "--rules-dir", rules]
+    with pytest.raises(ScrubberInputError, match="names no setting.*--setting practitioner | outpatient_hospital | dme"):
+        invoke(reference_import_command, *args)
+    result = invoke(reference_import_command, *args, "--setting", "dme")
+    assert "mue: release 2026Q4-dme from 2026-10-01, 44 rows; closed release 2024Q3-dme" in result.output
 
 
 def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_path):

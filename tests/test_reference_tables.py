@@ -1,6 +1,9 @@
 """The reference tables under rules/reference: their fixed format, and the billing facts they carry.
 
 The format checks run on every table folder, so a table added later is checked the same way.
+A release file is CSV (text, typed by table.yaml) or Parquet (typed columns). A table with a
+`partition` column (the NCCI tables: one release per setting) has releases that each state their
+partition, hold its rows without that column, and follow each other within their partition.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ import pytest
 import yaml
 
 REFERENCE = Path(__file__).resolve().parent.parent / "rules" / "reference"
-TABLE_FIELDS = {"name", "title", "description", "key", "columns", "row_validity", "releases"}
-RELEASE_FIELDS = {"id", "file", "effective_from", "effective_to", "source"}
-TYPES = {"string", "int", "decimal", "date"}
+TABLE_FIELDS = {"name", "title", "description", "key", "columns", "row_validity", "partition", "releases"}
+RELEASE_FIELDS = {"id", "partition", "file", "effective_from", "effective_to", "source"}
+TYPES = {"string": pl.String, "int": pl.Int64, "decimal": pl.Decimal, "date": pl.Date}
 VALUE_PATTERNS = {"int": r"^-?\d+$", "decimal": r"^-?\d+(\.\d+)?$", "date": r"^\d{4}-\d{2}-\d{2}$"}
 FOLDERS = sorted(p for p in REFERENCE.iterdir() if p.is_dir())
 
@@ -29,6 +32,9 @@ def spec(folder: Path) -> dict:
 
 @cache
 def data(folder: Path, file: str) -> pl.DataFrame:
+    """A release file as stored: Parquet typed, CSV as text."""
+    if file.endswith(".parquet"):
+        return pl.read_parquet(folder / file)
     return pl.read_csv(folder / file, infer_schema=False)
 
 
@@ -42,6 +48,15 @@ def rows(folder: Path):
     return [(release, data(folder, release["file"])) for release in spec(folder)["releases"]]
 
 
+def stored_columns(table: dict) -> list[str]:
+    """The columns a release file holds: the partition column is stated by the release instead."""
+    return [c for c in table["columns"] if c != table.get("partition")]
+
+
+def dates(frame: pl.DataFrame, column: str) -> pl.Expr:
+    return pl.col(column) if frame.schema[column] == pl.Date else pl.col(column).str.to_date("%Y-%m-%d")
+
+
 # --- the format, for every table -----------------------------------------------------
 
 by_table = pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
@@ -50,7 +65,7 @@ by_table = pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDE
 def test_the_public_code_set_tables_exist():
     names = {p.name for p in FOLDERS}
     assert {"icd10cm", "mce_sex", "mce_sex_last", "mce_age", "mce_age_groups", "mce_manifestation",
-            "mce_unacceptable_principal", "hcpcs", "modifiers", "fee_schedule"} <= names
+            "mce_unacceptable_principal", "hcpcs", "modifiers", "fee_schedule", "ncci_ptp", "mue", "ncci_add_on"} <= names
 
 
 @by_table
@@ -59,54 +74,66 @@ def test_table_yaml_describes_the_table(folder):
     assert set(table) <= TABLE_FIELDS, f"unknown fields {set(table) - TABLE_FIELDS}"
     assert table["name"] == folder.name and re.fullmatch(r"[a-z][a-z0-9_]*", table["name"])
     assert table["title"].strip() and table["description"].strip()
-    assert set(table["columns"].values()) <= TYPES
+    assert set(table["columns"].values()) <= set(TYPES)
     assert table["key"] and set(table["key"]) <= set(table["columns"])
     if "row_validity" in table:
         window = table["row_validity"]
         assert set(window) == {"from", "to"}
         assert all(table["columns"].get(window[end]) == "date" for end in ("from", "to"))
+    if "partition" in table:
+        assert table["partition"] in table["key"], "a partition is part of the key"
 
 
 @by_table
-def test_releases_are_in_date_order_and_do_not_overlap(folder):
-    releases = spec(folder)["releases"]
+def test_releases_are_in_date_order_and_do_not_overlap_within_their_partition(folder):
+    table = spec(folder)
+    releases = table["releases"]
     assert releases, "a table needs at least one release"
     assert len({r["id"] for r in releases}) == len(releases)
     assert len({r["file"] for r in releases}) == len(releases)
-    for i, release in enumerate(releases):
+    for release in releases:
         assert set(release) <= RELEASE_FIELDS, f"{release['id']}: unknown fields"
         assert str(release.get("source") or "").strip(), f"{release['id']}: no source"
-        assert re.fullmatch(r"[^/]+\.csv(\.gz)?", release["file"])
-        start = as_date(release["effective_from"])
-        if "effective_to" in release:
-            assert start <= as_date(release["effective_to"])
-        else:
-            assert i == len(releases) - 1, f"{release['id']}: only the newest release may be open-ended"
-        if i:
-            previous_end = releases[i - 1].get("effective_to")
-            assert previous_end is not None and as_date(previous_end) < start
+        assert re.fullmatch(r"[^/]+\.(csv(\.gz)?|parquet)", release["file"])
+        assert ("partition" in release) == ("partition" in table), f"{release['id']}: partition stated iff the table has one"
+    for partition in {r.get("partition") for r in releases}:
+        own = [r for r in releases if r.get("partition") == partition]
+        for i, release in enumerate(own):
+            start = as_date(release["effective_from"])
+            if "effective_to" in release:
+                assert start <= as_date(release["effective_to"])
+            else:
+                assert i == len(own) - 1, f"{release['id']}: only the newest release of {partition} may be open-ended"
+            if i:
+                previous_end = own[i - 1].get("effective_to")
+                assert previous_end is not None and as_date(previous_end) < start
 
 
 @by_table
 def test_data_files_have_the_declared_columns_and_types(folder):
     table = spec(folder)
     for release, frame in rows(folder):
-        assert frame.columns == list(table["columns"]), release["file"]
-        for column, kind in table["columns"].items():
+        assert frame.columns == stored_columns(table), release["file"]
+        for column in frame.columns:
+            kind = table["columns"][column]
+            if release["file"].endswith(".parquet"):
+                assert frame.schema[column].base_type() == TYPES[kind], f"{release['file']}: {column}"
+                continue
             values = frame[column].drop_nulls()
             if kind in VALUE_PATTERNS:
                 assert values.str.contains(VALUE_PATTERNS[kind]).all(), f"{release['file']}: {column}"
             if kind == "date":
                 values.str.to_date("%Y-%m-%d", strict=True)
-        if "code" in table["columns"]:
+        if "code" in frame.columns:
             codes = frame["code"]
             assert not codes.str.contains(r"[.a-z\s]").any(), f"{release['file']}: codes are upper case, no dots"
 
 
 @by_table
-def test_key_identifies_one_row_and_rows_are_sorted_by_it(folder):
+def test_key_identifies_one_row_per_partition_and_rows_are_sorted_by_it(folder):
     table = spec(folder)
-    key = table["key"]
+    # A release holds one partition, so within its file the rest of the key identifies a row.
+    key = [c for c in table["key"] if c != table.get("partition")]
     for release, frame in rows(folder):
         assert frame.select(pl.col(key).null_count()).sum_horizontal().item() == 0
         keys = frame.select(key)
@@ -116,9 +143,7 @@ def test_key_identifies_one_row_and_rows_are_sorted_by_it(folder):
             continue
         window = table["row_validity"]
         dated = frame.select(
-            *key,
-            pl.col(window["from"]).str.to_date("%Y-%m-%d").alias("start"),
-            pl.col(window["to"]).str.to_date("%Y-%m-%d").alias("end"),
+            *key, dates(frame, window["from"]).alias("start"), dates(frame, window["to"]).alias("end")
         ).sort([*key, "start"])
         assert dated.filter(pl.col("end") < pl.col("start")).is_empty()
         previous_end = pl.col("end").shift(1).over(key)
@@ -136,17 +161,20 @@ def test_the_reference_readme_lists_every_table():
 # --- billing facts ---------------------------------------------------------------------
 
 
-def in_force(name: str, service_date: date) -> pl.DataFrame:
-    """The rows of a table that apply to a date of service: its release's, within their own dates if dated."""
+def in_force(name: str, service_date: date, partition: str | None = None) -> pl.DataFrame:
+    """The rows of a table (of one partition) that apply to a date of service: its release's, within their own dates if dated."""
     folder = REFERENCE / name
     window = spec(folder).get("row_validity")
     for release, frame in rows(folder):
         end = release.get("effective_to")
-        if as_date(release["effective_from"]) <= service_date and (end is None or service_date <= as_date(end)):
+        if (release.get("partition") == partition and as_date(release["effective_from"]) <= service_date
+                and (end is None or service_date <= as_date(end))):
             if not window:
                 return frame
-            day = service_date.isoformat()  # ISO dates order as text
-            return frame.filter((pl.col(window["from"]) <= day) & (pl.col(window["to"]).is_null() | (pl.col(window["to"]) >= day)))
+            # CSV releases hold dates as ISO text (which orders as text), Parquet ones as dates.
+            day = service_date.isoformat() if frame.schema[window["from"]] == pl.String else service_date
+            start, end = pl.col(window["from"]), pl.col(window["to"])
+            return frame.filter((start.is_null() | (start <= day)) & (end.is_null() | (end >= day)))
     raise LookupError(f"{name} has no release for {service_date}")
 
 
@@ -286,3 +314,56 @@ def test_hcpcs_modifiers_created_after_2020_are_listed():
 
 def test_c9113_pantoprazole_pass_through_code_ended_2024_06_30():
     assert value("hcpcs", FY2026_DOS, "C9113", "termination_date") == "2024-06-30"
+
+
+Q3_2024 = date(2024, 8, 5)
+
+
+def ptp(setting: str, column1: str, column2: str, service_date: date = Q3_2024):
+    found = in_force("ncci_ptp", service_date, setting).filter((pl.col("column1") == column1) & (pl.col("column2") == column2))
+    return found["modifier_indicator"].item() if found.height else None
+
+
+def mue(setting: str, code: str, service_date: date = Q3_2024):
+    found = in_force("mue", service_date, setting).filter(pl.col("code") == code)
+    return found.select("mue_value", "mai").row(0) if found.height else None
+
+
+def test_the_shipped_ncci_quarter_is_2024_q3_for_every_setting_with_cms_row_counts():
+    counts = {(name, r["partition"]): (as_date(r["effective_from"]), data(REFERENCE / name, r["file"]).height)
+              for name in ("ncci_ptp", "mue") for r in spec(REFERENCE / name)["releases"]}
+    q3 = date(2024, 7, 1)
+    assert counts == {
+        ("ncci_ptp", "practitioner"): (q3, 1_669_820), ("ncci_ptp", "outpatient_hospital"): (q3, 1_335_857),
+        ("mue", "practitioner"): (q3, 14_677), ("mue", "outpatient_hospital"): (q3, 14_628), ("mue", "dme"): (q3, 2_928),
+    }
+    with pytest.raises(LookupError):  # the public copy has no effective dates: earlier dates are not judged
+        in_force("ncci_ptp", date(2024, 6, 30), "practitioner")
+
+
+def test_diagnostic_egd_43235_is_never_separately_payable_with_egd_with_biopsy_43239():
+    assert ptp("practitioner", "43239", "43235") == "0"
+    assert ptp("outpatient_hospital", "43239", "43235") == "0"
+    assert ptp("practitioner", "43235", "43239") is None  # the pair is one-way: 43239 is column one
+
+
+def test_a_nerve_block_with_a_diagnostic_egd_is_bundled_for_the_practitioner_only():
+    # The anaesthesia provider's block is separate at the hospital (1), never with the endoscopist (0).
+    assert ptp("practitioner", "43235", "64400") == "0"
+    assert ptp("outpatient_hospital", "43235", "64400") == "1"
+
+
+def test_99213_office_visit_mue_is_two_per_day_by_clinical_limit():
+    assert mue("practitioner", "99213") == (2, "3")
+    assert mue("outpatient_hospital", "99213") == (2, "3")
+
+
+def test_a_cpap_device_e0601_is_one_per_day_from_a_dme_supplier_and_none_from_a_practitioner():
+    assert mue("dme", "E0601") == (1, "3")
+    assert mue("practitioner", "E0601") == (0, "3")
+
+
+def test_add_on_code_99292_critical_care_needs_99291_as_its_primary():
+    table = in_force("ncci_add_on", Q3_2024)
+    primaries = table.filter(pl.col("add_on_code") == "99292")
+    assert "99291" in primaries["primary_code"].to_list()

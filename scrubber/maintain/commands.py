@@ -139,6 +139,7 @@ IMPORTERS = {
     "mue": ("mue", reference_import.import_mue),
     "icd10cm": ("icd10cm", reference_import.import_icd10cm_order),
 }
+SETTINGS = sorted({**reference_import.PTP_SETTINGS, **reference_import.MUE_SETTINGS})
 
 
 @click.group("reference")
@@ -151,18 +152,26 @@ def reference_group() -> None:
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--release", "release_id", required=True, help="Release id, e.g. 2026Q4 or FY2027.")
 @click.option("--effective-from", required=True, help="First date of service the release applies to, YYYY-MM-DD.")
+@click.option("--setting", type=click.Choice(SETTINGS), default=None,
+              help="NCCI table of which setting (ncci-ptp: practitioner, outpatient_hospital; mue: those and dme). "
+                   "Default: told from CMS's file names.")
 @click.option("--origin", default=None, help="Where the file came from (URL or note), kept in the release's source line.")
 @click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: rules/ of the nearest folder, from here upward, holding rules/ and payer_profiles/).")
-def reference_import_command(kind, source, release_id, effective_from, origin, rules_dir) -> None:
+def reference_import_command(kind, source, release_id, effective_from, setting, origin, rules_dir) -> None:
     """Import a CMS release file (PTP text/zip, MUE CSV, ICD-10-CM order file) as a new release, keeping earlier ones."""
     table, importer = IMPORTERS[kind]
     folder = Settings.resolve(rules_dir, None).reference_dir / table
+    options = {"origin": origin}
+    if kind != "icd10cm":
+        options["setting"] = setting
+    elif setting:
+        raise ScrubberInputError("--setting is for the NCCI tables (ncci-ptp, mue); icd10cm has none")
     try:
-        result = importer(source, folder, release_id, dt.date.fromisoformat(effective_from), origin=origin)
+        result = importer(source, folder, release_id, dt.date.fromisoformat(effective_from), **options)
     except ValueError as error:
         raise ScrubberInputError(str(error)) from None
     closed = f"; closed release {result.closed_release}" if result.closed_release else ""
-    click.echo(f"{table}: release {release_id} from {effective_from}, {result.rows} rows{closed}")
+    click.echo(f"{table}: release {result.release_id} from {effective_from}, {result.rows} rows{closed}")
 
 
 COMMANDS = [validate_command, examples_command, explain_command, catalog_command, diff_command, reference_group]

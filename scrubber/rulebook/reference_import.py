@@ -1,9 +1,12 @@
 """Load CMS's published files as a new release of a reference table.
 
 Each function reads one CMS layout, validates every row, then appends a release to
-`rules/reference/<name>/`: the data file first, then `table.yaml`, each written to a
-temporary file and renamed, so a failed import leaves the table as it was. The previous
-open-ended release is closed the day before the new one starts; older releases stay.
+`rules/reference/<name>/`: the data file (Parquet, sorted by key) first, then `table.yaml`,
+each written to a temporary file and renamed, so a failed import leaves the table as it was.
+The previous open-ended release is closed the day before the new one starts; older releases
+stay. CMS publishes the NCCI tables once per setting (practitioner, outpatient hospital, DME
+supplier): those tables are partitioned by `setting`, a release holds one setting's rows, and
+only that setting's previous release is closed.
 
 Parsing is vectorised with polars: a practitioner PTP release is 2 to 3 million rows in
 four files. Reading CMS's .xlsx copies needs the optional fastexcel package.
@@ -23,11 +26,26 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from scrubber.rulebook.reference import write_release_parquet
+
 _HCPCS = r"^[0-9A-Z]{5}$"
 _ICD10CM = r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$"
 _TEXT_SUFFIXES = (".txt", ".csv")
 _FIRST_FIELD = r'^"?[0-9A-Z]{5}"?'
 _PREAMBLE_LINES = 200  # CMS puts a notice, a title and a wrapped header before the data
+
+# How CMS names each setting's files: ccipra-v302r0-f1.TXT and ccioph-v302r0-f1.TXT inside
+# medicare-ncci-2024q3-{practitioner,hospital}-ptp-edits-*.zip; MCR_MUE_PractitionerServices_Eff_*,
+# MCR_MUE_OutpatientHospitalServices_Eff_* and MCR_MUE_DMESupplierServices_Eff_* for the MUEs.
+PTP_SETTINGS = {"practitioner": r"ccipra|practitioner", "outpatient_hospital": r"ccioph|hospital"}
+MUE_SETTINGS = {
+    "practitioner": r"practitioner",
+    "outpatient_hospital": r"outpatient[ _-]?hospital",
+    "dme": r"dme[ _-]?supplier|(?<![a-z])dme(?![a-z])",
+}
+_MUE_VALUES = {"practitioner": "Practitioner Services MUE Values",
+               "outpatient_hospital": "Outpatient Hospital Services MUE Values",
+               "dme": "DME Supplier Services MUE Values"}
 
 
 class ImportFormatError(ValueError):
@@ -57,25 +75,32 @@ class ImportResult:
     closed_release: str | None  # id of the release that now ends the day before
     source_files: tuple[str, ...]
     rows_adjusted: int = 0  # PTP rows dropped or shortened so a pair has one row per date
+    setting: str | None = None  # the partition the release belongs to (NCCI tables)
 
 
 # ---------------------------------------------------------------- public entry points
 
 def import_ncci_ptp(source: Path, table_dir: Path, release_id: str, effective_from: date,
-                    *, origin: str | None = None) -> ImportResult:
-    """CMS practitioner PTP edits (ccipra-*.TXT, tab-delimited; or the same columns as
-    .csv/.xlsx). `source` may be one file, a CMS zip, or a folder holding the f1-f4 parts."""
-    members = _read_members(Path(source), r"ccipra")
+                    *, setting: str | None = None, origin: str | None = None) -> ImportResult:
+    """CMS PTP edits for practitioners (ccipra-*.TXT) or outpatient hospitals (ccioph-*.TXT),
+    tab-delimited, or the same columns as .csv/.xlsx. `source` may be one file, a CMS zip, or
+    a folder holding the f1-f4 parts; `setting` is told from CMS's file names when not given."""
+    setting, members = _members_of_setting(Path(source), PTP_SETTINGS, setting)
     parts = [_ptp_rows(name, raw) for name, raw in members]
     values = ["column1", "column2", "prior_1996", "effective_date", "deletion_date",
               "modifier_indicator", "rationale"]
-    # The same edit may be printed in two of CMS's part files; keep one copy.
-    frame = pl.concat(parts).unique(subset=values, keep="first")
-    frame, adjusted = _one_row_per_pair_and_date(frame)
-    note = (f" {adjusted} rows whose date window overlapped another row of the same pair were "
-            "dropped or ended the day before that row starts." if adjusted else "")
+    rows = pl.concat(parts).select(values)
+    # The files are cumulative since 1996: a row deleted before the release starts never applies in it.
+    running = pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= effective_from)
+    current = rows.filter(running)  # first, to rank fewer rows; again after rows were ended
+    kept, adjusted = _one_row_per_pair_and_date(current)
+    frame = kept.filter(running)
+    note = f" {rows.height - current.height + kept.height - frame.height} rows deleted before {effective_from} left out."
+    if adjusted:
+        note += (f" {adjusted} rows whose date window overlapped another row of the same pair were "
+                 "dropped or ended the day before that row starts.")
     return _append_release(frame, table_dir, release_id, effective_from, members,
-                           "import_ncci_ptp", origin, note, adjusted)
+                           "import_ncci_ptp", origin, note, adjusted, setting)
 
 
 def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -83,7 +108,8 @@ def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     (indicator 9, deleted the day it took effect) beside the edit that replaced it. The
     table allows one row per pair on any date, so per pair and effective date the row kept
     is the real edit (not 9), then the longest running, then the stricter indicator; and a
-    row still running when the pair's next record starts ends the day before."""
+    row still running when the pair's next record starts ends the day before. Returns the
+    rows kept and how many were dropped or shortened (exact copies not counted)."""
     key = ["column1", "column2"]
     ranked = frame.sort(
         [*key, "effective_date", pl.col("modifier_indicator") == "9",
@@ -93,6 +119,9 @@ def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     # Neighbours in the sorted frame stand in for group-bys: far faster on millions of rows.
     same_pair = (pl.col("column1") == pl.col("column1").shift(1)) & (pl.col("column2") == pl.col("column2").shift(1))
     repeat = (same_pair & (pl.col("effective_date") == pl.col("effective_date").shift(1))).fill_null(False)
+    # The same edit may be printed in two of CMS's part files: its second copy is dropped, not counted.
+    copy = repeat & pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in frame.columns)
+    copies = ranked.select(copy.sum()).item()
     kept = ranked.filter(~repeat)
     next_start = pl.when(same_pair.shift(-1).fill_null(False)).then(pl.col("effective_date").shift(-1))
     runs_on = next_start.is_not_null() & (pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= next_start))
@@ -100,21 +129,22 @@ def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     kept = kept.with_columns(
         pl.when(runs_on).then(next_start - pl.duration(days=1)).otherwise(pl.col("deletion_date")).alias("deletion_date")
     )
-    return kept, frame.height - kept.height + clipped
+    return kept, frame.height - copies - kept.height + clipped
 
 
 def import_mue(source: Path, table_dir: Path, release_id: str, effective_from: date,
-               *, origin: str | None = None) -> ImportResult:
-    """CMS practitioner MUE table (MCR_MUE_PractitionerServices_Eff_*.csv or .xlsx, or
-    the CMS zip holding it)."""
-    members = _read_members(Path(source), r"PractitionerServices")
-    frame = pl.concat([_mue_rows(name, raw) for name, raw in members])
+               *, setting: str | None = None, origin: str | None = None) -> ImportResult:
+    """CMS MUE table of one setting (MCR_MUE_PractitionerServices_Eff_*.csv, ..._OutpatientHospital...,
+    ..._DMESupplier..., or .xlsx, or the CMS zip holding it); `setting` is told from the name when not given."""
+    setting, members = _members_of_setting(Path(source), MUE_SETTINGS, setting)
+    frame = pl.concat([_mue_rows(name, raw, setting) for name, raw in members])
     dup = frame.filter(pl.col("code").is_duplicated())
     if dup.height:
         row = dup.row(0, named=True)
         raise ImportFormatError(row["source"], "code listed twice", column="HCPCS/CPT Code",
                                 value=row["code"])
-    return _append_release(frame, table_dir, release_id, effective_from, members, "import_mue", origin)
+    return _append_release(frame.drop("source"), table_dir, release_id, effective_from, members,
+                           "import_mue", origin, setting=setting)
 
 
 def import_icd10cm_order(source: Path, table_dir: Path, release_id: str, effective_from: date,
@@ -135,16 +165,48 @@ def import_icd10cm_order(source: Path, table_dir: Path, release_id: str, effecti
 
 def _read_members(source: Path, wanted: str) -> list[tuple[str, bytes]]:
     """(file name, bytes) of the data files in a file, a zip or a folder: those whose name
-    matches `wanted` when any does (CMS zips also carry other tables and notices), and the
-    text copy when the same table comes as text and as a workbook."""
+    matches `wanted` when any does (CMS zips also carry other tables and notices)."""
+    found = _files_in(source)
+    return _data_files(source, [m for m in found if re.search(wanted, m[0], re.IGNORECASE)] or found)
+
+
+def _members_of_setting(source: Path, patterns: dict[str, str], setting: str | None) -> tuple[str, list[tuple[str, bytes]]]:
+    """The setting of an NCCI source and its data files. CMS's file names tell the setting; a
+    name that does not is told by the zip's or folder's name, else by `setting`. A source
+    holding several settings' files needs `setting` to pick one; a name contradicting it is refused."""
+    choices = " | ".join(patterns)
+    if setting is not None and setting not in patterns:
+        raise ImportFormatError(str(source), f"unknown setting {setting!r}; expected {choices}")
+    found = _files_in(source)
+    told = {name: _setting_in(name, patterns) or _setting_in(source.name, patterns) for name, _ in found}
+    named = sorted({s for s in told.values() if s})
+    if setting is None:
+        if len(named) != 1:
+            why = (f"holds files of several settings ({', '.join(named)})" if named
+                   else "names no setting (CMS's file names do: ccipra/ccioph, PractitionerServices, ...)")
+            raise ImportFormatError(str(source), f"{why}; say which with --setting {choices}")
+        setting = named[0]
+    elif named and setting not in named:
+        raise ImportFormatError(str(source), f"its file names say {', '.join(named)}, not {setting}")
+    return setting, _data_files(source, [m for m in found if told[m[0]] in (setting, None)])
+
+
+def _setting_in(name: str, patterns: dict[str, str]) -> str | None:
+    hits = [setting for setting, pattern in patterns.items() if re.search(pattern, name, re.IGNORECASE)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _files_in(source: Path) -> list[tuple[str, bytes]]:
     if source.is_dir():
-        found = [(p.name, p.read_bytes()) for p in sorted(source.iterdir()) if p.is_file()]
-    elif source.suffix.lower() == ".zip":
+        return [(p.name, p.read_bytes()) for p in sorted(source.iterdir()) if p.is_file()]
+    if source.suffix.lower() == ".zip":
         with zipfile.ZipFile(source) as zf:
-            found = [(Path(n).name, zf.read(n)) for n in sorted(zf.namelist()) if not n.endswith("/")]
-    else:
-        return [(source.name, source.read_bytes())]
-    found = [m for m in found if re.search(wanted, m[0], re.IGNORECASE)] or found
+            return [(Path(n).name, zf.read(n)) for n in sorted(zf.namelist()) if not n.endswith("/")]
+    return [(source.name, source.read_bytes())]
+
+
+def _data_files(source: Path, found: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The text copy when the same table comes as text and as a workbook."""
     text = [m for m in found if m[0].lower().endswith(_TEXT_SUFFIXES)]
     chosen = text or [m for m in found if m[0].lower().endswith(".xlsx")]
     if not chosen:
@@ -259,12 +321,12 @@ def _ptp_rows(name: str, raw: bytes) -> pl.DataFrame:
     )
 
 
-def _mue_rows(name: str, raw: bytes) -> pl.DataFrame:
+def _mue_rows(name: str, raw: bytes, setting: str) -> pl.DataFrame:
     f = _raw_fields(name, raw, 4, "Adjudication Indicator", False)
     f = f.with_columns(pl.col(f"f{i}").str.strip_chars() for i in range(4))
     _first_failure(name, f, [
         ("HCPCS/CPT Code", ~pl.col("f0").str.contains(_HCPCS), "not a 5-character HCPCS/CPT code", "f0"),
-        ("Practitioner Services MUE Values", ~pl.col("f1").str.contains(r"^\d+$"), "expected a whole number of units", "f1"),
+        (_MUE_VALUES[setting], ~pl.col("f1").str.contains(r"^\d+$"), "expected a whole number of units", "f1"),
         ("MUE Adjudication Indicator", ~pl.col("f2").str.contains(r"^[123](\s|$)"),
          "expected an indicator starting 1, 2 or 3", "f2"),
         _surplus_check(4),
@@ -310,23 +372,33 @@ def _icd10cm_rows(name: str, raw: bytes) -> pl.DataFrame:
 
 def _append_release(frame: pl.DataFrame, table_dir: Path, release_id: str, effective_from: date,
                     members: list[tuple[str, bytes]], how: str, origin: str | None,
-                    note: str = "", adjusted: int = 0) -> ImportResult:
+                    note: str = "", adjusted: int = 0, setting: str | None = None) -> ImportResult:
     table_dir = Path(table_dir)
     meta_path = table_dir / "table.yaml"
     if not meta_path.is_file():
         raise FileNotFoundError(f"{meta_path}: no table.yaml; create the table folder first")
     meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-    columns = list(meta["columns"])
+    partition = meta.get("partition")
+    if (partition is None) != (setting is None):
+        raise ReleaseConflictError(f"{meta_path}: the table is {'partitioned by ' + partition if partition else 'not partitioned'}"
+                                   f", the import is {'for setting ' + setting if setting else 'for no setting'}")
+    columns = [c for c in meta["columns"] if c != partition]  # the loader adds the partition column
     if sorted(columns) != sorted(frame.columns):
         raise ReleaseConflictError(f"{meta_path}: table columns {columns} do not match "
                                    f"the imported columns {frame.columns}")
+    file_name = re.sub(r"[^a-z0-9]+", "_", "_".join(filter(None, (meta["name"], setting, release_id))).lower())
+    file_name = file_name.strip("_") + ".parquet"  # e.g. ncci_ptp_practitioner_2024q4.parquet
+    if setting:
+        release_id = f"{release_id}-{setting}"  # ids are unique across the table's partitions
     releases = list(meta.get("releases") or [])
-    closed = _close_previous(releases, release_id, effective_from, meta_path)
+    if any(r["id"] == release_id for r in releases):
+        raise ReleaseConflictError(f"{meta_path}: release {release_id} already exists")
+    own = [r for r in releases if r.get("partition") == setting]
+    closed = _close_previous(own, effective_from, meta_path)
 
     validity = meta.get("row_validity") or {}
-    order = list(meta["key"]) + [c for c in (validity.get("from"), validity.get("to")) if c]
+    order = [c for c in meta["key"] if c != partition] + [c for c in (validity.get("from"), validity.get("to")) if c]
     frame = frame.select(columns).sort(order, nulls_last=True)
-    file_name = f"{meta['name']}_{re.sub(r'[^a-z0-9]+', '_', release_id.lower()).strip('_')}.csv.gz"
     if any(r.get("file") == file_name for r in releases):
         raise ReleaseConflictError(f"{meta_path}: another release already uses {file_name}")
 
@@ -334,6 +406,7 @@ def _append_release(frame: pl.DataFrame, table_dir: Path, release_id: str, effec
     names = ", ".join(n for n, _ in members)
     releases.append({
         "id": release_id,
+        **({"partition": setting} if setting else {}),
         "file": file_name,
         "effective_from": effective_from,
         "source": (f"{origin.rstrip('.')}. " if origin else "")
@@ -343,32 +416,36 @@ def _append_release(frame: pl.DataFrame, table_dir: Path, release_id: str, effec
     meta["releases"] = releases
 
     data_path = table_dir / file_name
-    text = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
-    _atomic_write(data_path, lambda tmp: frame.write_csv(
-        tmp, compression="gzip", compression_level=6, check_extension=False, date_format="%Y-%m-%d"))
+    text = yaml.dump(meta, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+    _atomic_write(data_path, lambda tmp: write_release_parquet(frame, tmp))
     try:
         _atomic_write(meta_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except BaseException:
         data_path.unlink(missing_ok=True)  # no release points at it
         raise
     return ImportResult(meta["name"], release_id, data_path, frame.height, effective_from, closed,
-                        tuple(n for n, _ in members), adjusted)
+                        tuple(n for n, _ in members), adjusted, setting)
 
 
-def _close_previous(releases: list[dict], release_id: str, effective_from: date, meta_path: Path) -> str | None:
-    """Refuse a release that would overlap another; end the open-ended one the day before."""
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a date shared by several releases out in full each time, not as a YAML anchor."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def _close_previous(releases: list[dict], effective_from: date, meta_path: Path) -> str | None:
+    """Refuse a release that would overlap another of its partition; end the open-ended one the day before."""
     closed = None
     for rel in releases:
         start = _as_date(rel["effective_from"])
         end = _as_date(rel["effective_to"]) if rel.get("effective_to") else None
-        if rel["id"] == release_id:
-            raise ReleaseConflictError(f"{meta_path}: release {release_id} already exists")
         if start >= effective_from:
             raise ReleaseConflictError(f"{meta_path}: release {rel['id']} starts {start}, not before "
                                        f"the new release's {effective_from}")
         if end is None:
             # Rebuilt so effective_to sits beside effective_from in the rewritten YAML.
-            ordered = {k: rel[k] for k in ("id", "file", "effective_from") if k in rel}
+            ordered = {k: rel[k] for k in ("id", "partition", "file", "effective_from") if k in rel}
             ordered["effective_to"] = effective_from - timedelta(days=1)
             ordered.update((k, v) for k, v in rel.items() if k not in ordered)
             rel.clear()
