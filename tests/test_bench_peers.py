@@ -7,7 +7,7 @@ import pytest
 
 from bench.edits import EDITS, available, engine_findings, finding_keys
 from bench.generate import generate, write_batch
-from bench.peers import plain
+from bench.peers import common, plain
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +58,24 @@ def test_the_python_npi_check_follows_the_luhn_rule_with_the_80840_prefix():
     assert not plain.npi_valid("1234567890")
     assert not plain.npi_valid("123456789")
     assert not plain.npi_valid(None)
+
+
+@pytest.mark.parametrize(
+    ("column_one", "column_two", "institutional", "bypassed"),
+    [
+        (("93000", []), ("93005", ["XU"]), False, True),  # distinct-service modifier on the column-two line
+        (("85025", ["59"]), ("85027", []), False, True),  # 59 on the column-one procedure
+        (("73630", ["RT"]), ("73620", ["LT"]), False, True),  # right and left foot
+        (("73630", ["RT"]), ("73620", ["RT"]), False, False),  # the same foot
+        (("85025", []), ("85027", ["91"]), False, True),  # a repeated lab test
+        (("93000", []), ("93005", ["91"]), False, False),  # 91 on a test that is not a lab test
+        (("85025", []), ("85027", ["25"]), False, False),  # 25 on a procedure
+        (("93000", []), ("93005", ["27"]), False, False),  # 27 on a practitioner claim
+        (("93000", []), ("93005", ["27"]), True, True),  # 27 on an outpatient hospital claim
+        (("99213", ["25"]), ("36415", []), False, True),  # 25 on a column-one visit
+        (("99213", ["59"]), ("36415", []), False, False),  # 59 never fits a visit
+    ],
+)
+def test_the_python_peer_lets_only_a_fitting_modifier_bypass_an_indicator_1_pair(column_one, column_two, institutional, bypassed):
+    sites = set(common.anatomic_modifiers())
+    assert plain.pair_bypassed(column_one, column_two, sites, institutional) is bypassed
