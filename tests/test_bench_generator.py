@@ -13,7 +13,6 @@ from bench.rulegen import pack_with_extra_rules
 from scrubber import paths
 from scrubber.batch import load_batch
 from scrubber.examples import run_example, unmet_expectations
-from scrubber.pipeline import Settings, scrub
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import load_rules
 

@@ -17,7 +17,6 @@ from scrubber.engine.scopes import NCCI_OUTPATIENT_BILLS
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import VALID_FROM, VALID_TO, ReferenceLibrary
 
-
 # NCCI-associated modifiers and where each fits an indicator-1 pair (NCCI Policy Manual ch. I §E).
 DISTINCT_SERVICE = ("59", "XE", "XS", "XP", "XU", "58", "78", "79")  # on a procedure line, never on a visit
 VISIT_BYPASS = ("25", "57", "24")  # on the column-one E/M line

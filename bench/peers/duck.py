@@ -16,7 +16,15 @@ import pyarrow.parquet as pq
 
 from bench.generate import AS_OF
 from bench.peers.common import (
-    DEFAULT_SETTING, DISTINCT_SERVICE, EM_RANGE, LAB, OUTPATIENT_BILLS, VISIT_BYPASS, anatomic_modifiers, effective, payers,
+    DEFAULT_SETTING,
+    DISTINCT_SERVICE,
+    EM_RANGE,
+    LAB,
+    OUTPATIENT_BILLS,
+    VISIT_BYPASS,
+    anatomic_modifiers,
+    effective,
+    payers,
     reference,
 )
 

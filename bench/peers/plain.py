@@ -17,8 +17,17 @@ import pyarrow.parquet as pq
 
 from bench.generate import AS_OF
 from bench.peers.common import (
-    DEFAULT_SETTING, DISTINCT_SERVICE, EM_RANGE, LAB, OUTPATIENT_BILLS, VISIT_BYPASS, Payers, anatomic_modifiers, effective,
-    payers, reference,
+    DEFAULT_SETTING,
+    DISTINCT_SERVICE,
+    EM_RANGE,
+    LAB,
+    OUTPATIENT_BILLS,
+    VISIT_BYPASS,
+    Payers,
+    anatomic_modifiers,
+    effective,
+    payers,
+    reference,
 )
 
 TELEHEALTH = {"02", "10"}
