@@ -42,9 +42,11 @@ EDITS = (
     Edit("TF001", "line: date of service + the payer's filing days is before the run date (not institutional, not a void)"),
     Edit("DUP001", "line: an earlier line (claim id, line number order) bills the same patient, code, date, provider, "
                    "modifiers and NDC on an original claim"),
-    Edit("MUE001", "line: units over the MUE in force (MAI 1 per line; MAI 2/3 the patient's units of the code that day)"),
-    Edit("PTP002", "line pair: NCCI pair in force (indicator 1) on two lines of one patient, date and provider, "
-                   "neither with an NCCI-associated modifier; the column-2 line is flagged"),
+    Edit("MUE001", "line: units over the MUE in force in the claim's NCCI setting (MAI 1 per line; MAI 2/3 the patient's "
+                   "units of the code that day)"),
+    Edit("PTP002", "line pair: NCCI pair in force (indicator 1) in the claim's NCCI setting on two lines of one patient, "
+                   "date and provider, column two not a visit, no modifier on either line that fits the pair; the column-2 "
+                   "line is flagged"),
 )
 
 

@@ -119,15 +119,36 @@ def _eligibility(patients: pl.DataFrame) -> pl.DataFrame:
 
 
 def procedure_pool(pools: Pools) -> tuple[list[str], list[int]]:
-    """Office procedures by frequency, then some HCPCS Level II codes and the MUE codes in play.
+    """Office procedures by frequency, then some HCPCS Level II codes.
 
     Lines after the second take the next codes of this list, so a claim never bills one
     code twice by chance (that is the duplicate defect's job).
     """
     codes = pools.procedures + [c for c in pools.hcpcs[:40] if c not in pools.procedures]
-    weights = [w * 10 for w in pools.procedure_weights] + [2] * (len(codes) - len(pools.procedures))
-    mue = [c for c in pools.mue["code"].to_list() if c not in codes]
-    return codes + mue, weights + [1] * len(mue)
+    return codes, [w * 10 for w in pools.procedure_weights] + [2] * (len(codes) - len(pools.procedures))
+
+
+def _dates(frame: pl.DataFrame) -> pl.Expr:
+    """Each claim's date of service: a patient's claims fall on different days.
+
+    Two claims of one patient on one day would add up against the daily MUEs and pair their
+    codes for NCCI by chance; the defects make those findings on purpose. The patient's first
+    claim takes its drawn date, the next ones the following days of the window (wrapping
+    round). A "gap" member's ordinary claims skip the days their coverage lapses, so only the
+    coverage-gap defect falls in them.
+    """
+    span, late_span, gap_span = ((b - a).days + 1 for a, b in (DATES, LATE, GAP))
+    gap_start = (GAP[0] - DATES[0]).days
+    step = (pl.col("date") - DATES[0]).dt.total_days().first().over("patient_no") + pl.int_range(pl.len()).over("patient_no")
+    gap_member = pl.col("coverage") == "gap"
+    slot = pl.when(gap_member).then(step % (span - gap_span)).otherwise(step % span)
+    slot = pl.when(gap_member & (slot >= gap_start)).then(slot + gap_span).otherwise(slot)
+    days = (
+        pl.when(pl.col("defect") == "timely_filing").then(pl.lit(LATE[0]) + pl.duration(days=step % late_span))
+        .when(pl.col("defect") == "coverage_gap").then(pl.lit(GAP[0]) + pl.duration(days=step % gap_span))
+        .otherwise(pl.lit(DATES[0]) + pl.duration(days=slot))
+    )
+    return days.cast(pl.Date).alias("date")
 
 
 def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools) -> pl.DataFrame:
@@ -143,8 +164,6 @@ def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools)
             "patient_no": draw.ints(n, patients.height),
             "gap_patient": draw.choice(n, gap_patients.to_list() or [0]),
             "date": draw.dates(n, *DATES),
-            "late_date": draw.dates(n, *LATE),
-            "gap_date": draw.dates(n, *GAP),
             "place_of_service": draw.choice(n, list(PLACES), list(PLACES.values())),
             "telehealth_pos": draw.choice(n, TELEHEALTH),
             "frequency_code": draw.choice(n, ["1", "7", "8"], [975, 20, 5]),
@@ -157,34 +176,32 @@ def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools)
             "starts_with_visit": draw.chance(n, 850),
             "procedure": draw.choice(n, list(range(len(procedures))), weights),
             "pair": draw.ints(n, max(pools.ptp_pairs.height, 1)),
-            "mue_row": draw.ints(n, max(pools.mue.height, 1)),
+            "mue_row": draw.ints(n, 1000),
         }
     )
     frame = frame.with_columns(
         pl.when(pl.col("defect") == "coverage_gap").then(pl.col("gap_patient")).otherwise(pl.col("patient_no")).alias("patient_no")
     ).join(
-        patients.select("patient_no", "patient_id", "member_id", "payer_id", "sex"), on="patient_no", how="left", maintain_order="left"
+        patients.select("patient_no", "patient_id", "member_id", "payer_id", "sex", "coverage"),
+        on="patient_no",
+        how="left",
+        maintain_order="left",
     )
     cannot = (
         (pl.col("defect").is_in(TWO_LINE_DEFECTS) & (pl.col("lines") < 2))
         | ((pl.col("defect") == "timely_filing") & pl.col("payer_id").is_in(["MEDICARE", "CIGNA"]))
         | ((pl.col("defect") == "sex_conflict") & (pl.col("sex") == "U"))
         | ((pl.col("defect") == "ptp_pair") & (pools.ptp_pairs.height == 0))
-        | (pl.col("defect").is_in(["mue_line", "mue_day"]) & (pools.mue.height == 0))
+        | ((pl.col("defect") == "mue_line") & (pools.mue_line.height == 0))
+        | ((pl.col("defect") == "mue_day") & (pools.mue_day.height == 0))
     )
     frame = frame.with_columns(pl.when(~cannot).then(pl.col("defect")).alias("defect"))
-    return frame.with_columns(
-        pl.when(pl.col("defect") == "timely_filing").then(pl.col("late_date"))
-        .when(pl.col("defect") == "coverage_gap").then(pl.col("gap_date"))
-        .otherwise(pl.col("date"))
-        .alias("date")
-    )
+    return frame.with_columns(_dates(frame))
 
 
 def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
     procedures, _ = procedure_pool(pools)
-    pairs, mue = pools.ptp_pairs, pools.mue
-    day_mue = mue.filter(pl.col("mai").is_in(["2", "3"]))
+    pairs, mue, day_mue = pools.ptp_pairs, pools.mue_line, pools.mue_day
     defect = pl.col("defect")
     number = pl.col("line_number")
     visit = pl.when(pl.col("starts_with_visit")).then(pl.col("em")).otherwise(_pick(procedures, pl.col("procedure") + 5))
@@ -211,11 +228,14 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
     none = pl.lit([], pl.List(pl.String))
     telehealth_ok = pl.col("place_of_service").is_in(TELEHEALTH) & (defect != "telehealth_no_modifier").fill_null(True)
     code_now = pl.col("procedure_code")
-    minor = code_now.str.contains(r"^\d{5}$") & code_now.is_between(pl.lit("10004"), pl.lit("69990")) & ~code_now.str.starts_with("364")
+    bundles_visit = code_now.is_in(pools.bundles_visit).any().over("claim_no")
     modifiers = pl.concat_list(
         pl.when(telehealth_ok).then(pl.lit(["95"])).otherwise(none),
-        # A visit billed with a minor procedure the same day carries 25 (significant, separate E/M).
-        pl.when(code_now.is_in(pools.em) & minor.any().over("claim_no")).then(pl.lit(["25"])).otherwise(none),
+        # A visit billed with a code NCCI bundles it into (96372, 90471) carries 25: a significant, separately
+        # identifiable E/M. The ptp_pair defect is the visit without it.
+        pl.when(code_now.is_in(pools.em) & bundles_visit & (defect != "ptp_pair").fill_null(True))
+        .then(pl.lit(["25"]))
+        .otherwise(none),
         # The professional component of imaging read for a hospital or ER patient carries 26.
         pl.when(code_now.is_in(pools.professional_component) & pl.col("place_of_service").is_in(["19", "21", "22", "23"]))
         .then(pl.lit(["26"])).otherwise(none),
@@ -226,7 +246,7 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
         "mue_row", pl.int_ranges(1, pl.col("lines") + 1).alias("line_number"),
     ).explode("line_number")
     lines = lines.with_columns(code.alias("procedure_code"), draw.ints(lines.height, 3).alias("extra_units"))
-    prices = pl.DataFrame({"procedure_code": sorted({*procedures, *pools.em, *pairs["column1"], *pairs["column2"]})})
+    prices = pl.DataFrame({"procedure_code": sorted({*procedures, *pools.em, *pairs["column1"], *pairs["column2"], *mue["code"], *day_mue["code"]})})
     prices = prices.with_columns((draw.ints(prices.height, 38_000) + 2_000).alias("price_cents"))
     return (
         lines.with_columns(units.cast(pl.Int64).alias("units"), modifiers.alias("modifiers"))

@@ -24,13 +24,25 @@ COMMON_DX = (
 # Category headers that need more characters: the "not billable" defect.
 HEADER_DX = "E11 I25 M54 J45 N18 E78 F32 K21 Z00".split()
 # CPT codes (codes only) of an office practice: visits, venipuncture, panels, ECG, imaging, vaccines, therapy.
-EM_CODES = "99212 99213 99214 99215 99203 99204 99202 99205 99211 99395 99396 99397".split()
-EM_WEIGHTS = [12, 40, 25, 5, 6, 3, 2, 1, 2, 2, 1, 1]
-PROCEDURES = (
-    "36415 80053 80048 85025 80061 83036 84443 81001 82947 93000 71046 90471 90686 87880 96372 "
-    "97110 20610 11102 17110 69210 J1100 J3301 G0008 G0009 Q2038"
-).split()
-PROCEDURE_WEIGHTS = [30, 14, 6, 12, 10, 6, 4, 5, 3, 6, 3, 4, 3, 2, 3, 3, 2, 1, 1, 1, 2, 1, 1, 1, 1]
+# The clean mix bills no real NCCI pair (practitioner table) except a visit beside a code that bundles it,
+# which then carries 25: so it leaves out 99211 (bundled into 36415, 93000, 96372 ...), the preventive
+# visits 99395-99397 (practitioner MUE 0: Medicare never pays them), the minor procedures that bundle
+# 93000 and 96372 (11102, 17110, 20610, 69210), 80048 and 82947 (inside 80053), G0008/G0009 (beside
+# 90471) and Q2038 (beside 90686). The defects bill those pairs on purpose.
+EM_CODES = "99212 99213 99214 99215 99203 99204 99202 99205".split()
+EM_WEIGHTS = [12, 40, 25, 5, 6, 3, 2, 1]
+PROCEDURES = "36415 80053 85025 80061 83036 84443 81001 93000 71046 90471 90686 87880 96372 97110 J1100 J3301".split()
+PROCEDURE_WEIGHTS = [30, 14, 12, 10, 6, 4, 5, 6, 3, 4, 3, 2, 3, 3, 2, 1]
+# Everyday bundles the ptp_pair defect bills (column one, column two): indicator 0 (PTP001: 43239/43235,
+# 45385/45378, 80053/80048), indicator 1 on two procedures (PTP002: 93000/93005, 80053/82947, 85025/85027),
+# indicator 1 with the visit as column two, billed without 25 (PTP003: 20610, 96372, 11200 with a visit).
+PTP_DEFECTS = [("43239", "43235"), ("45385", "45378"), ("80053", "80048"), ("93000", "93005"), ("80053", "82947"),
+               ("85025", "85027"), ("20610", "99213"), ("96372", "99214"), ("11200", "99213")]  # fmt: skip
+# Codes the MUE defects bill over their limit: a visit's units typed wrong (one line), and labs repeated
+# with 91 the same day past the daily limit (two lines).
+MUE_LINE_DEFECTS = ["99213", "99214", "99215", "99204"]
+MUE_DAY_DEFECTS = ["82947", "80048", "87804", "85027"]
+SETTING = "practitioner"  # the batches are professional claims: CMS's practitioner NCCI tables judge them
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,10 @@ class Pools:
     procedure_weights: list[int]
     hcpcs: list[str]  # active HCPCS Level II codes, for variety
     professional_component: list[str]  # PC/TC indicator 1: a professional billing it in a facility adds 26
-    ptp_pairs: pl.DataFrame  # column1, column2, modifier_indicator in force on every batch date
-    mue: pl.DataFrame  # code, mue_value, mai in force on every batch date
+    bundles_visit: list[str]  # clean-mix codes that are column one of an indicator-1 pair with a visit
+    ptp_pairs: pl.DataFrame  # PTP_DEFECTS in force on every batch date: column1, column2, modifier_indicator
+    mue_line: pl.DataFrame  # MUE_LINE_DEFECTS in force on every batch date: code, mue_value, mai
+    mue_day: pl.DataFrame  # MUE_DAY_DEFECTS likewise, per-day limits (MAI 2 or 3)
 
 
 def _in_force(rows: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
@@ -74,8 +88,21 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
         .rows.filter(pl.col("termination_date").is_null() & pl.col("coverage").is_in(["C", "D"]))
         .sort("code")
     )
-    ptp = _in_force(library.get("ncci_ptp").rows, first, last).filter(pl.col("modifier_indicator").is_in(["0", "1"]))
-    mue = _in_force(library.get("mue").rows, first, last)
+    ptp = _in_force(library.get("ncci_ptp").rows_where({"setting": SETTING}), first, last).filter(
+        pl.col("modifier_indicator").is_in(["0", "1"])
+    )
+    mue = _in_force(library.get("mue").rows_where({"setting": SETTING}), first, last).select("code", "mue_value", "mai")
+    procedures = [c for c in PROCEDURES if c not in ncd_tests]
+    clean = set(procedures) | set(EM_CODES)
+    bundles = ptp.filter(pl.col("column1").is_in(procedures), pl.col("column2").is_in(EM_CODES), pl.col("modifier_indicator") == "1")
+    # HCPCS Level II codes for variety: a practitioner may bill one unit (MUE at least 1 where there is
+    # one) and no NCCI pair holds one with another code of the clean mix.
+    variety = hcpcs.filter(~pl.col("code").is_in(ncd_tests) & ~pl.col("code").is_in(clean))["code"]
+    variety = variety.filter(~variety.is_in(mue.filter(pl.col("mue_value") < 1)["code"].implode()))
+    candidates = clean | set(variety.to_list())
+    paired = ptp.filter(pl.col("column1").is_in(candidates), pl.col("column2").is_in(candidates))
+    variety = variety.filter(~variety.is_in(pl.concat([paired["column1"], paired["column2"]]).implode()))
+    defect_pairs = pl.DataFrame(PTP_DEFECTS, schema=["column1", "column2"], orient="row")
     return Pools(
         # Sex-specific codes are kept for the sex-conflict defect, so clean claims never conflict by chance.
         dx=[c for c in COMMON_DX if c in billable and c not in restricted],
@@ -85,10 +112,12 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
         dx_male_only=sorted(set(sex.filter(pl.col("allowed_sex") == "M")["code"].to_list()) & billable)[:200],
         em=EM_CODES,
         em_weights=EM_WEIGHTS,
-        procedures=[c for c in PROCEDURES if c not in ncd_tests],
+        procedures=procedures,
         procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS) if c not in ncd_tests],
-        hcpcs=hcpcs.filter(~pl.col("code").is_in(ncd_tests))["code"].gather_every(max(1, hcpcs.height // 400)).to_list(),
+        hcpcs=variety.gather_every(max(1, variety.len() // 400)).to_list(),
         professional_component=library.get("fee_schedule").rows.filter(pl.col("pctc") == 1)["code"].to_list(),
-        ptp_pairs=ptp.select("column1", "column2", "modifier_indicator").unique().sort("column1", "column2"),
-        mue=mue.select("code", "mue_value", "mai").unique("code").sort("code"),
+        bundles_visit=sorted(set(bundles["column1"].to_list())),
+        ptp_pairs=defect_pairs.join(ptp.select("column1", "column2", "modifier_indicator"), on=["column1", "column2"], maintain_order="left"),
+        mue_line=pl.DataFrame({"code": MUE_LINE_DEFECTS}).join(mue, on="code", maintain_order="left"),
+        mue_day=pl.DataFrame({"code": MUE_DAY_DEFECTS}).join(mue.filter(pl.col("mai").is_in(["2", "3"])), on="code", maintain_order="left"),
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from bench.generate import AS_OF, PAYERS, generate, write_batch
+from bench.edits import engine_findings
+from bench.generate import AS_OF, DATES, PAYERS, generate, procedure_pool, write_batch
 from bench.peers.plain import npi_valid
+from bench.pools import SETTING, load_pools
 from bench.rulegen import pack_with_extra_rules
 from scrubber import paths
 from scrubber.batch import load_batch
@@ -16,6 +18,7 @@ from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import load_rules
 
 LINES = 6_000
+RULES_REFERENCE = paths.rules_dir() / "reference"
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +85,50 @@ def test_billing_npis_pass_the_luhn_check_except_on_the_npi_defect(tables):
     invalid = claims.filter(~pl.col("billing_npi").map_elements(npi_valid, return_dtype=pl.Boolean))
     assert invalid.height > 0
     assert (invalid["defect"] == "npi_invalid").all()
+
+
+def test_the_clean_code_mix_bills_no_ncci_pair_but_a_visit_bundled_into_an_injection(references):
+    pools = load_pools(RULES_REFERENCE, DATES[0], DATES[1])
+    procedures, _ = procedure_pool(pools)
+    codes = set(procedures) | set(pools.em)
+    ptp = references.get("ncci_ptp").rows_where({"setting": SETTING})
+    pairs = ptp.filter(
+        pl.col("column1").is_in(codes), pl.col("column2").is_in(codes), pl.col("modifier_indicator").is_in(["0", "1"])
+    )
+    # Allowed: two visits (a claim bills one), and a visit as column two of 90471/96372 (indicator 1),
+    # which the generator bills with 25.
+    two_visits = pl.col("column1").is_in(pools.em) & pl.col("column2").is_in(pools.em)
+    visit_with_25 = pl.col("column2").is_in(pools.em) & pl.col("column1").is_in(pools.bundles_visit) & (pl.col("modifier_indicator") == "1")
+    left = pairs.filter(~two_visits & ~visit_with_25)
+    assert left.height == 0, left.select("column1", "column2").rows()
+    assert set(pools.bundles_visit) == {"90471", "96372"}
+
+
+def test_no_clean_claim_gets_an_ncci_or_mue_finding_and_every_such_defect_does(tables, tmp_path):
+    batch = write_batch(tables, tmp_path / "parquet", "parquet")
+    found = engine_findings(batch, ["PTP001", "PTP002", "PTP003", "MUE001"]).select("claim_id", "line_number", "rule_id").unique()
+    keyed = found.join(tables["defects"], on="claim_id", how="left")
+    clean = keyed.filter(pl.col("defect").is_null())
+    assert clean.height == 0, clean.head().rows()
+    defects = tables["defects"]
+    ptp = found.filter(pl.col("rule_id").str.starts_with("PTP"), pl.col("line_number") == 2)
+    mue = found.filter(pl.col("rule_id") == "MUE001")
+    # A per-line limit fires on the line over it; a per-day limit on the line that takes the day past it.
+    by_line, by_day = mue.filter(pl.col("line_number") == 1), mue.filter(pl.col("line_number") == 2)
+    for kind, hits in (("ptp_pair", ptp), ("mue_line", by_line), ("mue_day", by_day)):
+        claims = defects.filter(pl.col("defect") == kind)
+        assert claims.height > 0, kind
+        missed = claims.join(hits, on="claim_id", how="anti")
+        assert missed.height == 0, (kind, missed.head().rows())
+    # Each PTP rule is exercised: indicator 0, indicator 1 on procedures, a visit without 25.
+    assert set(ptp["rule_id"]) == {"PTP001", "PTP002", "PTP003"}
+
+
+def test_a_patients_claims_fall_on_different_days(tables):
+    claims = tables["claims"].join(
+        tables["claim_lines"].group_by("claim_id").agg(pl.col("service_date").first()), on="claim_id"
+    )
+    assert claims.select("patient_id", "service_date").is_duplicated().sum() == 0
 
 
 def test_parquet_and_csv_forms_load_without_a_row_problem(tables, tmp_path):
