@@ -14,7 +14,8 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
     """A code's units per patient, provider and date (MUE MAI 2 and 3), across lines, claims and earlier runs.
 
     CMS counts one provider's units (rendering NPI, else billing NPI) for one patient on one date of
-    service; each payer counts its own claims, so the claim to a secondary payer adds nothing. A void (frequency 8) counts nothing; a replacement (7) stands for its original, so the
+    service; each payer counts its own claims, so the claim to a secondary payer adds nothing. A void
+    (frequency 8) counts nothing; a replacement (7) stands for its original, so the
     original's lines of that code that day (in this batch or an earlier run) are not counted; a line that
     repeats another exactly (DUP001's service identity and the same units) is the duplicate finding, not
     more units. Lines run in claim and line order after the earlier runs' units, so the finding falls on
@@ -137,7 +138,8 @@ FAMILY = Family(
         "payer: every counted line and claim of the batch and of earlier runs",
         "day.units_through_line": "the same, counting lines in claim and line order up to and including this one",
         "day.lines_same_code": "counted lines of the code for the patient by that provider on that date",
-        "day.line_counted": "the line counts: not a void, not an original its replacement restates, not an exact duplicate",
+        "day.line_counted": "the line counts: not a void, not an original its replacement restates,"
+        " not an exact duplicate",
         "day.other_lines": "the other counted lines of that day ('claim C1 line 2', earlier runs with their date)",
     },
     reads=frozenset(

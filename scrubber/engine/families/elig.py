@@ -80,7 +80,8 @@ FAMILY = Family(
         "elig.member_known": "the member has any eligibility row at the claim's payer",
         "elig.member_known_any_payer": "the member has eligibility rows at some payer",
         "elig.member_payers": "the payers at which the member id has eligibility rows",
-        "elig.coverage_end_in_span": "end of the active span covering the first date, when it stops before the last date",
+        "elig.coverage_end_in_span": "end of the active span covering the first date, when it stops before"
+        " the last date",
         "elig.last_coverage_end": "the latest end of an active span that ended before the date",
     },
     reads=frozenset(

@@ -35,7 +35,8 @@ FAMILY = Family(
     scopes=("line", "claim"),
     columns={
         "tf.per_line": "the claim's lines each start their own filing clock (every claim but an institutional one)",
-        "tf.clock_start": "the date the filing limit counts from: the line's date, or an institutional claim's through date",
+        "tf.clock_start": "the date the filing limit counts from: the line's date, or an institutional"
+        " claim's through date",
         "tf.deadline": "the last day the payer accepts the claim: clock start + payer.timely_filing_months (else"
         " _days), moved to the next workday when it falls on a weekend or federal holiday",
         "tf.days_left": "days from the run's as-of date to tf.deadline (negative once it has passed)",
