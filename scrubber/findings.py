@@ -5,6 +5,8 @@ The report, the worklists and summary.json are all views over this one table.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
 
 from scrubber.batch.load import first_claim_rows
@@ -31,6 +33,7 @@ RULE_COLUMNS = list(FINDING_SCHEMA)  # what a rule's query produces
 SOURCE_SCHEMA: dict[str, pl.DataType] = {"source_file": pl.String(), "source_position": pl.Int64()}
 FINDING_SCHEMA |= SOURCE_SCHEMA
 FINDING_COLUMNS = list(FINDING_SCHEMA)
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 SORT_KEYS = ["payer_id", "claim_id", "line_number", "encounter_id", "rule_id", "message"]
 
 
@@ -62,8 +65,12 @@ def in_stable_order(findings: pl.DataFrame) -> pl.DataFrame:
     return findings.sort(keys, nulls_last=True).filter(~repeat.fill_null(False))
 
 
-def counting(findings: pl.DataFrame) -> pl.DataFrame:
-    """Findings that count against a claim: preview rules only say what would fire."""
+def counting(findings: Frame) -> Frame:
+    """Findings that count against a claim: preview rules only say what would fire.
+
+    Every view that counts or lists a run's findings (summary, cards, worklist, charts, the
+    comparison with the last run, rule effectiveness, `scrubber diff`) starts here.
+    """
     return findings.filter(pl.col("rule_status") == "active")
 
 

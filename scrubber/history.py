@@ -56,6 +56,15 @@ def _modifier_set(modifiers: pl.Expr) -> pl.Expr:
     )
 
 
+def restates_claim() -> pl.Expr:
+    """The claim is a replacement (frequency code 7) or a void (8) of one the payer already has.
+
+    Such a claim restates its original's services instead of billing them again (CMS-1500 box 22,
+    837 CLM05-3); a missing frequency is an original claim (1).
+    """
+    return pl.col("claim.frequency_code").str.strip_chars().is_in(["7", "8"]).fill_null(False)
+
+
 IDENTITY = ["payer_id", "member_id", "patient_id", "procedure_code", "service_date", "provider_npi", "modifiers", "ndc"]
 
 
@@ -73,7 +82,7 @@ def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
         maintain_order="left",
     )
     return (
-        joined.filter(~pl.col("claim.frequency_code").fill_null("1").is_in(["7", "8"]))
+        joined.filter(~restates_claim())
         .select(
             *service_identity(),
             pl.col("claim.claim_id").alias("claim_id"),

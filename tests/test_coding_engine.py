@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import polars as pl
 import pytest
 
-from scrubber.batch import load_batch
 from scrubber.engine.compile import apply_lookup, listed_codes
 from scrubber.engine.context import RunContext
-from scrubber.engine.derived import FAMILIES
-from scrubber.engine.scopes import BUILDERS, CLAIM_ROW, KEYS, LINE_ROW, modifier_scope
+from scrubber.engine.scopes import modifier_scope
 from scrubber.examples import example_batch
 from scrubber.rulebook.rules import Lookup
-from tests.conftest import DEMO, DEMO_AS_OF
 
 
 def lines(*rows):
@@ -61,18 +57,3 @@ def test_the_modifier_scope_has_one_row_per_modifier_with_its_position(profiles,
     rows = modifier_scope(ctx).select("_line_number", "mod.code", "mod.position").collect()
     assert rows.rows() == [(1, "25", 1), (1, "GT", 2)]
 
-
-@pytest.mark.parametrize("scope", ["line", "claim", "encounter"])
-def test_every_derived_family_keeps_its_scopes_rows_in_order(scope, profiles, references, tmp_path):
-    # The engine sets a family's columns beside its scope's own, so a family that dropped,
-    # repeated or reordered rows would pin one claim's facts on another.
-    history = pl.DataFrame(
-        {"payer_id": ["MEDICARE"], "member_id": ["M001"], "patient_id": ["P001"], "procedure_code": ["99213"], "service_date": [DEMO_AS_OF], "provider_npi": ["1234567893"],
-         "modifiers": [""], "ndc": [""], "claim_id": ["OLD1"], "line_number": [1], "units": [Decimal(1)],
-         "billed_in_run": [DEMO_AS_OF]}  # fmt: skip
-    ).lazy()
-    ctx = RunContext(load_batch(DEMO), profiles, references, DEMO_AS_OF, history=history)
-    base = BUILDERS[scope](ctx).collect()
-    keys = [*KEYS, *(c for c in (CLAIM_ROW, LINE_ROW) if c in base.columns)]
-    for family in (f for f in FAMILIES.values() if scope in f.scopes):
-        assert family.add(base.lazy(), ctx, scope).select(keys).collect().equals(base.select(keys)), family.namespace

@@ -6,8 +6,12 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from jsonschema import Draft202012Validator
 
-from scrubber.engine.operators import OPERATORS, Resolver, compile_condition, npi_is_valid
+from scrubber.engine.operators import Resolver, compile_condition, npi_is_valid
+from scrubber.maintain.explain import describe
+from scrubber.rulebook.schema import RULE_SCHEMA
+from scrubber.rulebook.vocabulary import VOCABULARY
 
 
 def evaluate(condition: dict, frame: pl.DataFrame) -> list:
@@ -97,10 +101,45 @@ def test_all_any_not_combine():
     assert evaluate({"any": [{"field": "a.x", "eq": 1}, {"field": "a.y", "eq": "q"}]}, frame) == [True, True, False]
 
 
-def test_every_schema_operator_is_implemented():
-    from scrubber.rulebook.schema import OPERATORS as NAMED
+LEAF = Draft202012Validator({"$defs": RULE_SCHEMA["$defs"], "$ref": "#/$defs/condition"})
 
-    assert set(NAMED) == set(OPERATORS)
+
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        {"field": "claim.prior_auth_number", "is_null": "no"},  # YAML 1.2 keeps `no` as text, which is truthy
+        {"field": "line.units", "between": [1]},
+        {"field": "line.units", "between": [1, 5, 9]},
+        {"field": "line.procedure_code", "eq": ["99213", "99214"]},  # a list is `in`
+        {"field": "line.procedure_code", "matches": {"param": "code_pattern"}},
+        {"field": "line.procedure_code", "is_one_of": ["99213"]},
+    ],
+)
+def test_a_leaf_whose_argument_is_not_of_its_operators_kind_does_not_load(leaf):
+    assert not LEAF.is_valid(leaf)
+
+
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        {"field": "line.units", "between": [1, {"param": "max_units"}]},
+        {"field": "line.modifiers", "contains_any": {"table": "modifiers", "where": {"ncci_associated": "Y"}}},
+        {"field": "line.procedure_code", "in": {"param": "prior_auth_codes"}},
+        {"field": "claim.billing_npi", "npi_valid": False},
+        {"field": "line.service_date", "ge": {"field": "patient.birth_date"}},
+    ],
+)
+def test_each_kind_of_argument_loads(leaf):
+    assert LEAF.is_valid(leaf)
+
+
+@pytest.mark.parametrize("name", VOCABULARY)
+def test_explain_reads_every_operator_in_words(name):
+    op = VOCABULARY[name]
+    argument = {"flag": True, "range": [1, 9], "pattern": "9921[0-5]"}.get(op.argument, "99213")
+    (line,) = describe({"field": "line.procedure_code", name: argument})
+    assert line.startswith("- line.procedure_code ")
+    assert (op.phrase[0] if isinstance(op.phrase, tuple) else op.phrase) in line
 
 
 def test_any_starts_with_matches_a_diagnosis_family_from_a_literal_list():

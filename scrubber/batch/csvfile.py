@@ -18,6 +18,7 @@ import polars as pl
 
 from scrubber.errors import ScrubberInputError
 from scrubber.logs import redact
+from scrubber.text import decode
 
 ROW = "_row"  # the row as a spreadsheet shows it: the header is row 1, the first record row 2
 FILE = "_file"  # the file a row came from: a batch may mix CSV and X12 files
@@ -90,13 +91,8 @@ def _read_ragged(source: Path | bytes, path: Path) -> pl.DataFrame:
 
 
 def _as_utf8(path: Path) -> bytes:
-    """Old practice systems write Windows-1252 (a superset of Latin-1); every byte maps to a character."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined: Latin-1 reads them
-        text = data.decode("latin-1")
-    return text.encode("utf-8")
+    """A file Polars could not read as UTF-8, decoded by the scrubber's one policy (scrubber.text)."""
+    return decode(path.read_bytes()).encode("utf-8")
 
 
 def _refuse_other_separators(frame: pl.DataFrame, path: Path) -> None:

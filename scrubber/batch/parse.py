@@ -50,6 +50,19 @@ def parse(kind: Kind, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return value, text.is_not_null() & value.is_null()
 
 
+def dotted(code: pl.Expr) -> pl.Expr:
+    """An ICD-10-CM code as coders and billers write it: a dot after the category (E1165 -> E11.65).
+
+    The batch keeps diagnosis codes without their dot (parse drops it, so E11.65 and E1165 are one
+    code); rules and reports that show a code to a person put it back. A code already dotted stays.
+    """
+    return (
+        pl.when((code.str.len_chars() > 3) & ~code.str.contains(".", literal=True))
+        .then(pl.concat_str(code.str.slice(0, 3), pl.lit("."), code.str.slice(3)))
+        .otherwise(code)
+    )
+
+
 def is_native(kind: Kind, dtype: pl.DataType) -> bool:
     """A Parquet column already of the contract's type needs no text round trip, only normalising."""
     if kind is Kind.DATE:

@@ -11,7 +11,8 @@ How the file is read
 - Separators come from the ISA header: element = the 4th character, component =
   ISA16, segment terminator = the character after ISA16 (CR/LF around segments is
   ignored). None of the mapped elements repeat, so ISA11 is not needed.
-- A UTF-8 or UTF-16 byte-order mark and leading whitespace are skipped.
+- Bytes become text by the scrubber's one policy (scrubber.text.decode: UTF-8 after a
+  UTF-8 or UTF-16 byte-order mark, else Windows-1252); leading whitespace is skipped.
 - The version comes from ST03, else GS08: 005010X222* is professional, 005010X223*
   institutional (with or without the A1/A2/A3 suffix); a bare `005010` is decided
   by the lines (any SV2 makes the claim institutional). 4010 and other versions
@@ -56,7 +57,6 @@ Mapping choices beyond the contract columns
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +64,7 @@ import polars as pl
 
 from scrubber.batch.x12_envelope import ISSUE_SCHEMA, check_envelopes, issue_frame
 from scrubber.batch.x12_tables import CLAIM_COLUMNS, LINE_COLUMNS, PATIENT_COLUMNS, build_tables
+from scrubber.text import decode
 
 # Enough for a byte-order mark and some leading blank lines before "ISA".
 _SNIFF_BYTES = 256
@@ -81,12 +82,12 @@ class X12Read:
 def is_x12(path: Path) -> bool:
     with open(path, "rb") as handle:
         head = handle.read(_SNIFF_BYTES)
-    return _decode(head).lstrip().startswith("ISA")
+    return decode(head).lstrip().startswith("ISA")
 
 
 def read_837(path: Path) -> X12Read:
     path = Path(path)
-    text = _decode(path.read_bytes()).lstrip()
+    text = decode(path.read_bytes()).lstrip()
     name = path.name
     if not text.startswith("ISA"):
         return _unreadable(name, "ISA", "the file does not begin with an ISA interchange header; it is not an X12 file")
@@ -100,18 +101,6 @@ def read_837(path: Path) -> X12Read:
     claims, lines, patients, claim_issues = build_tables(segments, transactions, component, name)
     issues = pl.concat([separator_issue, envelope_issues, claim_issues]).sort("segment_position", maintain_order=True)
     return X12Read(claims, lines, patients, issues)
-
-
-def _decode(raw: bytes) -> str:
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16", errors="replace")
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # Older submitters write Windows code pages; latin-1 keeps every byte.
-        return raw.decode("latin-1")
 
 
 def _delimiters(text: str) -> tuple[str, str, str] | str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from scrubber.engine.derived import FAMILIES, namespace_of
+from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.operators import Resolver, compile_condition
 from scrubber.engine.pairs import side_filters
 from scrubber.engine.requirements import required_lookups

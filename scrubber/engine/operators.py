@@ -1,5 +1,8 @@
 """Condition operators: each turns one YAML leaf `{field: X, OP: ARG}` into a boolean Polars expression.
 
+rulebook/vocabulary.py declares each operator (its argument, wording and doc); this module
+implements them by name and will not import while the two lists differ.
+
 A condition states what is WRONG: true means a finding. Comparisons with a null
 value are null, and a null condition never fires, so a rule never flags a claim
 for data it does not have.
@@ -14,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+
+from scrubber.rulebook.vocabulary import VOCABULARY
 
 Operator = Callable[[pl.Expr, Any, "Resolver"], pl.Expr]
 OPERATORS: dict[str, Operator] = {}
@@ -82,9 +87,6 @@ class Resolver:
             return self.listed(value["table"], value.get("where", {}))
         values = value if isinstance(value, list) else [value]
         return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in values]
-
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _compare(method: str) -> Operator:
@@ -209,6 +211,15 @@ def npi_is_valid(npi: pl.Expr) -> pl.Expr:
     total = pl.sum_horizontal(*doubled, *digits[1:9:2]) + 24
     check = (10 - total % 10) % 10
     return npi.str.contains(r"^\d{10}$").fill_null(False) & (check == digits[9]).fill_null(False)
+
+
+_unimplemented = VOCABULARY.keys() - OPERATORS.keys()
+_undeclared = OPERATORS.keys() - VOCABULARY.keys()
+if _unimplemented or _undeclared:
+    raise ImportError(
+        f"operators declared in rulebook/vocabulary.py but not implemented: {sorted(_unimplemented)}; "
+        f"implemented but not declared: {sorted(_undeclared)}"
+    )
 
 
 def compile_condition(node: dict, resolver: Resolver) -> pl.Expr:

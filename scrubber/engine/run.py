@@ -9,7 +9,7 @@ import polars as pl
 from scrubber.batch.schema import ENCOUNTERS, empty_frame
 from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
 from scrubber.engine.context import RunContext
-from scrubber.engine.derived import FAMILIES, namespace_of
+from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.pairs import PAIR_SIDES, line_columns, lookup_filters, pair_keys, pair_scope
 from scrubber.engine.partition import part_count, split
 from scrubber.engine.scopes import BUILDERS, KEYS, REQUIRES
@@ -163,5 +163,14 @@ def _collect(queries: list[pl.LazyFrame], compiled: list[CompiledRule]) -> pl.Da
 
 
 def scope_columns(ctx: RunContext) -> dict[str, list[str]]:
-    """What a rule of each scope can read, for `scrubber fields` and the docs."""
-    return {scope: sorted(c for c in available_columns(ctx, scope) if not c.startswith("_")) for scope in SCOPES}
+    """What a rule of each scope can read, for `scrubber fields`: one line per column, sorted by name,
+    a derived column followed by what it means (as its family declares it in engine/families/)."""
+    meanings = {column: meaning for f in FAMILIES.values() for column, meaning in f.columns.items()}
+    listed = {}
+    for scope in SCOPES:
+        # A pair rule's a.dup.occurrence means what dup.occurrence means on that line.
+        named = {c: meanings.get(c.split(".", 1)[1] if scope == "line_pair" else c, "")
+                 for c in sorted(available_columns(ctx, scope)) if not c.startswith("_")}
+        width = max((len(c) for c, meaning in named.items() if meaning), default=0)
+        listed[scope] = [f"{c:<{width}}  {meaning}".rstrip() for c, meaning in named.items()]
+    return listed

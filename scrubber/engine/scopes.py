@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from scrubber.batch.load import ISSUE_SCHEMA, first_claim_rows
+from scrubber.batch.parse import dotted
 from scrubber.engine.context import RunContext
 from scrubber.engine.filing import payer_filing_deadline
 
@@ -30,11 +31,6 @@ def _age(birth: str, on: str) -> pl.Expr:
     b, d = pl.col(birth), pl.col(on)
     before_birthday = (d.dt.month() < b.dt.month()) | ((d.dt.month() == b.dt.month()) & (d.dt.day() < b.dt.day()))
     return (d.dt.year() - b.dt.year() - before_birthday.cast(pl.Int32)).alias("patient.age")
-
-
-def dotted(code: pl.Expr) -> pl.Expr:
-    """ICD-10-CM as coders write it: a dot after the category (E1165 -> E11.65)."""
-    return pl.when(code.str.len_chars() > 3).then(code.str.slice(0, 3) + "." + code.str.slice(3)).otherwise(code)
 
 
 # Institutional bills whose services NCCI edits with its outpatient hospital tables (hospital outpatient

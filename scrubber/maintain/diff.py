@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scrubber.batch import Batch
 from scrubber.errors import ScrubberInputError
+from scrubber.findings import counting
 from scrubber.pipeline import Settings, scrub
 
 KEY = ["claim_id", "line_number", "encounter_id", "rule_id"]
@@ -60,7 +61,7 @@ def rules_at(base: str, project_root: Path):
 
 def compare(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleChange]:
     charges = batch.claims.select("claim_id", pl.col("total_charge").cast(pl.Float64)).unique("claim_id", keep="first")
-    counted = [f.filter(pl.col("rule_status") == "active").select(KEY).unique() for f in (base, head)]
+    counted = [counting(f).select(KEY).unique() for f in (base, head)]
     added = counted[1].join(counted[0], on=KEY, how="anti", nulls_equal=True)
     removed = counted[0].join(counted[1], on=KEY, how="anti", nulls_equal=True)
 

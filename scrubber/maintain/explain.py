@@ -14,26 +14,7 @@ from scrubber.findings import queue_of
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import Rule, denial_codes
-
-PHRASES = {
-    "eq": "is",
-    "ne": "is not",
-    "lt": "is less than",
-    "le": "is at most",
-    "gt": "is more than",
-    "ge": "is at least",
-    "in": "is one of",
-    "not_in": "is none of",
-    "between": "is between",
-    "matches": "matches the pattern",
-    "starts_with": "starts with",
-    "contains": "contains",
-    "contains_any": "contains any of",
-    "contains_none": "contains none of",
-    "any_starts_with": "has an entry starting with one of",
-    "size_gt": "has more entries than",
-    "size_lt": "has fewer entries than",
-}
+from scrubber.rulebook.vocabulary import VOCABULARY
 
 
 def _argument(value: Any) -> str:
@@ -61,13 +42,10 @@ def describe(node: dict, depth: int = 0) -> list[str]:
     pad = "  " * depth
     (operator, argument), = ((k, v) for k, v in node.items() if k != "field")
     field = node["field"]
-    if operator == "is_null":
-        return [f"{pad}- {field} is {'missing' if argument else 'present'}"]
-    if operator == "has_duplicates":
-        return [f"{pad}- {field} {'repeats an entry' if argument else 'has no repeated entry'}"]
-    if operator == "npi_valid":
-        return [f"{pad}- {field} {'passes' if argument else 'fails'} the NPI check digit"]
-    return [f"{pad}- {field} {PHRASES.get(operator, operator)} {_argument(argument)}"]
+    phrase = VOCABULARY[operator].phrase
+    if isinstance(phrase, tuple):  # a flag: its phrase for true or for false
+        return [f"{pad}- {field} {phrase[0] if argument else phrase[1]}"]
+    return [f"{pad}- {field} {phrase} {_argument(argument)}"]
 
 
 def parameters_read(node: Any) -> set[str]:

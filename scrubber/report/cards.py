@@ -12,7 +12,9 @@ import datetime as dt
 import polars as pl
 
 from scrubber.batch.load import first_claim_rows
+from scrubber.batch.parse import dotted
 from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
+from scrubber.findings import counting
 from scrubber.rulebook.profiles import Profiles
 
 NO_PROFILE_TEAM = "No payer profile"
@@ -47,7 +49,7 @@ def claim_facts(
     A claim id found only in the findings (a line whose claim is missing) still gets
     a card, with what the finding knows (its payer).
     """
-    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    active = counting(findings).filter(pl.col("claim_id").is_not_null())
     counts = active.group_by("claim_id").agg(
         pl.col("payer_id").drop_nulls().first().alias("finding_payer"),
         (pl.col("severity") == "error").sum().alias("errors"),
@@ -85,7 +87,7 @@ def claim_facts(
         .then(pl.lit("ok"))
         .otherwise(pl.lit("unknown"))
         .alias("urgency"),
-        _dotted(pl.col("diagnosis_codes")).list.join(", ").fill_null("").alias("diagnoses"),
+        pl.col("diagnosis_codes").list.eval(dotted(pl.element())).list.join(", ").fill_null("").alias("diagnoses"),
         pl.concat_str(pl.col("claim_id").fill_null(""), pl.lit(" "), pl.col("patient_id").fill_null(""))
         .str.to_lowercase()
         .alias("search"),
@@ -115,16 +117,6 @@ def _deadline_label() -> pl.Expr:
     )
 
 
-def _dotted(codes: pl.Expr) -> pl.Expr:
-    """ICD-10-CM codes as billers read them (E1165 -> E11.65); the batch may carry them without the dot."""
-    code = pl.element()
-    return codes.list.eval(
-        pl.when((code.str.len_chars() > 3) & ~code.str.contains(".", literal=True))
-        .then(pl.concat_str(code.str.slice(0, 3), pl.lit("."), code.str.slice(3)))
-        .otherwise(code)
-    )
-
-
 def _findings_struct() -> pl.Expr:
     return pl.struct(FINDING_FIELDS).alias("findings")
 
@@ -138,7 +130,7 @@ def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame
     """
     facts = facts.head(limit)
     shown = facts.select("claim_id")
-    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null()).join(
+    active = counting(findings).filter(pl.col("claim_id").is_not_null()).join(
         shown, on="claim_id", how="semi"
     )
     on_claim = active.filter(pl.col("line_number").is_null()).group_by("claim_id").agg(

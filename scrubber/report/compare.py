@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from scrubber.findings import counting
 from scrubber.history import PastRun
 
 FINDINGS_FILE = "findings.parquet"
@@ -32,10 +33,6 @@ class Comparison:
         return self.resolved_findings.height
 
 
-def _active(findings: pl.DataFrame) -> pl.DataFrame:
-    return findings.filter(pl.col("rule_status") == "active")
-
-
 def previous_findings(runs: list[PastRun]) -> tuple[PastRun, pl.DataFrame] | None:
     """The latest earlier run whose findings can be read, with its active findings."""
     for run in reversed(runs):
@@ -46,7 +43,7 @@ def previous_findings(runs: list[PastRun]) -> tuple[PastRun, pl.DataFrame] | Non
             frame = pl.read_parquet(path, columns=[*IDENTITY, "payer_id", "message", "rule_status"])
         except (pl.exceptions.PolarsError, OSError):
             continue  # written by another version, or damaged
-        return run, _active(frame).select(
+        return run, counting(frame).select(
             pl.col("claim_id").cast(pl.String),
             pl.col("line_number").cast(pl.Int64),
             pl.col("encounter_id").cast(pl.String),
@@ -67,7 +64,7 @@ def compare(findings: pl.DataFrame, runs: list[PastRun]) -> tuple[pl.DataFrame, 
     marked = findings.join(keys, on=IDENTITY, how="left", nulls_equal=True).with_columns(
         pl.col("is_new").fill_null(True)
     )
-    now = _active(marked).unique(IDENTITY)
+    now = counting(marked).unique(IDENTITY)
     resolved = before.join(now.select(IDENTITY), on=IDENTITY, how="anti", nulls_equal=True).sort(
         "claim_id", "line_number", "rule_id", nulls_last=True
     )

@@ -27,6 +27,7 @@ import polars as pl
 import yaml
 
 from scrubber.rulebook.reference import write_release_parquet
+from scrubber.text import decode
 
 _HCPCS = r"^[0-9A-Z]{5}$"
 _ICD10CM = r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$"
@@ -214,14 +215,6 @@ def _data_files(source: Path, found: list[tuple[str, bytes]]) -> list[tuple[str,
     return chosen
 
 
-def _decode(raw: bytes) -> str:
-    # CMS publishes Latin-1 (the notice carries a registered-trade-mark sign); re-saved copies may be UTF-8.
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
 def _raw_fields(name: str, raw: bytes, n_fields: int, header: str, preamble_dates_are_rows: bool) -> pl.DataFrame:
     """Split a CMS file into string fields f0..f{n_fields} (the last one catches surplus
     fields) plus `line`, the 1-based line (text) or row (workbook) each record came from.
@@ -229,7 +222,7 @@ def _raw_fields(name: str, raw: bytes, n_fields: int, header: str, preamble_date
     before it must contain `header` (a part file may also start straight with data)."""
     if name.lower().endswith(".xlsx"):
         return _workbook_fields(name, raw, n_fields, header)
-    text = _decode(raw)
+    text = decode(raw)
     head = text.split("\n", _PREAMBLE_LINES)[:_PREAMBLE_LINES]
     start = next((i for i, ln in enumerate(head) if re.match(_FIRST_FIELD + r"[\t,]", ln)), None)
     if start is None:
@@ -343,7 +336,7 @@ def _mue_rows(name: str, raw: bytes, setting: str) -> pl.DataFrame:
 def _icd10cm_rows(name: str, raw: bytes) -> pl.DataFrame:
     # Fixed width: order number 1-5, code 7-13, valid-for-claims flag 15, short
     # description 17-76, long description from 78; blanks between the fields.
-    lines = pl.DataFrame({"text": [_decode(raw)]}).select(pl.col("text").str.split("\n")).explode("text")
+    lines = pl.DataFrame({"text": [decode(raw)]}).select(pl.col("text").str.split("\n")).explode("text")
     f = lines.with_row_index("line", offset=1).with_columns(pl.col("text").str.strip_chars_end("\r"))
     f = f.filter(pl.col("text").str.strip_chars() != "")
     t = pl.col("text")

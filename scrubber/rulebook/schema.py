@@ -7,6 +7,8 @@ cannot (that field names exist in the rule's scope, that tables exist).
 
 from __future__ import annotations
 
+from scrubber.rulebook.vocabulary import ARGUMENT_KINDS, VOCABULARY
+
 CATEGORIES = (
     "eligibility",
     "coding",
@@ -23,30 +25,6 @@ CODER_CATEGORIES = frozenset({"coding", "modifier"})
 SEVERITIES = ("error", "warning")
 STATUSES = ("preview", "active", "retired")
 SCOPES = ("claim", "line", "diagnosis", "modifier", "line_pair", "encounter", "load_issue")
-
-# Operators a condition leaf may use: `{field: NAME, OPERATOR: ARGUMENT}`.
-OPERATORS = (
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "in",
-    "not_in",
-    "between",
-    "is_null",
-    "matches",
-    "starts_with",
-    "contains",
-    "contains_any",
-    "contains_none",
-    "any_starts_with",
-    "size_gt",
-    "size_lt",
-    "has_duplicates",
-    "npi_valid",
-)
 
 _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _NAME = {"type": "string", "pattern": r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$"}
@@ -68,13 +46,22 @@ _TABLE_LIST = {
     "required": ["table"],
     "additionalProperties": False,
 }
-_ARGUMENT = {
-    "anyOf": [_SCALAR, _VALUE_REF, _TABLE_LIST, {"type": "array", "items": {"anyOf": [_SCALAR, _VALUE_REF]}}]
+_OPERAND = {"anyOf": [_SCALAR, _VALUE_REF]}
+# The shape of each kind of operator argument (rulebook/vocabulary.py says which operator takes which).
+_ARGUMENTS = {
+    "value": _OPERAND,
+    "values": {"anyOf": [_SCALAR, _VALUE_REF, _TABLE_LIST, {"type": "array", "items": _OPERAND}]},
+    "range": {"type": "array", "minItems": 2, "maxItems": 2, "items": _OPERAND},
+    "pattern": {"type": "string"},
+    "flag": {"type": "boolean"},
 }
+assert _ARGUMENTS.keys() == ARGUMENT_KINDS.keys()
+# Operators a condition leaf may use: `{field: NAME, OPERATOR: ARGUMENT}`.
+OPERATORS = tuple(VOCABULARY)
 
 _LEAF = {
     "type": "object",
-    "properties": {"field": _NAME, **{op: _ARGUMENT for op in OPERATORS}},
+    "properties": {"field": _NAME, **{op.name: _ARGUMENTS[op.argument] for op in VOCABULARY.values()}},
     "required": ["field"],
     "additionalProperties": False,
     "minProperties": 2,

@@ -1,0 +1,56 @@
+"""What a derived family is, and the helpers several families share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from scrubber.batch.checks import HASH_SEED
+from scrubber.engine.context import RunContext
+from scrubber.history import restates_claim, service_identity
+
+# The scope columns that make up a line's service identity (history.service_identity).
+SERVICE = frozenset(name for e in service_identity() for name in e.meta.root_names())
+
+
+@dataclass(frozen=True)
+class Family:
+    """One namespace of derived columns: what it needs, reads and adds, and the function adding them.
+
+    `reads` is every scope column `add` may read, in any of its scopes, so a scope is built with
+    only those (tests/test_families.py checks it is exactly enough); `columns` says what each
+    added column means, for `scrubber fields` and the README.
+    """
+
+    namespace: str
+    requires: str | None  # the batch table (or optional column) without which a rule reading it is not checked
+    scopes: tuple[str, ...]
+    columns: dict[str, str]  # column -> what it means
+    reads: frozenset[str]
+    add: Callable[[pl.LazyFrame, RunContext, str], pl.LazyFrame]
+
+
+def shares_key(keys: list[pl.Expr] | list[str]) -> pl.Expr:
+    """Whether another row may have the same keys: their hash is not the row's alone.
+
+    Most rows' keys are their own (a service billed once, a code once a day, one visit a day), and
+    a window over one hash is far cheaper than one over the keys: only the rows that may share
+    them are grouped on the keys themselves. A collision puts a few rows there, never a wrong group.
+    (The loader's checks.repeated_keys answers the same for a whole eager table by sorted hashes.)
+    """
+    return pl.len().over(pl.struct(keys).hash(seed=HASH_SEED)) > 1
+
+
+def restates_original() -> pl.Expr:
+    """A replacement (frequency 7) or void (8) the payer applies to the claim it already has.
+
+    Such a claim restates a service rather than billing it again. Medicare Part B takes neither
+    (payer.accepts_replacement_claims false): it processes every claim as new, so there a
+    frequency-7 claim is one more claim for the service and is denied as a duplicate (CO-18).
+    """
+    return restates_claim() & pl.col("payer.accepts_replacement_claims").fill_null(True)
+
+
+RESTATES_READS = frozenset({"claim.frequency_code", "payer.accepts_replacement_claims"})

@@ -1,0 +1,97 @@
+"""`elig.`: the member's coverage (batch eligibility rows) on the dates a line or claim bills."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from scrubber.engine.context import RunContext
+from scrubber.engine.families.base import Family
+
+
+def _eligibility(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+    spans = ctx.batch.eligibility.lazy().select(
+        member=pl.col("member_id"),
+        payer=pl.col("payer_id"),
+        start=pl.col("coverage_start"),
+        end=pl.col("coverage_end"),
+        active=pl.col("status").str.to_lowercase().str.strip_chars() == "active",
+    )
+    first, last = (
+        ("line.service_date", "line.service_date")
+        if scope == "line"
+        else (
+            "claim.first_service_date",
+            "claim.last_service_date",
+        )
+    )
+    keys = frame.select(
+        member=pl.col("claim.member_id"), payer=pl.col("claim.payer_id"), first=pl.col(first), last=pl.col(last)
+    ).unique()
+
+    def covers(date: str) -> pl.Expr:
+        return (pl.col("start") <= pl.col(date)) & (pl.col("end").is_null() | (pl.col(date) <= pl.col("end")))
+
+    facts = (
+        keys.join(spans, on=["member", "payer"], how="left")
+        .group_by("member", "payer", "first", "last")
+        .agg(
+            (pl.col("active") & covers("first")).any().alias("elig.covered"),
+            (pl.col("active") & covers("last")).any().alias("elig.covered_on_last_date"),
+            (~pl.col("active") & covers("first")).any().alias("elig.inactive_on_date"),
+            pl.col("start").is_not_null().any().alias("elig.member_known"),
+            pl.col("end")
+            .filter(pl.col("active") & covers("first") & (pl.col("end") < pl.col("last")))
+            .max()
+            .alias("elig.coverage_end_in_span"),
+            pl.col("end")
+            .filter(pl.col("active") & (pl.col("end") < pl.col("first")))
+            .max()
+            .alias("elig.last_coverage_end"),
+        )
+    )
+    # Member ids are the payer's own, but the same id on file at another payer usually means the
+    # claim names the wrong payer (a plan change the registration missed).
+    payers_of_member = (
+        ctx.batch.eligibility.lazy()
+        .group_by(member=pl.col("member_id"))
+        .agg(pl.col("payer_id").drop_nulls().unique().sort().alias("elig.member_payers"))
+    )
+    return (
+        frame.join(
+            facts,
+            left_on=["claim.member_id", "claim.payer_id", first, last],
+            right_on=["member", "payer", "first", "last"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(payers_of_member, left_on="claim.member_id", right_on="member", how="left", maintain_order="left")
+        .with_columns((pl.col("elig.member_payers").list.len().fill_null(0) > 0).alias("elig.member_known_any_payer"))
+    )
+
+
+FAMILY = Family(
+    namespace="elig",
+    requires="eligibility",
+    scopes=("line", "claim"),
+    columns={
+        "elig.covered": "an active span of the member at the claim's payer covers the date (claim: the first date)",
+        "elig.covered_on_last_date": "an active span covers the claim's last date (line: the line's date)",
+        "elig.inactive_on_date": "an inactive span covers the date",
+        "elig.member_known": "the member has any eligibility row at the claim's payer",
+        "elig.member_known_any_payer": "the member has eligibility rows at some payer",
+        "elig.member_payers": "the payers at which the member id has eligibility rows",
+        "elig.coverage_end_in_span": "end of the active span covering the first date, when it stops before"
+        " the last date",
+        "elig.last_coverage_end": "the latest end of an active span that ended before the date",
+    },
+    reads=frozenset(
+        {
+            "claim.member_id",
+            "claim.payer_id",
+            "line.service_date",
+            "claim.first_service_date",
+            "claim.last_service_date",
+        }
+    ),
+    add=_eligibility,
+)

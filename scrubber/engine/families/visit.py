@@ -1,0 +1,50 @@
+"""`visit.`: the payer an unbilled visit would go to, and that payer's limit for billing it."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from scrubber.engine.context import RunContext
+from scrubber.engine.families.base import Family
+from scrubber.engine.scopes import claim_scope
+
+
+def _visit_payer(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+    """The payer an unbilled visit would most likely go to: the patient's latest claim in the batch."""
+    # The claim scope knows each claim's last date (already built when claim rules run).
+    latest = (
+        claim_scope(ctx)
+        .filter(pl.col("claim.line_count") > 0)
+        .group_by(patient_id=pl.col("claim.patient_id"))
+        .agg(
+            pl.col("claim.payer_id")
+            .sort_by("claim.last_service_date", "claim.claim_id", nulls_last=False)
+            .last()
+            .alias("visit.payer_id")
+        )
+    )
+    profiles = ctx.profiles.frame()
+    name = "payer.unbilled_encounter_days"
+    limit = pl.col(name) if name in profiles.columns else pl.lit(None, pl.Int64)
+    limits = profiles.lazy().select(pl.col("payer.payer_id"), limit.alias("_limit"))
+    default = ctx.profiles.defaults.get("unbilled_encounter_days")
+    return (
+        frame.join(latest, left_on="encounter.patient_id", right_on="patient_id", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("encounter.claim_payer_id", "visit.payer_id").alias("visit.payer_id"))
+        .join(limits, left_on="visit.payer_id", right_on="payer.payer_id", how="left", maintain_order="left")
+        .with_columns(pl.coalesce(pl.col("_limit"), pl.lit(default, pl.Int64)).alias("visit.unbilled_days_limit"))
+        .drop("_limit")
+    )
+
+
+FAMILY = Family(
+    namespace="visit",
+    requires="encounters",
+    scopes=("encounter",),
+    columns={
+        "visit.payer_id": "the visit's claim's payer, else the payer of the patient's latest claim in the batch",
+        "visit.unbilled_days_limit": "that payer's unbilled_encounter_days, else the default",
+    },
+    reads=frozenset({"encounter.patient_id", "encounter.claim_payer_id"}),
+    add=_visit_payer,
+)
