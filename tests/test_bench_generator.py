@@ -8,10 +8,8 @@ import pytest
 from bench.generate import AS_OF, PAYERS, generate, write_batch
 from bench.peers.plain import npi_valid
 from bench.rulegen import pack_with_extra_rules
-from scrubber import paths
 from scrubber.batch import load_batch
 from scrubber.examples import compare, run_example
-from scrubber.pipeline import Settings, scrub
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import load_rules
 

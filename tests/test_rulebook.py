@@ -7,7 +7,9 @@ import yaml
 
 from scrubber.batch import load_batch
 from scrubber.errors import ScrubberInputError
-from scrubber.pipeline import Settings, scrub
+from scrubber.paths import Settings
+from scrubber.pipeline import scrub
+from scrubber.rulebook.book import load_rulebook
 from scrubber.rulebook.rules import load_rules
 from tests.conftest import DEMO, DEMO_AS_OF, PROFILES
 
@@ -67,7 +69,7 @@ def test_unknown_top_level_field_is_named(rules_copy):
 def test_unknown_column_is_caught_when_compiling(rules_copy):
     edit_rule(rules_copy, TELEHEALTH, lambda d: d["when"]["all"].append({"field": "line.colour", "eq": "red"}))
     with pytest.raises(ScrubberInputError, match=r"MOD001.*unknown field 'line\.colour' for scope 'line'"):
-        scrub(load_batch(DEMO), Settings(rules_copy, PROFILES), DEMO_AS_OF)
+        scrub(load_batch(DEMO), load_rulebook(Settings(rules_copy, PROFILES)), DEMO_AS_OF)
 
 
 def test_yaml_syntax_error_names_the_line(rules_copy):
