@@ -10,6 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from scrubber.errors import ScrubberInputError
 from scrubber.maintain.catalog import markdown
 from scrubber.maintain.commands import (
     catalog_command,
@@ -81,6 +82,42 @@ def test_validate_names_a_carc_or_rarc_that_is_not_an_x12_code_the_pack_lists(ru
     problems = [str(p) for p in validate(Settings(rules_copy, PROFILES)) if "remit_codes" in str(p)]
     assert any(p.startswith(f"{mue}:") and "RARC N999 is not in rules/reference/remit_codes" in p for p in problems)
     assert any(p.startswith(f"{dx}:") and "CARC 7 is not in" in p for p in problems)
+
+
+def test_validate_lists_what_a_run_stops_at(rules_copy):
+    # One check, two uses: the run raises the loaders' first problem, validate lists them all.
+    (rules_copy / "modifier" / "MOD001-copy.yaml").write_text((rules_copy / TELEHEALTH).read_text())
+    with pytest.raises(ScrubberInputError) as stopped:
+        load_rules(rules_copy)
+    assert str(stopped.value) in [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+
+
+def ledger_line(rules_dir: Path, rule_id: str) -> str:
+    return next(line for line in (rules_dir / "ids.txt").read_text().splitlines() if line.startswith(f"{rule_id} "))
+
+
+def test_a_new_rule_adds_its_id_to_the_ledger(rules_copy):
+    text = (rules_copy / TELEHEALTH).read_text().replace("id: MOD001", "id: MOD901")
+    (rules_copy / "modifier" / "MOD901-telehealth-for-another-payer.yaml").write_text(text)
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+    assert len(problems) == 1 and "MOD901 is a new id: add `MOD901  kept  Telehealth" in problems[0]
+
+
+def test_a_removed_rules_id_stays_in_the_ledger_and_is_never_reused(rules_copy):
+    ledger = rules_copy / "ids.txt"
+    next(rules_copy.glob("modifier/MOD003-*.yaml")).unlink()
+    line = ledger_line(rules_copy, "MOD003")
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+    assert problems == [f"{ledger}:{ledger.read_text().splitlines().index(line) + 1}: no rule file has MOD003: "
+                        "mark it removed (its id is never reused)"]
+
+    ledger.write_text(ledger.read_text().replace(line, line.replace(" kept ", " removed", 1)))
+    assert validate(Settings(rules_copy, PROFILES)) == []
+    reused = rules_copy / "modifier" / "MOD003-telehealth-for-another-payer.yaml"
+    reused.write_text((rules_copy / TELEHEALTH).read_text().replace("id: MOD001", "id: MOD003"))
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+    assert any(p.startswith(f"{reused}:") and "MOD003 was removed (it meant: Bilateral procedure billed as two units "
+               "without modifier 50); an id is never reused" in p for p in problems)
 
 
 def test_explain_and_catalogue_name_the_remark_codes_sent_with_the_carc():

@@ -89,3 +89,24 @@ def test_yaml_tags_are_not_executed(rules_copy):
     (rules_copy / "modifier" / "MOD998-evil.yaml").write_text("!!python/object/apply:os.system ['true']\n")
     with pytest.raises(ScrubberInputError, match="MOD998-evil.yaml"):
         load_rules(rules_copy)
+
+
+def test_a_rule_file_is_named_by_its_id(rules_copy):
+    source = rules_copy / TELEHEALTH
+    source.rename(rules_copy / "modifier" / "telehealth-without-payer-modifier.yaml")
+    with pytest.raises(ScrubberInputError, match=r"telehealth-without-payer-modifier\.yaml:\d+: the file name must start "
+                                                 r"with the rule id: MOD001-"):
+        load_rules(rules_copy)
+
+
+def test_a_rule_lives_in_the_folder_of_its_category(rules_copy):
+    (rules_copy / TELEHEALTH).rename(rules_copy / "coding" / "MOD001-telehealth-without-payer-modifier.yaml")
+    with pytest.raises(ScrubberInputError, match=r"coding/MOD001-telehealth-without-payer-modifier\.yaml:\d+: "
+                                                 r"a modifier rule lives in .*/modifier/"):
+        load_rules(rules_copy)
+
+
+def test_two_examples_of_a_rule_cannot_share_a_name(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["examples"]["pass"][0].update(name=d["examples"]["fire"][0]["name"]))
+    with pytest.raises(ScrubberInputError, match=r"MOD001-telehealth.*:\d+: example name '.*' is used twice"):
+        load_rules(rules_copy)
