@@ -92,5 +92,6 @@ def pack_with_extra_rules(target: Path, count: int, rules_dir: Path | None = Non
     (target / REFERENCE_FOLDER).symlink_to((source / REFERENCE_FOLDER).resolve())
     for n in range(1, count + 1):
         rule = payer_rule(n)  # in its category's folder, as every rule is
-        (target / rule["category"] / f"{rule['id']}-generated.yaml").write_text(yaml.safe_dump(rule, sort_keys=False), encoding="utf-8")
+        path = target / rule["category"] / f"{rule['id']}-generated.yaml"
+        path.write_text(yaml.safe_dump(rule, sort_keys=False), encoding="utf-8")
     return target

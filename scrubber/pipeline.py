@@ -73,7 +73,8 @@ def run(
                 **accounting(batch.claims, result.findings),
             }
             report = RunReport(
-                summary, result.findings, batch.claims, batch.claim_lines, batch.patients, book.rules, book.profiles, earlier
+                summary, result.findings, batch.claims, batch.claim_lines, batch.patients, book.rules, book.profiles,
+                earlier,
             )
             with atomic_folder(out_dir) as staging:
                 write_outputs(staging, report)

@@ -102,7 +102,9 @@ def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(de
     assert outcome.findings.filter(pl.col("rule_id") == "DUP002").select("claim_id", "line_number").rows() == [("C3098", 1)]
 
 
-def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into_one_history(demo_copy, tmp_path, rulebook):
+def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into_one_history(
+    demo_copy, tmp_path, rulebook
+):
     reports = tmp_path / "reports"
     run(demo_copy, reports / "2026-09-13", dt.date(2026, 9, 13), rulebook)
     older = reports / "2026-09-13" / "billed_lines.parquet"

@@ -199,8 +199,6 @@ def test_diff_shows_claims_a_rule_change_flags_and_clears(tmp_path):
 
 
 def test_diff_refuses_a_base_that_is_neither_folder_nor_revision(tmp_path):
-    from scrubber.errors import ScrubberInputError
-
     with pytest.raises(ScrubberInputError, match="not a folder and not a git revision"):
         invoke(diff_command, DEMO, "--base", "no-such-revision-xyz")
 

@@ -94,8 +94,8 @@ def test_yaml_tags_are_not_executed(rules_copy):
 def test_a_rule_file_is_named_by_its_id(rules_copy):
     source = rules_copy / TELEHEALTH
     source.rename(rules_copy / "modifier" / "telehealth-without-payer-modifier.yaml")
-    with pytest.raises(ScrubberInputError, match=r"telehealth-without-payer-modifier\.yaml:\d+: the file name must start "
-                                                 r"with the rule id: MOD001-"):
+    named = r"telehealth-without-payer-modifier\.yaml:\d+: the file name must start with the rule id: MOD001-"
+    with pytest.raises(ScrubberInputError, match=named):
         load_rules(rules_copy)
 
 

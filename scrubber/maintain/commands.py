@@ -73,7 +73,8 @@ def examples_command(rule_ids, settings) -> None:
                     click.echo(f"{rule.id} {kind} {example['name']}: {mismatch}")
     if failed:
         sys.exit(1)
-    click.echo(f"ok: every example of {len(wanted) or len(rulebook.rules)} rule(s) in {settings.rules_dir} gives exactly its "
+    count = len(wanted) or len(rulebook.rules)
+    click.echo(f"ok: every example of {count} rule(s) in {settings.rules_dir} gives exactly its "
                f"expected findings (from {settings.found})")
 
 

@@ -61,7 +61,8 @@ def check_reference(reference_dir: Path) -> list[Problem]:
             if repeated.height:
                 first = repeated.row(0, named=True)
                 key = ", ".join(str(first[k]) for k in table.key)
-                problems.append(Problem(str(meta), line_of(meta, ("key",)), f"key ({key}) appears twice in one release"))
+                message = f"key ({key}) appears twice in one release"
+                problems.append(Problem(str(meta), line_of(meta, ("key",)), message))
         except ScrubberInputError as error:
             problems.append(Problem(str(meta), 0, str(error)))
         except Exception as error:  # a data file polars cannot read: name it, keep validating

@@ -33,7 +33,8 @@ def ledger_problems(rules_dir: Path, rules: list[Rule]) -> list[Problem]:
         if not (entry := _ENTRY.match(text.strip())):
             problems.append(Problem(str(path), number, f"not `ID  {KEPT}|{REMOVED}  first title`: {text.strip()!r}"))
         elif entry["id"] in entries:
-            problems.append(Problem(str(path), number, f"{entry['id']} is listed twice (first on line {entries[entry['id']][0]})"))
+            first = entries[entry["id"]][0]
+            problems.append(Problem(str(path), number, f"{entry['id']} is listed twice (first on line {first})"))
         else:
             entries[entry["id"]] = (number, entry["state"], entry["title"])
     for rule in rules:
@@ -42,9 +43,11 @@ def ledger_problems(rules_dir: Path, rules: list[Rule]) -> list[Problem]:
             problems.append(Problem(*where, f"{rule.id} is a new id: add `{rule.id}  {KEPT}  {rule.title}` to {path}"))
         elif entries[rule.id][1] == REMOVED:
             meant = entries[rule.id][2]
-            problems.append(Problem(*where, f"{rule.id} was removed (it meant: {meant}); an id is never reused: take a new one"))
+            message = f"{rule.id} was removed (it meant: {meant}); an id is never reused: take a new one"
+            problems.append(Problem(*where, message))
     with_files = {rule.id for rule in rules}
     for rule_id, (number, state, _) in entries.items():
         if state == KEPT and rule_id not in with_files:
-            problems.append(Problem(str(path), number, f"no rule file has {rule_id}: mark it {REMOVED} (its id is never reused)"))
+            message = f"no rule file has {rule_id}: mark it {REMOVED} (its id is never reused)"
+            problems.append(Problem(str(path), number, message))
     return problems

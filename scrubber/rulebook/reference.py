@@ -159,7 +159,8 @@ def read_table(reference_dir: Path, name: str) -> tuple[ReferenceTable | None, l
         return None, problems
     partition = document.get("partition")
     if partition is not None and partition not in document["columns"]:
-        problems.append(Problem(str(path), line_of(path, ("partition",)), f"partition {partition!r} is not one of the table's columns"))
+        message = f"partition {partition!r} is not one of the table's columns"
+        problems.append(Problem(str(path), line_of(path, ("partition",)), message))
     releases = []
     for index, entry in enumerate(document["releases"]):
         line = line_of(path, ("releases", index))
@@ -168,7 +169,8 @@ def read_table(reference_dir: Path, name: str) -> tuple[ReferenceTable | None, l
             problems.append(Problem(str(path), line, f"release {entry['id']} {need}"))
         data = (folder / entry["file"]).resolve()
         if folder.resolve() not in data.parents or not data.is_file():
-            problems.append(Problem(str(path), line, f"release {entry['id']} file {entry['file']!r} not found in {folder}"))
+            message = f"release {entry['id']} file {entry['file']!r} not found in {folder}"
+            problems.append(Problem(str(path), line, message))
         start = dt.date.fromisoformat(entry["effective_from"])
         end = dt.date.fromisoformat(entry["effective_to"]) if entry.get("effective_to") else OPEN_END
         releases.append((line, Release(entry["id"], data, start, end, entry["source"], entry.get("partition"))))

@@ -108,7 +108,8 @@ def _parse_rule(path: Path, document: dict, rules_dir: Path, problems: list[Prob
     if end is not None and end < start:
         problems.append(_at(path, ("effective", "to"), f"effective.to {end} is before effective.from {start}"))
     if document["scope"] == "line_pair" and "finding_on" not in document:
-        problems.append(_at(path, ("scope",), "a line_pair rule must say which line the finding is on (finding_on: a or b)"))
+        message = "a line_pair rule must say which line the finding is on (finding_on: a or b)"
+        problems.append(_at(path, ("scope",), message))
     if "pairing" in document and document["scope"] != "line_pair":
         problems.append(_at(path, ("pairing",), "only a line_pair rule says how its lines pair (pairing)"))
     lookups = tuple(
@@ -123,14 +124,17 @@ def _parse_rule(path: Path, document: dict, rules_dir: Path, problems: list[Prob
     for kind in ("fire", "pass"):
         for index, example in enumerate(document["examples"][kind]):
             if example["name"] in names:
-                problems.append(_at(path, ("examples", kind, index, "name"), f"example name {example['name']!r} is used twice"))
+                message = f"example name {example['name']!r} is used twice"
+                problems.append(_at(path, ("examples", kind, index, "name"), message))
             names.add(example["name"])
     # Where a rule lives says what it is: a reader finds MOD001 as rules/modifier/MOD001-....yaml.
     if not path.name.startswith(f"{document['id']}-"):
-        problems.append(_at(path, ("id",), f"the file name must start with the rule id: {document['id']}-<what it checks>.yaml"))
+        message = f"the file name must start with the rule id: {document['id']}-<what it checks>.yaml"
+        problems.append(_at(path, ("id",), message))
     folder = path.parent.relative_to(rules_dir)
     if folder != Path(document["category"]):
-        problems.append(_at(path, ("category",), f"a {document['category']} rule lives in {rules_dir / document['category']}/"))
+        message = f"a {document['category']} rule lives in {rules_dir / document['category']}/"
+        problems.append(_at(path, ("category",), message))
     if len(problems) > before:
         return None
     payers = document["payers"]
