@@ -114,7 +114,7 @@ def _timing(stages: dict[str, float], label: str, module, name: str) -> Iterator
 
 def settings(rules_dir: Path | None):
     from scrubber import paths
-    from scrubber.pipeline import Settings
+    from scrubber.paths import Settings
 
     return Settings(rules_dir or paths.rules_dir(), paths.profiles_dir())
 

@@ -18,7 +18,6 @@ from bench.pools import EM_CODES, PROCEDURE_WEIGHTS, PROCEDURES
 from scrubber import paths
 from scrubber.rulebook.rules import REFERENCE_FOLDER
 
-FAMILY = "payer_bulletins"
 PREFIX = "BPR"
 # The less common codes of the generated batches: a bulletin names a handful of services, so
 # each generated rule fires on a small share of lines, as real payer rules do.
@@ -91,9 +90,8 @@ def pack_with_extra_rules(target: Path, count: int, rules_dir: Path | None = Non
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(REFERENCE_FOLDER))
     (target / REFERENCE_FOLDER).symlink_to((source / REFERENCE_FOLDER).resolve())
-    folder = target / FAMILY
-    folder.mkdir()
     for n in range(1, count + 1):
-        rule = payer_rule(n)
-        (folder / f"{rule['id']}-generated.yaml").write_text(yaml.safe_dump(rule, sort_keys=False), encoding="utf-8")
+        rule = payer_rule(n)  # in its category's folder, as every rule is
+        path = target / rule["category"] / f"{rule['id']}-generated.yaml"
+        path.write_text(yaml.safe_dump(rule, sort_keys=False), encoding="utf-8")
     return target

@@ -12,15 +12,15 @@ from pathlib import Path
 import click
 
 from scrubber import paths
-from scrubber.batch.load import empty_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import scope_columns
 from scrubber.errors import ScrubberError, TerminatedError
 from scrubber.logs import FORMATS, RunLog, redact
 from scrubber.maintain.commands import COMMANDS as MAINTAINER_COMMANDS
-from scrubber.pipeline import STAGES, Outcome, Settings, run
-from scrubber.rulebook.profiles import load_profiles
-from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.options import rulebook_options
+from scrubber.paths import Settings
+from scrubber.pipeline import STAGES, Outcome, run
+from scrubber.rulebook.book import load_rulebook
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -32,17 +32,6 @@ def _as_of(value: str | None) -> dt.date:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint="--as-of") from None
 
 
-rules_option = click.option(
-    "--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: rules/ of the nearest folder, from here upward, holding rules/ and payer_profiles/)."
-)
-profiles_option = click.option(
-    "--profiles-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Payer profile folder (default: payer_profiles/ next to the rules found from here upward).",
-)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Scrub a batch of medical claims against the repo's YAML payer and coding edits."""
@@ -52,14 +41,13 @@ def cli() -> None:
 @click.argument("batch_dir", type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", default=None, help="The run's date, YYYY-MM-DD (default: today); timely filing counts to it.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: reports/<as-of>/).")
-@rules_option
-@profiles_option
+@rulebook_options
 @click.option("-v", "--verbose", is_flag=True, help="One line per stage with its timing; the traceback of a crash.")
 @click.option(
     "--log-format", "log_format", type=click.Choice(FORMATS), default="text", show_default=True,
     help="Lines on stderr as text or as JSON objects (one per line).",
 )
-def run_command(batch_dir, as_of, out_dir, rules_dir, profiles_dir, verbose, log_format) -> None:
+def run_command(batch_dir, as_of, out_dir, settings, verbose, log_format) -> None:
     """Scrub BATCH_DIR and write findings, summary.json and fix_list.html.
 
     Silent on success; on failure one line on stderr and exit status 2 (unusable
@@ -68,7 +56,7 @@ def run_command(batch_dir, as_of, out_dir, rules_dir, profiles_dir, verbose, log
     day = _as_of(as_of)
     log = RunLog(verbose, log_format, stages=len(STAGES))
     target = out_dir or paths.reports_dir() / day.isoformat()
-    _guarded(log, lambda: run(batch_dir, target, day, Settings.resolve(rules_dir, profiles_dir), log))
+    _guarded(log, lambda: run(batch_dir, target, day, settings, log))
 
 
 @cli.command("demo")
@@ -85,13 +73,10 @@ def demo_command(out_dir, as_of) -> None:
 
 @cli.command("fields")
 @click.argument("scope", required=False)
-@profiles_option
-def fields_command(scope, profiles_dir) -> None:
+@rulebook_options
+def fields_command(scope, settings) -> None:
     """List the fields a rule can read, for one SCOPE or all of them."""
-    settings = Settings.resolve(None, profiles_dir)
-    columns = scope_columns(
-        RunContext(empty_batch(), load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), dt.date.today())
-    )
+    columns = scope_columns(RunContext.of(load_rulebook(settings)))
     if scope is not None and scope not in columns:
         raise click.BadParameter(f"{scope!r}; scopes are {', '.join(columns)}", param_hint="SCOPE")
     for name, names in columns.items():

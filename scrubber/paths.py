@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from scrubber.rulebook.rules import REFERENCE_FOLDER
+
 RULES = "rules"
 PROFILES = "payer_profiles"
 
@@ -40,6 +42,31 @@ def find_pack(start: Path | None = None) -> Pack:
     if _is_pack(installed):
         return Pack(installed, "the installed package's pack")
     return Pack(here, "the working directory (no rules/ and payer_profiles/ found)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The rules and payer profile folders a command uses, and how they were chosen."""
+
+    rules_dir: Path
+    profiles_dir: Path
+    found: str = "given"  # said in -v logs, summary.json and validate's ok line
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.rules_dir / REFERENCE_FOLDER
+
+    @classmethod
+    def resolve(cls, rules_dir: Path | None, profiles_dir: Path | None) -> Settings:
+        """--rules-dir and --profiles-dir when given; otherwise the pack found from where the command runs."""
+        pack = find_pack()
+        given = [name for name, value in (("--rules-dir", rules_dir), ("--profiles-dir", profiles_dir)) if value]
+        found = f"{pack.root} ({pack.found})"
+        how = found if not given else " and ".join(given) + ("" if len(given) == 2 else f"; the rest from {found}")
+        return cls(Path(rules_dir or pack.root / RULES), Path(profiles_dir or pack.root / PROFILES), how)
+
+    def describe(self) -> dict[str, str]:
+        return {"rules_dir": str(self.rules_dir), "profiles_dir": str(self.profiles_dir), "found": self.found}
 
 
 def project_root() -> Path:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import polars as pl
 
-from scrubber import paths
 from scrubber.batch import Batch, load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import RuleRun, run_rules
@@ -16,37 +15,13 @@ from scrubber.findings import accounting
 from scrubber.history import billed_history, previous_runs
 from scrubber.lock import run_lock
 from scrubber.logs import RunLog
+from scrubber.paths import Settings
 from scrubber.report.outputs import atomic_folder
 from scrubber.report.write import RunReport, write_outputs
-from scrubber.rulebook.profiles import load_profiles
-from scrubber.rulebook.reference import ReferenceLibrary
-from scrubber.rulebook.rules import load_rules
+from scrubber.rulebook.book import Rulebook, load_rulebook
 from scrubber.versioning import rules_version
 
 STAGES = ("rules", "load", "rules_run", "write")
-
-
-@dataclass
-class Settings:
-    rules_dir: Path
-    profiles_dir: Path
-    found: str = "given"  # how the folders were chosen, said in -v logs, summary.json and validate's ok line
-
-    @property
-    def reference_dir(self) -> Path:
-        return self.rules_dir / "reference"
-
-    @classmethod
-    def resolve(cls, rules_dir: Path | None, profiles_dir: Path | None) -> Settings:
-        """--rules-dir and --profiles-dir when given; otherwise the pack found from where the command runs."""
-        pack = paths.find_pack()
-        given = [name for name, value in (("--rules-dir", rules_dir), ("--profiles-dir", profiles_dir)) if value]
-        found = f"{pack.root} ({pack.found})"
-        how = found if not given else " and ".join(given) + ("" if len(given) == 2 else f"; the rest from {found}")
-        return cls(Path(rules_dir or pack.root / paths.RULES), Path(profiles_dir or pack.root / paths.PROFILES), how)
-
-    def describe(self) -> dict[str, str]:
-        return {"rules_dir": str(self.rules_dir), "profiles_dir": str(self.profiles_dir), "found": self.found}
 
 
 @dataclass
@@ -57,20 +32,25 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def scrub(batch: Batch, settings: Settings, as_of: dt.date) -> RuleRun:
-    """The rule pack over an already loaded batch (the examples and the benchmark call this too)."""
-    ctx = RunContext(batch, load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), as_of)
-    return run_rules(load_rules(settings.rules_dir), ctx)
+def scrub(batch: Batch, rulebook: Rulebook, as_of: dt.date, history: pl.LazyFrame | None = None) -> RuleRun:
+    """The rulebook over an already loaded batch: a run's rules stage, the examples', the benchmark's and diff's."""
+    return run_rules(rulebook.rules, RunContext.of(rulebook, batch, as_of, history))
 
 
-def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log: RunLog | None = None) -> Outcome:
-    """Scrub one batch into out_dir, holding out_dir's lock from the first step to the last."""
+def run(
+    batch_dir: Path, out_dir: Path, as_of: dt.date, rulebook: Rulebook | Settings, log: RunLog | None = None
+) -> Outcome:
+    """Scrub one batch into out_dir, holding out_dir's lock from the first step to the last.
+
+    Given Settings, the rulebook is loaded inside the lock as the run's first stage (the command line);
+    given a loaded Rulebook (tests, a service scrubbing many batches), that stage only reports it.
+    """
     log = log or RunLog()
     with run_lock(out_dir, on_stale=log.warning):
-        with log.stage("rules", settings.describe()) as facts:
-            rules = load_rules(settings.rules_dir)
-            profiles = load_profiles(settings.profiles_dir)
-            facts["rules"] = len(rules)
+        source = rulebook if isinstance(rulebook, Settings) else rulebook.source
+        with log.stage("rules", source.describe()) as facts:
+            book = load_rulebook(source) if isinstance(rulebook, Settings) else rulebook
+            facts["rules"] = len(book.rules)
 
         with log.stage("load") as facts:
             batch = load_batch(batch_dir)
@@ -78,23 +58,23 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log:
 
         with log.stage("rules_run") as facts:
             earlier = previous_runs(out_dir, as_of)
-            ctx = RunContext(batch, profiles, ReferenceLibrary(settings.reference_dir), as_of, billed_history(earlier))
-            result = run_rules(rules, ctx)
+            result = scrub(batch, book, as_of, billed_history(earlier))
             facts.update(rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height)
 
         with log.stage("write"):
             summary = {
                 "as_of": as_of.isoformat(),
                 "batch": str(Path(batch_dir)),
-                "rules_version": rules_version(settings.rules_dir, settings.profiles_dir),
-                "rules_source": settings.describe(),
+                "rules_version": rules_version(source.rules_dir, source.profiles_dir),
+                "rules_source": source.describe(),
                 "rules_run": len(result.ran),
                 "input_files": [{"table": i.table, "path": i.path, "format": i.format, "rows": i.rows} for i in batch.inputs],
                 "not_checked": result.not_checked,
                 **accounting(batch.claims, result.findings),
             }
             report = RunReport(
-                summary, result.findings, batch.claims, batch.claim_lines, batch.patients, rules, profiles, earlier
+                summary, result.findings, batch.claims, batch.claim_lines, batch.patients, book.rules, book.profiles,
+                earlier,
             )
             with atomic_folder(out_dir) as staging:
                 write_outputs(staging, report)

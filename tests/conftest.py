@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from scrubber import paths
-from scrubber.pipeline import Settings
-from scrubber.rulebook.profiles import load_profiles
-from scrubber.rulebook.reference import ReferenceLibrary
-from scrubber.rulebook.rules import load_rules
+from scrubber.paths import Settings
+from scrubber.rulebook.book import Rulebook, load_rulebook
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"
@@ -22,23 +20,24 @@ DEMO_AS_OF = dt.date.fromisoformat(paths.DEMO_AS_OF)  # the run date the demo ba
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings(RULES, PROFILES)
+def rulebook() -> Rulebook:
+    """The repo's rulebook, loaded once for the session (its reference tables are read on first use)."""
+    return load_rulebook(Settings(RULES, PROFILES))
 
 
 @pytest.fixture(scope="session")
-def profiles():
-    return load_profiles(PROFILES)
+def profiles(rulebook):
+    return rulebook.profiles
 
 
 @pytest.fixture(scope="session")
-def references():
-    return ReferenceLibrary(RULES / "reference")
+def references(rulebook):
+    return rulebook.references
 
 
 @pytest.fixture(scope="session")
-def rules():
-    return load_rules(RULES)
+def rules(rulebook):
+    return rulebook.rules
 
 
 @pytest.fixture

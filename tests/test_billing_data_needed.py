@@ -12,46 +12,46 @@ from scrubber.pipeline import run, scrub
 from tests.conftest import DEMO_AS_OF as AS_OF
 
 
-def not_checked(batch_dir, settings) -> dict[str, str]:
-    result = scrub(load_batch(batch_dir), settings, AS_OF)
+def not_checked(batch_dir, rulebook) -> dict[str, str]:
+    result = scrub(load_batch(batch_dir), rulebook, AS_OF)
     return {item["rule_id"]: item["reason"] for item in result.not_checked}
 
 
-def test_without_a_visit_export_the_visit_edits_are_not_checked(demo_copy, settings):
+def test_without_a_visit_export_the_visit_edits_are_not_checked(demo_copy, rulebook):
     (demo_copy / "encounters.csv").unlink()
-    skipped = not_checked(demo_copy, settings)
+    skipped = not_checked(demo_copy, rulebook)
     for rule_id in ("ENC001", "ENC002", "ENC003"):
         assert skipped[rule_id] == "no encounters file in the batch"
 
 
-def test_without_the_payer_claim_number_column_replacements_are_not_checked_never_passed(demo_copy, settings):
+def test_without_the_payer_claim_number_column_replacements_are_not_checked_never_passed(demo_copy, rulebook):
     claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
     claims.drop("payer_claim_number").write_csv(demo_copy / "claims.csv")
-    result = scrub(load_batch(demo_copy), settings, AS_OF)
+    result = scrub(load_batch(demo_copy), rulebook, AS_OF)
     assert "DUP003" not in result.ran
     assert not result.findings.filter(pl.col("rule_id") == "DUP003").height
     reason = {item["rule_id"]: item["reason"] for item in result.not_checked}["DUP003"]
     assert "payer_claim_number column" in reason
 
 
-def test_with_the_column_a_replacement_without_its_original_is_an_error(demo_copy, settings):
-    result = scrub(load_batch(demo_copy), settings, AS_OF)
+def test_with_the_column_a_replacement_without_its_original_is_an_error(demo_copy, rulebook):
+    result = scrub(load_batch(demo_copy), rulebook, AS_OF)
     assert "DUP003" in result.ran
     found = result.findings.filter(pl.col("rule_id") == "DUP003")
     assert found["claim_id"].to_list() == ["C3013"] and found["severity"].to_list() == ["error"]
 
 
-def test_without_an_earlier_run_the_history_edit_is_not_checked(demo_copy, settings):
-    assert not_checked(demo_copy, settings)["DUP002"] == "no earlier run under reports/ to compare with"
+def test_without_an_earlier_run_the_history_edit_is_not_checked(demo_copy, rulebook):
+    assert not_checked(demo_copy, rulebook)["DUP002"] == "no earlier run under reports/ to compare with"
 
 
-def test_a_visit_billed_last_night_under_another_claim_id_is_a_duplicate_tonight(demo_copy, tmp_path, settings):
+def test_a_visit_billed_last_night_under_another_claim_id_is_a_duplicate_tonight(demo_copy, tmp_path, rulebook):
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
 
     # Tonight's export bills C3002's visit again, under a new claim id.
     bill_again_tonight(demo_copy, "C3002", "C3098")
-    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), rulebook)
 
     again = outcome.findings.filter(pl.col("rule_id") == "DUP002")
     assert again.select("claim_id", "line_number").rows() == [("C3098", 1)]
@@ -71,43 +71,45 @@ def bill_again_tonight(batch, claim_id, new_claim_id, **claim_changes):
         renamed.write_csv(batch / f"{table}.csv")
 
 
-def test_the_claim_to_the_secondary_payer_the_next_night_is_not_a_duplicate(demo_copy, tmp_path, settings):
+def test_the_claim_to_the_secondary_payer_the_next_night_is_not_a_duplicate(demo_copy, tmp_path, rulebook):
     # C3002's visit went to Aetna last night; tonight the same visit goes to Texas Medicaid as secondary.
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
     bill_again_tonight(demo_copy, "C3002", "C3098", payer_id="MEDICAID_TX", member_id="517234981")
-    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), rulebook)
     assert outcome.findings.filter(pl.col("rule_id") == "DUP002").height == 0
 
 
-def test_a_run_written_before_billed_lines_carried_the_payer_flags_nothing(demo_copy, tmp_path, settings):
+def test_a_run_written_before_billed_lines_carried_the_payer_flags_nothing(demo_copy, tmp_path, rulebook):
     # Such a run cannot tell a duplicate from the secondary claim: it is left out rather than
     # telling a biller to delete a secondary claim (scrubber.history._billed_in).
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
     billed = reports / "2026-09-14" / "billed_lines.parquet"
     pl.read_parquet(billed).drop("payer_id", "member_id").write_parquet(billed)  # the file as older versions wrote it
     bill_again_tonight(demo_copy, "C3002", "C3098")
-    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), rulebook)
     assert outcome.findings.filter(pl.col("rule_id") == "DUP002").height == 0
 
 
-def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(demo_copy, tmp_path, settings):
+def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(demo_copy, tmp_path, rulebook):
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
     billed = reports / "2026-09-14" / "billed_lines.parquet"
     pl.read_parquet(billed).drop("ndc").write_parquet(billed)  # the file as older versions wrote it
     bill_again_tonight(demo_copy, "C3002", "C3098")
-    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), settings)
+    outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), rulebook)
     assert outcome.findings.filter(pl.col("rule_id") == "DUP002").select("claim_id", "line_number").rows() == [("C3098", 1)]
 
 
-def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into_one_history(demo_copy, tmp_path, settings):
+def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into_one_history(
+    demo_copy, tmp_path, rulebook
+):
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-09-13", dt.date(2026, 9, 13), settings)
+    run(demo_copy, reports / "2026-09-13", dt.date(2026, 9, 13), rulebook)
     older = reports / "2026-09-13" / "billed_lines.parquet"
     pl.read_parquet(older).drop("payer_id", "member_id").write_parquet(older)
-    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
     billed = pl.read_parquet(reports / "2026-09-14" / "billed_lines.parquet").height
     history = billed_history(previous_runs(reports / "2026-09-15", dt.date(2026, 9, 15))).collect()
     by_run = history.group_by("billed_in_run").agg(pl.len(), pl.col("payer_id").null_count().alias("no_payer"))

@@ -43,8 +43,8 @@ CLEAN = ["C3002", "C3009", "C3010", "C3012", "C3014", "C3020", "C3022", "C3029"]
 
 
 @pytest.fixture(scope="module")
-def findings(settings) -> pl.DataFrame:
-    return scrub(load_batch(DEMO), settings, DEMO_AS_OF).findings
+def findings(rulebook) -> pl.DataFrame:
+    return scrub(load_batch(DEMO), rulebook, DEMO_AS_OF).findings
 
 
 @pytest.mark.parametrize("rule_id", sorted(SHOWN))

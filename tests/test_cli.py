@@ -87,7 +87,8 @@ def test_broken_rule_exits_2_naming_the_rule_file(rules_copy, tmp_path):
     out = tmp_path / "out"
     result = scrubber("run", str(DEMO), "--out", str(out), "--rules-dir", str(rules_copy))
     assert result.returncode == 2
-    assert "MOD001-telehealth-without-payer-modifier.yaml: at severity" in result.stderr
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("severity:"))
+    assert f"MOD001-telehealth-without-payer-modifier.yaml:{line}: at severity" in result.stderr
     assert not out.exists()
 
 

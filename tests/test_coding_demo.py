@@ -38,8 +38,8 @@ CLEAN = ["C2002", "C2004", "C2007", "C2011", "C2013", "C2015", "C2016", "C2021",
 
 
 @pytest.fixture(scope="module")
-def findings(settings) -> pl.DataFrame:
-    return scrub(load_batch(DEMO), settings, DEMO_AS_OF).findings
+def findings(rulebook) -> pl.DataFrame:
+    return scrub(load_batch(DEMO), rulebook, DEMO_AS_OF).findings
 
 
 @pytest.mark.parametrize("rule_id", sorted(SHOWN))

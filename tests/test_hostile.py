@@ -67,14 +67,11 @@ def rules_by_issue_kind(rules) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def scrub_case(tmp_path, monkeypatch, rules, references, settings):
-    # The pack and the code tables are read once per session; everything else is the nightly run.
-    monkeypatch.setattr(pipeline, "load_rules", lambda _: rules)
-    monkeypatch.setattr(pipeline, "ReferenceLibrary", lambda _: references)
-
+def scrub_case(tmp_path, rulebook):
+    # The rulebook is read once per session; everything else is the nightly run.
     def scrub(case: Path):
         batch = build_batch(case, tmp_path / "batch")
-        return batch, tmp_path / "out", lambda: pipeline.run(batch, tmp_path / "out", AS_OF, settings)
+        return batch, tmp_path / "out", lambda: pipeline.run(batch, tmp_path / "out", AS_OF, rulebook)
 
     return scrub
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from scrubber.errors import ScrubberInputError
 from scrubber.maintain.catalog import markdown
 from scrubber.maintain.commands import (
     catalog_command,
@@ -20,6 +21,7 @@ from scrubber.maintain.commands import (
     validate_command,
 )
 from scrubber.maintain.validate import validate
+from scrubber.paths import Settings
 from scrubber.rulebook.rules import load_rules
 from tests.conftest import DEMO, DEMO_AS_OF, PROFILES, REPO, RULES
 
@@ -31,7 +33,7 @@ def invoke(command, *args, env=None):
 
 
 def test_the_shipped_rules_profiles_and_tables_validate():
-    assert [str(p) for p in validate(RULES, PROFILES)] == []
+    assert [str(p) for p in validate(Settings(RULES, PROFILES))] == []
 
 
 def test_validate_lists_every_problem_with_its_line(rules_copy, tmp_path):
@@ -57,7 +59,7 @@ def test_validate_lists_every_problem_with_its_line(rules_copy, tmp_path):
 def test_validate_catches_a_field_the_scope_does_not_have(rules_copy):
     path = rules_copy / TELEHEALTH
     path.write_text(path.read_text().replace("field: line.pos,", "field: line.place,"))
-    problems = [str(p) for p in validate(rules_copy, PROFILES)]
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
     assert len(problems) == 1 and "unknown field 'line.place' for scope 'line'" in problems[0]
     assert f"{path}:" in problems[0] and not problems[0].startswith(f"{path}:1:")
 
@@ -69,7 +71,7 @@ def test_validate_catches_overlapping_reference_releases(tmp_path):
     document = yaml.safe_load(meta.read_text())
     document["releases"].append({**document["releases"][0], "id": "again"})
     meta.write_text(yaml.safe_dump(document))
-    assert any("release again starts before release" in str(p) for p in validate(rules, PROFILES))
+    assert any("release again starts before release" in str(p) for p in validate(Settings(rules, PROFILES)))
 
 
 def test_validate_names_a_carc_or_rarc_that_is_not_an_x12_code_the_pack_lists(rules_copy):
@@ -77,9 +79,45 @@ def test_validate_names_a_carc_or_rarc_that_is_not_an_x12_code_the_pack_lists(ru
     mue.write_text(mue.read_text().replace("rarc: [N362]", "rarc: [N362, N999]"))
     dx = next(rules_copy.glob("coding/DX002-*.yaml"))
     dx.write_text(dx.read_text().replace("carc: CO-146", "carc: CO-7"))  # CARC 7 is a procedure, not a diagnosis, for the sex
-    problems = [str(p) for p in validate(rules_copy, PROFILES) if "remit_codes" in str(p)]
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES)) if "remit_codes" in str(p)]
     assert any(p.startswith(f"{mue}:") and "RARC N999 is not in rules/reference/remit_codes" in p for p in problems)
     assert any(p.startswith(f"{dx}:") and "CARC 7 is not in" in p for p in problems)
+
+
+def test_validate_lists_what_a_run_stops_at(rules_copy):
+    # One check, two uses: the run raises the loaders' first problem, validate lists them all.
+    (rules_copy / "modifier" / "MOD001-copy.yaml").write_text((rules_copy / TELEHEALTH).read_text())
+    with pytest.raises(ScrubberInputError) as stopped:
+        load_rules(rules_copy)
+    assert str(stopped.value) in [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+
+
+def ledger_line(rules_dir: Path, rule_id: str) -> str:
+    return next(line for line in (rules_dir / "ids.txt").read_text().splitlines() if line.startswith(f"{rule_id} "))
+
+
+def test_a_new_rule_adds_its_id_to_the_ledger(rules_copy):
+    text = (rules_copy / TELEHEALTH).read_text().replace("id: MOD001", "id: MOD901")
+    (rules_copy / "modifier" / "MOD901-telehealth-for-another-payer.yaml").write_text(text)
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+    assert len(problems) == 1 and "MOD901 is a new id: add `MOD901  kept  Telehealth" in problems[0]
+
+
+def test_a_removed_rules_id_stays_in_the_ledger_and_is_never_reused(rules_copy):
+    ledger = rules_copy / "ids.txt"
+    next(rules_copy.glob("modifier/MOD003-*.yaml")).unlink()
+    line = ledger_line(rules_copy, "MOD003")
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+    assert problems == [f"{ledger}:{ledger.read_text().splitlines().index(line) + 1}: no rule file has MOD003: "
+                        "mark it removed (its id is never reused)"]
+
+    ledger.write_text(ledger.read_text().replace(line, line.replace(" kept ", " removed", 1)))
+    assert validate(Settings(rules_copy, PROFILES)) == []
+    reused = rules_copy / "modifier" / "MOD003-telehealth-for-another-payer.yaml"
+    reused.write_text((rules_copy / TELEHEALTH).read_text().replace("id: MOD001", "id: MOD003"))
+    problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
+    assert any(p.startswith(f"{reused}:") and "MOD003 was removed (it meant: Bilateral procedure billed as two units "
+               "without modifier 50); an id is never reused" in p for p in problems)
 
 
 def test_explain_and_catalogue_name_the_remark_codes_sent_with_the_carc():
@@ -161,8 +199,6 @@ def test_diff_shows_claims_a_rule_change_flags_and_clears(tmp_path):
 
 
 def test_diff_refuses_a_base_that_is_neither_folder_nor_revision(tmp_path):
-    from scrubber.errors import ScrubberInputError
-
     with pytest.raises(ScrubberInputError, match="not a folder and not a git revision"):
         invoke(diff_command, DEMO, "--base", "no-such-revision-xyz")
 
@@ -199,7 +235,7 @@ def test_reference_import_asks_for_the_setting_when_the_file_name_does_not_tell(
 
 
 def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_path):
-    from scrubber.pipeline import Settings, run
+    from scrubber.pipeline import run
 
     path = rules_copy / TELEHEALTH
     path.write_text(path.read_text().replace("severity: error", "severity: error\nstatus: preview", 1))
@@ -214,16 +250,16 @@ def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_p
     assert outcome.summary["claims_clean"] >= 1
 
 
-def test_rule_effectiveness_counts_findings_per_run_and_payer(tmp_path):
+def test_rule_effectiveness_counts_findings_per_run_and_payer(tmp_path, rulebook):
     import datetime as dt
 
     from scrubber.history import previous_runs
     from scrubber.maintain.catalog import effectiveness, effectiveness_text
-    from scrubber.pipeline import Settings, run
+    from scrubber.pipeline import run
 
     reports = tmp_path / "reports"
     for day in ("2026-09-14", "2026-09-15"):
-        run(DEMO, reports / day, dt.date.fromisoformat(day), Settings(RULES, PROFILES))
+        run(DEMO, reports / day, dt.date.fromisoformat(day), rulebook)
     table = effectiveness(previous_runs(reports / ".current", dt.date.max))
     telehealth = table.filter(table["rule_id"] == "MOD001")
     assert telehealth.select("payer_id", "len", "run").rows() == [("UHC", 1, "2026-09-14"), ("UHC", 1, "2026-09-15")]

@@ -16,15 +16,15 @@ AS_OF = dt.date(2026, 3, 16)
 TELEHEALTH = {"place_of_service": "10"}  # MOD001 fires: no modifier 95
 
 
-def queue(settings, profiles, claims: list[dict], **limit):
+def queue(rulebook, profiles, claims: list[dict], **limit):
     built = example_batch({"claims": claims, "as_of": AS_OF.isoformat()})
-    findings, _ = compare(scrub(built.batch, settings, AS_OF).findings, [])
+    findings, _ = compare(scrub(built.batch, rulebook, AS_OF).findings, [])
     facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
     return claim_cards(facts, built.batch.claim_lines, findings, **limit)
 
 
-def test_the_claim_closest_to_its_filing_deadline_comes_first(settings, profiles):
-    cards = queue(settings, profiles, [
+def test_the_claim_closest_to_its_filing_deadline_comes_first(rulebook, profiles):
+    cards = queue(rulebook, profiles, [
         # Medicare allows 12 months: 2026-01-05 is due Tuesday 2027-01-05, 295 days away.
         {"claim": {"claim_id": "MCR1", "payer_id": "MEDICARE", **TELEHEALTH}, "lines": [{"service_date": "2026-01-05"}]},
         # Aetna allows 90 days: 2025-12-16 is due today, the last day to file.
@@ -40,19 +40,19 @@ def test_the_claim_closest_to_its_filing_deadline_comes_first(settings, profiles
     ]
 
 
-def test_a_page_too_long_to_work_keeps_the_most_urgent_claims(settings, profiles):
+def test_a_page_too_long_to_work_keeps_the_most_urgent_claims(rulebook, profiles):
     claims = [
         {"claim": {"claim_id": f"AET{days}", "payer_id": "AETNA", **TELEHEALTH},
          "lines": [{"service_date": (AS_OF - dt.timedelta(days=days)).isoformat()}]}
         for days in (10, 80, 40, 95)
     ]
-    cards = queue(settings, profiles, claims, limit=2)
+    cards = queue(rulebook, profiles, claims, limit=2)
     assert cards["claim_id"].to_list() == ["AET95", "AET80"]  # past due, then 10 days left
     assert cards["lines"].list.len().to_list() == [1, 1]
 
 
-def test_the_deadline_counts_from_the_claims_first_date_of_service(settings, profiles):
-    cards = queue(settings, profiles, [
+def test_the_deadline_counts_from_the_claims_first_date_of_service(rulebook, profiles):
+    cards = queue(rulebook, profiles, [
         {"claim": {"claim_id": "AET2", "payer_id": "AETNA", **TELEHEALTH},
          "lines": [{"service_date": "2026-03-02"}, {"service_date": "2026-02-20", "procedure_code": "36415"}]},
     ])
@@ -61,8 +61,8 @@ def test_the_deadline_counts_from_the_claims_first_date_of_service(settings, pro
     assert card["deadline"] == "2026-05-21" and card["days_left"] == 66
 
 
-def test_with_the_same_deadline_more_dollars_at_risk_come_first(settings, profiles):
-    cards = queue(settings, profiles, [
+def test_with_the_same_deadline_more_dollars_at_risk_come_first(rulebook, profiles):
+    cards = queue(rulebook, profiles, [
         {"claim": {"claim_id": "SMALL", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "95.00"}]},
         {"claim": {"claim_id": "LARGE", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "240.00"}]},
     ])
@@ -70,8 +70,8 @@ def test_with_the_same_deadline_more_dollars_at_risk_come_first(settings, profil
     assert cards["total_text"].to_list() == ["$240.00", "$95.00"]
 
 
-def test_a_finding_sits_beside_the_line_it_concerns(settings, profiles):
-    cards = queue(settings, profiles, [
+def test_a_finding_sits_beside_the_line_it_concerns(rulebook, profiles):
+    cards = queue(rulebook, profiles, [
         {"claim": {"claim_id": "TWO", "payer_id": "AETNA"},
          "lines": [{"procedure_code": "99213", "modifiers": ["95"], "place_of_service": "10"},
                    {"procedure_code": "99214", "place_of_service": "02", "service_date": "2026-03-03"}]},
@@ -84,9 +84,9 @@ def test_a_finding_sits_beside_the_line_it_concerns(settings, profiles):
     assert "modifier 95" in lines[1]["findings"][0]["fix"]
 
 
-def test_claim_level_findings_are_above_the_lines_and_codes_read_with_their_dot(settings, profiles):
+def test_claim_level_findings_are_above_the_lines_and_codes_read_with_their_dot(rulebook, profiles):
     # E11 is a category header (DX002); E1165 is billable and is shown as E11.65.
-    cards = queue(settings, profiles, [
+    cards = queue(rulebook, profiles, [
         {"claim": {"claim_id": "DX", "payer_id": "AETNA", "diagnosis_codes": ["E11", "E1165"]}},
     ])
     card = cards.row(0, named=True)
@@ -95,29 +95,29 @@ def test_claim_level_findings_are_above_the_lines_and_codes_read_with_their_dot(
     assert card["lines"][0]["findings"] == []
 
 
-def test_a_clean_claim_gets_no_card(settings, profiles):
-    cards = queue(settings, profiles, [
+def test_a_clean_claim_gets_no_card(rulebook, profiles):
+    cards = queue(rulebook, profiles, [
         {"claim": {"claim_id": "CLEAN", "payer_id": "AETNA"}},
         {"claim": {"claim_id": "TELE", "payer_id": "AETNA", **TELEHEALTH}},
     ])
     assert cards["claim_id"].to_list() == ["TELE"]
 
 
-def test_preview_findings_never_make_a_card_or_count_as_errors(settings, profiles):
+def test_preview_findings_never_make_a_card_or_count_as_errors(rulebook, profiles):
     built = example_batch({"claims": [{"claim": {"claim_id": "TELE", "payer_id": "AETNA", **TELEHEALTH}}]})
-    findings = scrub(built.batch, settings, AS_OF).findings.with_columns(pl.lit("preview").alias("rule_status"))
+    findings = scrub(built.batch, rulebook, AS_OF).findings.with_columns(pl.lit("preview").alias("rule_status"))
     findings, _ = compare(findings, [])
     facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
     assert facts.height == 0
     assert claim_cards(facts, built.batch.claim_lines, findings).height == 0
 
 
-def test_dollars_at_risk_count_only_claims_with_errors(settings, profiles):
+def test_dollars_at_risk_count_only_claims_with_errors(rulebook, profiles):
     built = example_batch({"claims": [
         {"claim": {"claim_id": "ERR", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "150.00"}]},
         {"claim": {"claim_id": "WARN", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "80.00"}]},
     ]})
-    findings = scrub(built.batch, settings, AS_OF).findings.with_columns(
+    findings = scrub(built.batch, rulebook, AS_OF).findings.with_columns(
         pl.when(pl.col("claim_id") == "WARN").then(pl.lit("warning")).otherwise(pl.col("severity")).alias("severity")
     )
     findings, _ = compare(findings, [])
@@ -126,8 +126,8 @@ def test_dollars_at_risk_count_only_claims_with_errors(settings, profiles):
     assert at_risk == {"ERR": pytest.approx(150.0), "WARN": 0.0}
 
 
-def test_a_payer_without_profile_has_no_deadline_and_goes_last(settings, profiles):
-    cards = queue(settings, profiles, [
+def test_a_payer_without_profile_has_no_deadline_and_goes_last(rulebook, profiles):
+    cards = queue(rulebook, profiles, [
         {"claim": {"claim_id": "UNKNOWN", "payer_id": "CIGNA"}},
         {"claim": {"claim_id": "AET", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"service_date": "2026-03-10"}]},
     ])
@@ -136,11 +136,11 @@ def test_a_payer_without_profile_has_no_deadline_and_goes_last(settings, profile
     assert unknown["deadline_label"] == "filing deadline unknown" and unknown["team"] == "No payer profile"
 
 
-def test_a_finding_on_a_line_the_claim_does_not_have_is_still_shown_on_its_card(settings, profiles):
+def test_a_finding_on_a_line_the_claim_does_not_have_is_still_shown_on_its_card(rulebook, profiles):
     # A load issue can name a line number the claim's lines do not hold (a repeated or unreadable one).
     built = example_batch({"claims": [{"claim": {"claim_id": "AET9", "payer_id": "AETNA", **TELEHEALTH}}],
                            "as_of": AS_OF.isoformat()})
-    found = scrub(built.batch, settings, AS_OF).findings
+    found = scrub(built.batch, rulebook, AS_OF).findings
     stray = found.head(1).with_columns(pl.lit(9, pl.Int64).alias("line_number"), pl.lit("DQ015").alias("rule_id"))
     findings, _ = compare(pl.concat([found, stray]), [])
     facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)

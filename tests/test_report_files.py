@@ -24,7 +24,7 @@ AS_OF = DEMO_AS_OF
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory, request):
-    from scrubber.pipeline import Settings
+    from scrubber.paths import Settings
     from tests.conftest import PROFILES, RULES
 
     out = tmp_path_factory.mktemp("reports") / "2026-09-14"
@@ -57,13 +57,13 @@ def test_the_worklist_has_a_filtered_sheet_with_a_frozen_header_per_payer(demo_r
     assert len(tables) == len(names) and all("<autoFilter" in t for t in tables)
 
 
-def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, settings):
+def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, rulebook):
     claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
     claims.with_columns(
         pl.when(pl.col("claim_id") == "C1022").then(pl.lit('=HYPERLINK("http://x","open")')).otherwise(pl.col("patient_id")).alias("patient_id")
     ).write_csv(demo_copy / "claims.csv")
     out = tmp_path / "out"
-    run(demo_copy, out, AS_OF, settings)
+    run(demo_copy, out, AS_OF, rulebook)
     with zipfile.ZipFile(out / "worklist.xlsx") as book:
         sheets = "".join(book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/sheet"))
         strings = book.read("xl/sharedStrings.xml").decode()
@@ -71,11 +71,11 @@ def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_co
     assert '<t>=HYPERLINK("http://x","open")</t>' in strings
 
 
-def test_a_page_holding_only_the_most_urgent_claims_says_where_the_rest_are(tmp_path, monkeypatch, settings):
+def test_a_page_holding_only_the_most_urgent_claims_says_where_the_rest_are(tmp_path, monkeypatch, rulebook):
     from scrubber.report import write
 
     monkeypatch.setattr(write, "PAGE_CARDS", 5)
-    outcome = run(DEMO, tmp_path / "out", AS_OF, settings)
+    outcome = run(DEMO, tmp_path / "out", AS_OF, rulebook)
     active = outcome.findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
     with_findings = active["claim_id"].n_unique()  # a line's unknown claim id has its card too
     html = (tmp_path / "out" / "fix_list.html").read_text()
@@ -88,14 +88,14 @@ def test_sheet_names_are_valid_and_distinct_for_any_payer_id():
     assert names == {"BCBS/TX": "BCBS_TX", "BCBS:TX": "BCBS_TX (2)", None: "No payer", "A" * 40: "A" * 31}
 
 
-def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_copy, settings):
+def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_copy, rulebook):
     core = pl.col("claim_id").str.starts_with("C10")  # the demo's core claims, none billed twice
     claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
     lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
     claims.write_csv(demo_copy / "claims.csv")
     lines.write_csv(demo_copy / "claim_lines.csv")
     reports = tmp_path / "reports"
-    run(demo_copy, reports / "2026-09-14", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
     # By noon the biller has added modifier 95 to C1022's telehealth line (MOD001 resolved),
     # and claim C1030 has arrived for the patient's next telehealth visit, two days later, without it (MOD001 new).
     fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
@@ -107,7 +107,7 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     ]).write_csv(demo_copy / "claim_lines.csv")
     with (demo_copy / "encounters.csv").open("a") as visits:
         visits.write("E3130,P016,2026-09-12,1045678905,C1030\n")
-    run(demo_copy, reports / "2026-09-14-noon", AS_OF, settings)
+    run(demo_copy, reports / "2026-09-14-noon", AS_OF, rulebook)
 
     morning = pl.read_parquet(reports / "2026-09-14" / "findings.parquet").filter(pl.col("rule_status") == "active")
     assert "MOD001" in morning.filter(pl.col("claim_id") == "C1022")["rule_id"].to_list()

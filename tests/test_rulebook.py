@@ -7,7 +7,9 @@ import yaml
 
 from scrubber.batch import load_batch
 from scrubber.errors import ScrubberInputError
-from scrubber.pipeline import Settings, scrub
+from scrubber.paths import Settings
+from scrubber.pipeline import scrub
+from scrubber.rulebook.book import load_rulebook
 from scrubber.rulebook.rules import load_rules
 from tests.conftest import DEMO, DEMO_AS_OF, PROFILES
 
@@ -67,7 +69,7 @@ def test_unknown_top_level_field_is_named(rules_copy):
 def test_unknown_column_is_caught_when_compiling(rules_copy):
     edit_rule(rules_copy, TELEHEALTH, lambda d: d["when"]["all"].append({"field": "line.colour", "eq": "red"}))
     with pytest.raises(ScrubberInputError, match=r"MOD001.*unknown field 'line\.colour' for scope 'line'"):
-        scrub(load_batch(DEMO), Settings(rules_copy, PROFILES), DEMO_AS_OF)
+        scrub(load_batch(DEMO), load_rulebook(Settings(rules_copy, PROFILES)), DEMO_AS_OF)
 
 
 def test_yaml_syntax_error_names_the_line(rules_copy):
@@ -86,4 +88,25 @@ def test_duplicate_rule_ids_are_refused(rules_copy):
 def test_yaml_tags_are_not_executed(rules_copy):
     (rules_copy / "modifier" / "MOD998-evil.yaml").write_text("!!python/object/apply:os.system ['true']\n")
     with pytest.raises(ScrubberInputError, match="MOD998-evil.yaml"):
+        load_rules(rules_copy)
+
+
+def test_a_rule_file_is_named_by_its_id(rules_copy):
+    source = rules_copy / TELEHEALTH
+    source.rename(rules_copy / "modifier" / "telehealth-without-payer-modifier.yaml")
+    named = r"telehealth-without-payer-modifier\.yaml:\d+: the file name must start with the rule id: MOD001-"
+    with pytest.raises(ScrubberInputError, match=named):
+        load_rules(rules_copy)
+
+
+def test_a_rule_lives_in_the_folder_of_its_category(rules_copy):
+    (rules_copy / TELEHEALTH).rename(rules_copy / "coding" / "MOD001-telehealth-without-payer-modifier.yaml")
+    with pytest.raises(ScrubberInputError, match=r"coding/MOD001-telehealth-without-payer-modifier\.yaml:\d+: "
+                                                 r"a modifier rule lives in .*/modifier/"):
+        load_rules(rules_copy)
+
+
+def test_two_examples_of_a_rule_cannot_share_a_name(rules_copy):
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d["examples"]["pass"][0].update(name=d["examples"]["fire"][0]["name"]))
+    with pytest.raises(ScrubberInputError, match=r"MOD001-telehealth.*:\d+: example name '.*' is used twice"):
         load_rules(rules_copy)

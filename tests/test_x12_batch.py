@@ -12,8 +12,7 @@ import pytest
 from scrubber.batch import load_batch
 from scrubber.batch.x12 import read_837
 from scrubber.errors import ScrubberInputError
-from scrubber.pipeline import Settings, run, scrub
-from tests.conftest import PROFILES, RULES
+from scrubber.pipeline import run, scrub
 
 SAMPLES = Path(__file__).parent / "fixtures" / "x12" / "linuxforhealth"
 PROFESSIONAL = ["demo.example1.837", "demo.ambulance.example5.837", "demo.drug.example10.1.837"]
@@ -28,9 +27,9 @@ def folder_with(tmp_path: Path, *names: str, rename: dict[str, str] | None = Non
     return batch
 
 
-def test_an_837_only_batch_needs_no_other_file_and_reports_eligibility_not_checked(tmp_path):
+def test_an_837_only_batch_needs_no_other_file_and_reports_eligibility_not_checked(tmp_path, rulebook):
     batch_dir = folder_with(tmp_path, *PROFESSIONAL)
-    outcome = run(batch_dir, tmp_path / "out", AS_OF, Settings(RULES, PROFILES))
+    outcome = run(batch_dir, tmp_path / "out", AS_OF, rulebook)
     claims = sum(read_837(SAMPLES / name).claims.height for name in PROFESSIONAL)
     assert outcome.summary["claims_total"] == claims > 0
     not_checked = {item["rule_id"]: item["reason"] for item in outcome.summary["not_checked"]}
@@ -40,9 +39,9 @@ def test_an_837_only_batch_needs_no_other_file_and_reports_eligibility_not_check
     assert {i["format"] for i in outcome.summary["input_files"]} == {"x12"}
 
 
-def test_findings_point_into_the_837_file(tmp_path):
+def test_findings_point_into_the_837_file(tmp_path, rulebook):
     batch_dir = folder_with(tmp_path, "demo.example1.837")
-    findings = scrub(load_batch(batch_dir), Settings(RULES, PROFILES), AS_OF).findings
+    findings = scrub(load_batch(batch_dir), rulebook, AS_OF).findings
     located = findings.filter(pl.col("claim_id") == "26463774")
     assert located.height > 0
     assert set(located["source_file"]) == {"demo.example1.837"}
@@ -55,7 +54,7 @@ def test_an_x12_file_is_known_by_its_content_not_its_name(tmp_path):
     assert load_batch(batch_dir).claims["source_file"].to_list() == ["nightly_export.txt"]
 
 
-def test_the_same_claims_as_csv_and_as_837_give_the_same_findings(tmp_path):
+def test_the_same_claims_as_csv_and_as_837_give_the_same_findings(tmp_path, rulebook):
     """Round trip: the 837's claims written out as contract CSV files are scrubbed identically."""
     x12_dir = folder_with(tmp_path, *PROFESSIONAL)
     csv_dir = tmp_path / "csv"
@@ -69,8 +68,8 @@ def test_the_same_claims_as_csv_and_as_837_give_the_same_findings(tmp_path):
         eligibility.write_csv(folder / "eligibility.csv")
 
     keys = ["claim_id", "line_number", "rule_id", "message"]
-    as_x12 = scrub(load_batch(x12_dir), Settings(RULES, PROFILES), AS_OF).findings.select(keys)
-    as_csv = scrub(load_batch(csv_dir), Settings(RULES, PROFILES), AS_OF).findings.select(keys)
+    as_x12 = scrub(load_batch(x12_dir), rulebook, AS_OF).findings.select(keys)
+    as_csv = scrub(load_batch(csv_dir), rulebook, AS_OF).findings.select(keys)
     assert as_x12.height > 0
     assert as_x12.sort(keys).equals(as_csv.sort(keys))
 
@@ -83,8 +82,8 @@ def test_a_4010_file_alone_stops_the_run_with_the_reason(tmp_path):
         load_batch(batch_dir)
 
 
-def test_a_4010_file_beside_csv_tables_is_a_finding_not_a_stop(demo_copy, settings):
+def test_a_4010_file_beside_csv_tables_is_a_finding_not_a_stop(demo_copy, rulebook):
     shutil.copy(SAMPLES / "4010-patient-is-dependent.837", demo_copy / "old.837")
-    findings = scrub(load_batch(demo_copy), settings, AS_OF).findings
+    findings = scrub(load_batch(demo_copy), rulebook, AS_OF).findings
     old = findings.filter(pl.col("rule_id") == "DQ018")
     assert old.height == 1 and "004010" in old["message"][0] and old["claim_id"][0] is None

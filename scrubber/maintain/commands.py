@@ -17,33 +17,20 @@ from scrubber.maintain import catalog as catalogue
 from scrubber.maintain.diff import as_text, diff, rules_at, write_html
 from scrubber.maintain.explain import explain
 from scrubber.maintain.validate import validate
-from scrubber.pipeline import Settings
+from scrubber.options import rulebook_options, rules_option
+from scrubber.paths import Settings
 from scrubber.rulebook import reference_import
-from scrubber.rulebook.profiles import load_profiles
-from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.rulebook.book import load_rulebook
 from scrubber.rulebook.rules import load_rules
 
 CATALOGUE = Path("docs") / "rules.md"
 
 
-folder_options = [
-    click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: rules/ of the nearest folder, from here upward, holding rules/ and payer_profiles/)."),
-    click.option("--profiles-dir", type=click.Path(path_type=Path), default=None, help="Payer profile folder (default: payer_profiles/ next to the rules found from here upward)."),
-]
-
-
-def with_folders(command):
-    for option in reversed(folder_options):
-        command = option(command)
-    return command
-
-
 @click.command("validate")
-@with_folders
-def validate_command(rules_dir, profiles_dir) -> None:
+@rulebook_options
+def validate_command(settings) -> None:
     """Check every rule, payer profile and reference table; print each problem as file:line."""
-    settings = Settings.resolve(rules_dir, profiles_dir)
-    problems = validate(settings.rules_dir, settings.profiles_dir)
+    problems = validate(settings)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -55,30 +42,28 @@ def validate_command(rules_dir, profiles_dir) -> None:
 @click.command("explain")
 @click.argument("rule_id")
 @click.option("--plan", is_flag=True, help="Also print the Polars query the rule compiles to.")
-@with_folders
-def explain_command(rule_id, plan, rules_dir, profiles_dir) -> None:
+@rulebook_options
+def explain_command(rule_id, plan, settings) -> None:
     """Show RULE_ID as a biller reads it, and how each payer profile changes it."""
-    settings = Settings.resolve(rules_dir, profiles_dir)
-    rules = {r.id: r for r in load_rules(settings.rules_dir)}
+    rulebook = load_rulebook(settings)
+    rules = {r.id: r for r in rulebook.rules}
     if rule_id.upper() not in rules:
         raise ScrubberInputError(f"{settings.rules_dir}: no rule {rule_id!r} (known: {', '.join(sorted(rules))})")
-    text = explain(rules[rule_id.upper()], load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), plan)
-    click.echo(text)
+    click.echo(explain(rules[rule_id.upper()], rulebook, plan))
 
 
 @click.command("examples")
 @click.argument("rule_ids", nargs=-1)
-@with_folders
-def examples_command(rule_ids, rules_dir, profiles_dir) -> None:
+@rulebook_options
+def examples_command(rule_ids, settings) -> None:
     """Run each rule's examples (or RULE_IDS' only); list every example whose findings differ from its expect."""
-    settings = Settings.resolve(rules_dir, profiles_dir)
-    rules = load_rules(settings.rules_dir)
+    rulebook = load_rulebook(settings)
     wanted = {r.upper() for r in rule_ids}
-    if unknown := wanted - {r.id for r in rules}:
+    if unknown := wanted - {r.id for r in rulebook.rules}:
         raise ScrubberInputError(f"{settings.rules_dir}: no rule {', '.join(sorted(unknown))}")
-    profiles, references = load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir)
+    profiles, references = rulebook.profiles, rulebook.references
     failed = 0
-    for rule in rules:
+    for rule in rulebook.rules:
         if wanted and rule.id not in wanted:
             continue
         for kind in ("fire", "pass"):
@@ -88,7 +73,8 @@ def examples_command(rule_ids, rules_dir, profiles_dir) -> None:
                     click.echo(f"{rule.id} {kind} {example['name']}: {mismatch}")
     if failed:
         sys.exit(1)
-    click.echo(f"ok: every example of {len(wanted) or len(rules)} rule(s) in {settings.rules_dir} gives exactly its "
+    count = len(wanted) or len(rulebook.rules)
+    click.echo(f"ok: every example of {count} rule(s) in {settings.rules_dir} gives exactly its "
                f"expected findings (from {settings.found})")
 
 
@@ -96,14 +82,14 @@ def examples_command(rule_ids, rules_dir, profiles_dir) -> None:
 @click.option("--write", "write_docs", is_flag=True, help="Rewrite docs/rules.md from the rule YAML.")
 @click.option("--check", is_flag=True, help="Exit 1 when docs/rules.md is out of date.")
 @click.option("--runs", is_flag=True, help="Show how often each rule fired in the runs kept under reports/.")
-@with_folders
-def catalog_command(write_docs, check, runs, rules_dir, profiles_dir) -> None:
+@rulebook_options
+def catalog_command(write_docs, check, runs, settings) -> None:
     """The rule catalogue, generated from the YAML; with --runs, each rule's effectiveness."""
-    settings = Settings.resolve(rules_dir, profiles_dir)
-    text = catalogue.markdown(load_rules(settings.rules_dir))
+    rules = load_rules(settings.rules_dir)
+    text = catalogue.markdown(rules)
     target = paths.project_root() / CATALOGUE
     if write_docs:
-        catalogue.write_markdown(load_rules(settings.rules_dir), target)
+        catalogue.write_markdown(rules, target)
         click.echo(f"wrote {target}")
     elif check:
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
@@ -121,13 +107,13 @@ def catalog_command(write_docs, check, runs, rules_dir, profiles_dir) -> None:
 @click.option("--base", required=True, help="A git revision (e.g. main, HEAD~1) or a folder holding rules/ and payer_profiles/.")
 @click.option("--as-of", "as_of", default=None, help="Run date YYYY-MM-DD (default: today).")
 @click.option("--html", "html_path", type=click.Path(path_type=Path), default=None, help="Also write the comparison as an HTML page.")
-@with_folders
-def diff_command(batch_dir, base, as_of, html_path, rules_dir, profiles_dir) -> None:
+@rulebook_options
+def diff_command(batch_dir, base, as_of, html_path, settings) -> None:
     """Scrub BATCH_DIR under --base and under the working tree; show claims newly flagged or cleared, per rule."""
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     batch = load_batch(batch_dir)
     with rules_at(base, paths.project_root()) as base_settings:
-        changes = diff(batch, base_settings, Settings.resolve(rules_dir, profiles_dir), day)
+        changes = diff(batch, base_settings, settings, day)
     click.echo(as_text(changes, base))
     if html_path:
         write_html(changes, base, batch_dir, html_path)
@@ -156,7 +142,7 @@ def reference_group() -> None:
               help="NCCI table of which setting (ncci-ptp: practitioner, outpatient_hospital; mue: those and dme). "
                    "Default: told from CMS's file names.")
 @click.option("--origin", default=None, help="Where the file came from (URL or note), kept in the release's source line.")
-@click.option("--rules-dir", type=click.Path(path_type=Path), default=None, help="Rule folder (default: rules/ of the nearest folder, from here upward, holding rules/ and payer_profiles/).")
+@rules_option
 def reference_import_command(kind, source, release_id, effective_from, setting, origin, rules_dir) -> None:
     """Import a CMS release file (PTP text/zip, MUE CSV, ICD-10-CM order file) as a new release, keeping earlier ones."""
     table, importer = IMPORTERS[kind]

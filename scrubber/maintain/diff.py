@@ -23,7 +23,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from scrubber.batch import Batch
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import counting
-from scrubber.pipeline import Settings, scrub
+from scrubber.paths import Settings
+from scrubber.pipeline import scrub
+from scrubber.rulebook.book import load_rulebook
 
 KEY = ["claim_id", "line_number", "encounter_id", "rule_id"]
 
@@ -84,7 +86,8 @@ def compare(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleCh
 
 
 def diff(batch: Batch, base: Settings, head: Settings, as_of: dt.date) -> list[RuleChange]:
-    return compare(batch, scrub(batch, base, as_of).findings, scrub(batch, head, as_of).findings)
+    before, after = (scrub(batch, load_rulebook(settings), as_of).findings for settings in (base, head))
+    return compare(batch, before, after)
 
 
 def as_text(changes: list[RuleChange], base: str) -> str:

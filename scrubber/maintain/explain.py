@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from scrubber.batch.load import empty_batch
 from scrubber.engine.compile import compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import available_columns, materialise_scopes, scope_frame
 from scrubber.engine.templates import placeholders
 from scrubber.findings import queue_of
+from scrubber.rulebook.book import Rulebook
 from scrubber.rulebook.profiles import Profiles
-from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import Rule, denial_codes
 from scrubber.rulebook.vocabulary import VOCABULARY
 
@@ -78,7 +76,8 @@ def payer_effects(rule: Rule, profiles: Profiles) -> list[str]:
     return lines
 
 
-def explain(rule: Rule, profiles: Profiles, references: ReferenceLibrary, plan: bool = False) -> str:
+def explain(rule: Rule, rulebook: Rulebook, plan: bool = False) -> str:
+    profiles = rulebook.profiles
     end = f"to {rule.effective_to}" if rule.effective_to else "with no end date"
     out = [
         f"{rule.id} · {rule.title}",
@@ -107,12 +106,12 @@ def explain(rule: Rule, profiles: Profiles, references: ReferenceLibrary, plan: 
         "Examples that pass: " + ", ".join(e["name"] for e in rule.examples["pass"]),
     ]
     if plan:
-        out += ["", "Polars query plan (optimised):", query_plan(rule, profiles, references)]
+        out += ["", "Polars query plan (optimised):", query_plan(rule, rulebook)]
     return "\n".join(out)
 
 
-def query_plan(rule: Rule, profiles: Profiles, references: ReferenceLibrary) -> str:
-    ctx = RunContext(empty_batch(), profiles, references, dt.date.today())
-    compiled = compile_rule(rule, available_columns(ctx, rule.scope), profiles, references)
+def query_plan(rule: Rule, rulebook: Rulebook) -> str:
+    ctx = RunContext.of(rulebook)
+    compiled = compile_rule(rule, available_columns(ctx, rule.scope), rulebook.profiles, rulebook.references)
     scopes = materialise_scopes([compiled], ctx)
-    return findings_query(compiled, scope_frame(compiled, scopes), profiles).explain()
+    return findings_query(compiled, scope_frame(compiled, scopes), rulebook.profiles).explain()

@@ -1,36 +1,27 @@
 """`scrubber validate`: every problem in the rules, payer profiles and reference tables at once.
 
-Unlike a run, which stops at the first unusable file, validation collects every
-problem as `file:line: what is wrong`, so one pull-request check lists them all.
+The loaders find each file's problems (a run stops at the first of them); validation lists them all
+as `file:line: what is wrong`, so one pull-request check shows every one, and adds what only a
+maintainer's check needs: every rule compiles against the profiles and tables, its CARC and RARCs
+are real X12 codes, profiles name existing rules, tables hold no key twice, and the id ledger.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from scrubber.batch.load import empty_batch
 from scrubber.engine.compile import compile_rule
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import available_columns
 from scrubber.errors import ScrubberInputError
-from scrubber.rulebook.profiles import DEFAULTS_FILE, Profiles, load_profiles
-from scrubber.rulebook.reference import TABLE_SCHEMA, ReferenceLibrary, load_table
-from scrubber.rulebook.rules import Rule, parse_rule, rule_files
-from scrubber.rulebook.schema import PROFILE_SCHEMA, RULE_SCHEMA
-from scrubber.rulebook.yamlfile import read_yaml, schema_problems
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+from scrubber.paths import Settings
+from scrubber.rulebook.book import Rulebook
+from scrubber.rulebook.ledger import ledger_problems
+from scrubber.rulebook.profiles import read_profiles
+from scrubber.rulebook.reference import ReferenceLibrary, read_table
+from scrubber.rulebook.rules import Rule, read_rules
+from scrubber.rulebook.yamlfile import Problem, line_of
 
 
 def _line_mentioning(path: Path, text: str) -> int:
@@ -57,66 +48,39 @@ def _located(error: ScrubberInputError, path: Path) -> Problem:
     return Problem(str(path), int(line), message)
 
 
-def _parsed(path: Path, schema: dict, problems: list[Problem]):
-    try:
-        document = read_yaml(path)
-    except ScrubberInputError as error:
-        problems.append(_located(error, path))
-        return None
-    found = schema_problems(path, document, schema)
-    problems.extend(Problem(str(path), line, message) for line, message in found)
-    return None if found else document
-
-
 def check_reference(reference_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
     for meta in sorted(Path(reference_dir).glob("*/table.yaml")):
-        if _parsed(meta, TABLE_SCHEMA, problems) is None:
+        table, found = read_table(reference_dir, meta.parent.name)
+        problems += found
+        if table is None:
             continue
         try:
-            table = load_table(reference_dir, meta.parent.name)
             rows = table.rows
             repeated = rows.filter(rows.select([*table.key, "_from"]).is_duplicated())
             if repeated.height:
                 first = repeated.row(0, named=True)
                 key = ", ".join(str(first[k]) for k in table.key)
-                problems.append(Problem(str(meta), _line_mentioning(meta, "key:"), f"key ({key}) appears twice in one release"))
+                message = f"key ({key}) appears twice in one release"
+                problems.append(Problem(str(meta), line_of(meta, ("key",)), message))
         except ScrubberInputError as error:
-            problems.append(_located(error, meta))
+            problems.append(Problem(str(meta), 0, str(error)))
         except Exception as error:  # a data file polars cannot read: name it, keep validating
             problems.append(Problem(str(meta), 1, f"data cannot be read: {str(error).splitlines()[0]}"))
     return problems
 
 
-def check_rules(rules_dir: Path, profiles: Profiles | None, references: ReferenceLibrary) -> tuple[list[Rule], list[Problem]]:
-    problems: list[Problem] = []
-    rules: list[Rule] = []
-    for path in rule_files(rules_dir):
-        document = _parsed(path, RULE_SCHEMA, problems)
-        if document is None:
-            continue
+def check_compiles(rulebook: Rulebook) -> list[Problem]:
+    """Every rule compiles: the fields it reads exist in its scope, its lookups' tables have the columns it names."""
+    problems = []
+    ctx = RunContext.of(rulebook)
+    columns = {scope: available_columns(ctx, scope) for scope in {r.scope for r in rulebook.rules}}
+    for rule in rulebook.rules:
         try:
-            rules.append(parse_rule(path, document))
+            compile_rule(rule, columns[rule.scope], rulebook.profiles, rulebook.references)
         except ScrubberInputError as error:
-            problems.append(_located(error, path))
-            continue
-        names = [example["name"] for kind in ("fire", "pass") for example in document["examples"][kind]]
-        for name in {n for n in names if names.count(n) > 1}:
-            problems.append(Problem(str(path), _line_mentioning(path, name), f"example name {name!r} is used twice"))
-    seen: dict[str, Path] = {}
-    for rule in rules:
-        if rule.id in seen:
-            problems.append(Problem(str(rule.path), _line_mentioning(rule.path, "id:"), f"rule id {rule.id} is already used by {seen[rule.id]}"))
-        seen.setdefault(rule.id, rule.path)
-    if profiles is not None:
-        ctx = RunContext(empty_batch(), profiles, references, dt.date.today())
-        columns = {scope: available_columns(ctx, scope) for scope in {r.scope for r in rules}}
-        for rule in rules:
-            try:
-                compile_rule(rule, columns[rule.scope], profiles, references)
-            except ScrubberInputError as error:
-                problems.append(_located(error, rule.path))
-    return rules, problems
+            problems.append(_located(error, rule.path))
+    return problems
 
 
 REMIT_CODES = "remit_codes"  # the reference table of the CARCs and RARCs rules may name
@@ -134,41 +98,31 @@ def check_denial_codes(rules: list[Rule], references: ReferenceLibrary) -> list[
         named = [("CARC", rule.carc.split("-", 1)[1])] + [("RARC", code) for code in rule.rarc]
         for kind, code in named:
             if (kind, code) not in known:
-                problems.append(Problem(str(rule.path), _line_mentioning(rule.path, "denial:"),
+                problems.append(Problem(str(rule.path), line_of(rule.path, ("denial",)),
                                         f"{kind} {code} is not in rules/reference/{REMIT_CODES} (the X12 codes the pack "
                                         "may name): use the code whose X12 text fits, or add it with its official text"))
     return problems
 
 
-def check_profiles(profiles_dir: Path, rule_ids: set[str]) -> tuple[Profiles | None, list[Problem]]:
-    problems: list[Problem] = []
-    for path in sorted(Path(profiles_dir).glob("*.yaml")):
-        if path.name == DEFAULTS_FILE:
-            continue
-        document = _parsed(path, PROFILE_SCHEMA, problems)
-        if document is None:
-            continue
-        if document["payer_id"] != path.stem:
-            problems.append(Problem(str(path), _line_mentioning(path, "payer_id"), f"payer_id {document['payer_id']!r} must match the file name {path.stem!r}"))
-        for rule_id in document.get("rules", {}):
-            if rule_id not in rule_ids:
-                problems.append(Problem(str(path), _line_mentioning(path, rule_id), f"rule {rule_id} does not exist"))
-    try:
-        return load_profiles(profiles_dir), problems
-    except ScrubberInputError as error:
-        if not problems:
-            problems.append(Problem(str(profiles_dir), 1, str(error)))
-        return None, problems
+def check_profile_rules(rulebook: Rulebook) -> list[Problem]:
+    """A profile switches off or regrades only rules that exist (a typo would silently do nothing)."""
+    known = {rule.id for rule in rulebook.rules}
+    return [
+        Problem(str(profile.path), line_of(profile.path, ("rules", rule_id)), f"rule {rule_id} does not exist")
+        for profile in rulebook.profiles.payers.values()
+        for rule_id in profile.rule_settings
+        if rule_id not in known
+    ]
 
 
-def validate(rules_dir: Path, profiles_dir: Path) -> list[Problem]:
-    references = ReferenceLibrary(Path(rules_dir) / "reference")
-    problems = check_reference(references.reference_dir)
-    try:
-        profiles = load_profiles(profiles_dir)
-    except ScrubberInputError:
-        profiles = None  # reported by check_profiles below
-    rules, rule_problems = check_rules(rules_dir, profiles, references)
-    rule_problems += check_denial_codes(rules, references)
-    _, profile_problems = check_profiles(profiles_dir, {r.id for r in rules})
-    return sorted(set(problems + rule_problems + profile_problems))
+def validate(settings: Settings) -> list[Problem]:
+    rules, problems = read_rules(settings.rules_dir)
+    profiles, profile_problems = read_profiles(settings.profiles_dir)
+    rulebook = Rulebook(rules, profiles, ReferenceLibrary(settings.reference_dir), settings)
+    problems += profile_problems + check_reference(settings.reference_dir)
+    if not profile_problems:  # against a profile missing, a rule reading its parameters would not compile
+        problems += check_compiles(rulebook)
+    problems += check_denial_codes(rulebook.rules, rulebook.references)
+    problems += check_profile_rules(rulebook)
+    problems += ledger_problems(settings.rules_dir, rulebook.rules)
+    return sorted(set(problems))

@@ -17,7 +17,7 @@ import polars as pl
 
 from scrubber.errors import ScrubberInputError
 from scrubber.rulebook.schema import DEFAULTS_SCHEMA, PROFILE_SCHEMA
-from scrubber.rulebook.yamlfile import check, read_yaml
+from scrubber.rulebook.yamlfile import Problem, line_of, raise_first, read_checked
 
 DEFAULTS_FILE = "_defaults.yaml"
 
@@ -129,25 +129,39 @@ def _param_type(name: str, profiles: Profiles) -> pl.DataType:
 
 
 def load_profiles(profiles_dir: Path) -> Profiles:
+    """The payer profiles; a run stops at the first problem `read_profiles` finds."""
+    profiles, problems = read_profiles(profiles_dir)
+    raise_first(problems)
+    return profiles
+
+
+def read_profiles(profiles_dir: Path) -> tuple[Profiles, list[Problem]]:
+    """Every profile that reads cleanly, and every problem of every profile file (what `scrubber validate` lists)."""
     profiles_dir = Path(profiles_dir)
     if not profiles_dir.is_dir():
-        raise ScrubberInputError(f"{profiles_dir}: payer_profiles folder not found")
+        return Profiles({}, {}), [Problem(str(profiles_dir), 0, "payer_profiles folder not found")]
+    problems: list[Problem] = []
     defaults: dict[str, Any] = {}
     defaults_path = profiles_dir / DEFAULTS_FILE
     if defaults_path.is_file():
-        document = read_yaml(defaults_path)
-        check(defaults_path, document, DEFAULTS_SCHEMA)
-        defaults = document["params"]
+        document, problems = read_checked(defaults_path, DEFAULTS_SCHEMA)
+        defaults = document["params"] if document is not None else {}
     payers: dict[str, PayerProfile] = {}
     for path in sorted(profiles_dir.glob("*.yaml")):
         if path.name.startswith("_"):
             continue
-        document = read_yaml(path)
-        check(path, document, PROFILE_SCHEMA)
+        document, found = read_checked(path, PROFILE_SCHEMA)
+        problems += found
+        if document is None:
+            continue
         if document["payer_id"] != path.stem:
-            raise ScrubberInputError(f"{path}: payer_id {document['payer_id']!r} must match the file name {path.stem!r}")
+            message = f"payer_id {document['payer_id']!r} must match the file name {path.stem!r}"
+            problems.append(Problem(str(path), line_of(path, ("payer_id",)), message))
+            continue
         if ("timely_filing_days" in document) == ("timely_filing_months" in document):
-            raise ScrubberInputError(f"{path}: give the filing limit as timely_filing_days or timely_filing_months (one of them)")
+            message = "give the filing limit as timely_filing_days or timely_filing_months (one of them)"
+            problems.append(Problem(str(path), line_of(path, ("timely_filing_days",)), message))
+            continue
         payers[path.stem] = PayerProfile(
             payer_id=document["payer_id"],
             name=document["name"],
@@ -160,7 +174,7 @@ def load_profiles(profiles_dir: Path) -> Profiles:
             rule_settings=document.get("rules", {}),
             path=path,
         )
-    return Profiles(payers=payers, defaults={k: _normalise(v) for k, v in defaults.items()})
+    return Profiles(payers=payers, defaults={k: _normalise(v) for k, v in defaults.items()}), problems
 
 
 def _normalise(value: Any) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from scrubber.errors import ScrubberInputError
-from scrubber.rulebook.yamlfile import check, read_yaml
+from scrubber.rulebook.yamlfile import Problem, line_of, raise_first, read_checked
 
 VALID_FROM, VALID_TO = "_from", "_to"
 OPEN_END = dt.date(9999, 12, 31)
@@ -148,31 +148,45 @@ def _typed(column: str, kind: pl.DataType, stored: pl.DataType) -> pl.Expr:
 
 
 def load_table(reference_dir: Path, name: str) -> ReferenceTable:
+    """One reference table; a run stops at the first problem `read_table` finds."""
+    table, problems = read_table(reference_dir, name)
+    raise_first(problems)
+    return table
+
+
+def read_table(reference_dir: Path, name: str) -> tuple[ReferenceTable | None, list[Problem]]:
+    """A table as its table.yaml describes it (rows are read on first use), or None and every problem of table.yaml."""
     folder = Path(reference_dir) / name
     path = folder / "table.yaml"
     if not path.is_file():
-        raise ScrubberInputError(f"{path}: reference table {name!r} not found under {reference_dir}")
-    document = read_yaml(path)
-    check(path, document, TABLE_SCHEMA)
+        return None, [Problem(str(path), 0, f"reference table {name!r} not found under {reference_dir}")]
+    document, problems = read_checked(path, TABLE_SCHEMA)
+    if document is None:
+        return None, problems
     partition = document.get("partition")
     if partition is not None and partition not in document["columns"]:
-        raise ScrubberInputError(f"{path}: partition {partition!r} is not one of the table's columns")
+        message = f"partition {partition!r} is not one of the table's columns"
+        problems.append(Problem(str(path), line_of(path, ("partition",)), message))
     releases = []
-    for entry in document["releases"]:
+    for index, entry in enumerate(document["releases"]):
+        line = line_of(path, ("releases", index))
         if (partition is None) != ("partition" not in entry):
             need = f"must state its {partition!r}" if partition else "states a partition the table does not have"
-            raise ScrubberInputError(f"{path}: release {entry['id']} {need}")
+            problems.append(Problem(str(path), line, f"release {entry['id']} {need}"))
         data = (folder / entry["file"]).resolve()
         if folder.resolve() not in data.parents or not data.is_file():
-            raise ScrubberInputError(f"{path}: release {entry['id']} file {entry['file']!r} not found in {folder}")
+            message = f"release {entry['id']} file {entry['file']!r} not found in {folder}"
+            problems.append(Problem(str(path), line, message))
         start = dt.date.fromisoformat(entry["effective_from"])
         end = dt.date.fromisoformat(entry["effective_to"]) if entry.get("effective_to") else OPEN_END
-        releases.append(Release(entry["id"], data, start, end, entry["source"], entry.get("partition")))
-    for part in {r.partition for r in releases}:
-        own = [r for r in releases if r.partition == part]
-        for earlier, later in zip(own, own[1:]):
+        releases.append((line, Release(entry["id"], data, start, end, entry["source"], entry.get("partition"))))
+    for part in dict.fromkeys(r.partition for _, r in releases):
+        own = [(line, r) for line, r in releases if r.partition == part]
+        for (_, earlier), (line, later) in zip(own, own[1:]):
             if later.effective_from <= earlier.effective_to:
-                raise ScrubberInputError(f"{path}: release {later.id} starts before release {earlier.id} ends")
+                problems.append(Problem(str(path), line, f"release {later.id} starts before release {earlier.id} ends"))
+    if problems:
+        return None, problems
     validity = document.get("row_validity")
     return ReferenceTable(
         name=document["name"],
@@ -181,10 +195,10 @@ def load_table(reference_dir: Path, name: str) -> ReferenceTable:
         key=tuple(document["key"]),
         columns=dict(document["columns"]),
         row_validity=(validity["from"], validity["to"]) if validity else None,
-        releases=tuple(releases),
+        releases=tuple(r for _, r in releases),
         folder=folder,
         partition=partition,
-    )
+    ), []
 
 
 class ReferenceLibrary:

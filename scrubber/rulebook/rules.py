@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrubber.errors import ScrubberInputError
 from scrubber.rulebook.schema import RULE_SCHEMA
-from scrubber.rulebook.yamlfile import check, read_yaml
+from scrubber.rulebook.yamlfile import Problem, line_of, raise_first, read_checked
 
 REFERENCE_FOLDER = "reference"
 
@@ -70,38 +69,74 @@ def rule_files(rules_dir: Path) -> list[Path]:
 
 
 def load_rules(rules_dir: Path) -> list[Rule]:
-    rules_dir = Path(rules_dir)
-    if not rules_dir.is_dir():
-        raise ScrubberInputError(f"{rules_dir}: rules folder not found")
-    rules = [parse_rule(path, read_yaml(path)) for path in rule_files(rules_dir)]
-    seen: dict[str, Path] = {}
-    for rule in rules:
-        if rule.id in seen:
-            raise ScrubberInputError(f"{rule.path}: rule id {rule.id} is already used by {seen[rule.id]}")
-        seen[rule.id] = rule.path
+    """The rule pack; a run stops at the first problem `read_rules` finds."""
+    rules, problems = read_rules(rules_dir)
+    raise_first(problems)
     return rules
 
 
-def parse_rule(path: Path, document: Any) -> Rule:
-    if not isinstance(document, dict):
-        raise ScrubberInputError(f"{path}: a rule file must hold one mapping (id, title, when, examples ...)")
-    check(path, document, RULE_SCHEMA)
+def read_rules(rules_dir: Path) -> tuple[list[Rule], list[Problem]]:
+    """Every rule that reads cleanly, and every problem of every rule file (what `scrubber validate` lists)."""
+    rules_dir = Path(rules_dir)
+    if not rules_dir.is_dir():
+        return [], [Problem(str(rules_dir), 0, "rules folder not found")]
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    for path in rule_files(rules_dir):
+        document, found = read_checked(path, RULE_SCHEMA)
+        problems += found
+        if document is not None and (rule := _parse_rule(path, document, rules_dir, problems)):
+            rules.append(rule)
+    seen: dict[str, Path] = {}
+    for rule in rules:
+        if rule.id in seen:
+            problems.append(_at(rule.path, ("id",), f"rule id {rule.id} is already used by {seen[rule.id]}"))
+        seen.setdefault(rule.id, rule.path)
+    return rules, problems
+
+
+def _at(path: Path, location: tuple, message: str) -> Problem:
+    return Problem(str(path), line_of(path, location), message)
+
+
+def _parse_rule(path: Path, document: dict, rules_dir: Path, problems: list[Problem]) -> Rule | None:
+    """The rule of a file that passed the schema, or None after adding what else is wrong with it to problems."""
+    before = len(problems)
     effective = document["effective"]
     start = dt.date.fromisoformat(effective["from"])
     end = dt.date.fromisoformat(effective["to"]) if effective.get("to") else None
     if end is not None and end < start:
-        raise ScrubberInputError(f"{path}: effective.to {end} is before effective.from {start}")
+        problems.append(_at(path, ("effective", "to"), f"effective.to {end} is before effective.from {start}"))
     if document["scope"] == "line_pair" and "finding_on" not in document:
-        raise ScrubberInputError(f"{path}: a line_pair rule must say which line the finding is on (finding_on: a or b)")
+        message = "a line_pair rule must say which line the finding is on (finding_on: a or b)"
+        problems.append(_at(path, ("scope",), message))
     if "pairing" in document and document["scope"] != "line_pair":
-        raise ScrubberInputError(f"{path}: only a line_pair rule says how its lines pair (pairing)")
+        problems.append(_at(path, ("pairing",), "only a line_pair rule says how its lines pair (pairing)"))
     lookups = tuple(
         Lookup(item["table"], item["as"], dict(item["match"]), item.get("date"), dict(item.get("where", {})))
         for item in document.get("lookups", [])
     )
     aliases = [lookup.alias for lookup in lookups]
     if len(set(aliases)) != len(aliases):
-        raise ScrubberInputError(f"{path}: two lookups share the name (as:) {aliases}")
+        problems.append(_at(path, ("lookups",), f"two lookups share the name (as:) {aliases}"))
+    # An example's name is its test id (MOD001_fire_<name>), so it names one example.
+    names: set[str] = set()
+    for kind in ("fire", "pass"):
+        for index, example in enumerate(document["examples"][kind]):
+            if example["name"] in names:
+                message = f"example name {example['name']!r} is used twice"
+                problems.append(_at(path, ("examples", kind, index, "name"), message))
+            names.add(example["name"])
+    # Where a rule lives says what it is: a reader finds MOD001 as rules/modifier/MOD001-....yaml.
+    if not path.name.startswith(f"{document['id']}-"):
+        message = f"the file name must start with the rule id: {document['id']}-<what it checks>.yaml"
+        problems.append(_at(path, ("id",), message))
+    folder = path.parent.relative_to(rules_dir)
+    if folder != Path(document["category"]):
+        message = f"a {document['category']} rule lives in {rules_dir / document['category']}/"
+        problems.append(_at(path, ("category",), message))
+    if len(problems) > before:
+        return None
     payers = document["payers"]
     return Rule(
         id=document["id"],

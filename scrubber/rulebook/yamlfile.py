@@ -1,8 +1,9 @@
-"""Reading YAML data files safely and checking them against a JSON Schema."""
+"""Reading YAML data files safely, checking them against a JSON Schema, and saying where a file is wrong."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,34 +31,61 @@ _DataLoader.yaml_implicit_resolvers = {
 _DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a rulebook file, where a maintainer finds it: `file:line: what is wrong`."""
+
+    file: str
+    line: int  # 0: the whole file or folder
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}{f':{self.line}' if self.line else ''}: {self.message}"
+
+
+def raise_first(problems: list[Problem]) -> None:
+    """A run stops at the first problem the loaders found (`scrubber validate` lists them all)."""
+    if problems:
+        raise ScrubberInputError(str(problems[0]))
+
+
 def read_yaml(path: Path) -> Any:
     """Parse with the safe loader only: no tags, no objects, nothing executed."""
+    document, problem = _parsed(path)
+    if problem is not None:
+        raise ScrubberInputError(str(problem))
+    return document
+
+
+def read_checked(path: Path, schema: dict) -> tuple[Any, list[Problem]]:
+    """A file's document and every way it breaks the schema; the document is None when there is any."""
+    document, problem = _parsed(path)
+    if problem is not None:
+        return None, [problem]
+    problems = schema_problems(path, document, schema)
+    return (None if problems else document), problems
+
+
+def _parsed(path: Path) -> tuple[Any, Problem | None]:
     try:
         with open(path, encoding="utf-8") as handle:
-            return _keys_to_text(yaml.load(handle, Loader=_DataLoader))  # noqa: S506 - a SafeLoader subclass
+            return _keys_to_text(yaml.load(handle, Loader=_DataLoader)), None  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise ScrubberInputError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        return None, Problem(str(path), mark.line + 1 if mark else 0, f"not valid YAML: {getattr(exc, 'problem', exc)}")
     except UnicodeDecodeError:
-        raise ScrubberInputError(f"{path}: not UTF-8 text") from None
+        return None, Problem(str(path), 0, "not UTF-8 text")
 
 
-def schema_errors(document: Any, schema: dict) -> list[str]:
-    """Every schema violation as `at <path>: <what is wrong>`, deepest first."""
+def schema_problems(path: Path, document: Any, schema: dict) -> list[Problem]:
+    """Every schema violation of a file, `at <path>: <what is wrong>` on the line it is on."""
     validator = jsonschema.Draft202012Validator(schema)
-    found = []
-    for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
+    problems = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         leaf = jsonschema.exceptions.best_match([error])
         where = _path_text(leaf.absolute_path) or "top level"
-        found.append(f"at {where}: {_plain(leaf)}")
-    return found
-
-
-def check(path: Path, document: Any, schema: dict) -> None:
-    errors = schema_errors(document, schema)
-    if errors:
-        raise ScrubberInputError(f"{path}: {errors[0]}")
+        problems.append(Problem(str(path), line_of(path, tuple(leaf.absolute_path)), f"at {where}: {_plain(leaf)}"))
+    return problems
 
 
 def _plain(error: jsonschema.ValidationError) -> str:
@@ -106,14 +134,3 @@ def line_of(path: Path, location: tuple) -> int:
             break
         line = node.start_mark.line + 1
     return line
-
-
-def schema_problems(path: Path, document: Any, schema: dict) -> list[tuple[int, str]]:
-    """Every schema violation of a file as (line, message)."""
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = []
-    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
-        leaf = jsonschema.exceptions.best_match([error])
-        where = _path_text(leaf.absolute_path) or "top level"
-        problems.append((line_of(path, tuple(leaf.absolute_path)), f"at {where}: {_plain(leaf)}"))
-    return problems

@@ -89,7 +89,7 @@ HOSTILE_NPI = "\"><img src=x onerror=\"document.title='pwned'\">"
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["scripts_on", "scripts_off"])
-def test_markup_in_claim_fields_is_shown_as_text_and_never_runs(visit, demo_copy, settings, tmp_path, scripts):
+def test_markup_in_claim_fields_is_shown_as_text_and_never_runs(visit, demo_copy, rulebook, tmp_path, scripts):
     claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
     hostile = pl.col("claim_id") == "C1022"
     claims.with_columns(
@@ -98,7 +98,7 @@ def test_markup_in_claim_fields_is_shown_as_text_and_never_runs(visit, demo_copy
     ).write_csv(demo_copy / "claims.csv")
     import datetime as dt
 
-    run(demo_copy, tmp_path / "out", dt.date.fromisoformat(AS_OF), settings)
+    run(demo_copy, tmp_path / "out", dt.date.fromisoformat(AS_OF), rulebook)
     seen = visit(tmp_path / "out" / "fix_list.html", scripts=scripts)
     page = seen.page
     if scripts:
