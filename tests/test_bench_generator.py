@@ -10,6 +10,7 @@ from bench.generate import AS_OF, DATES, PAYERS, generate, procedure_pool, write
 from bench.peers.plain import npi_valid
 from bench.pools import SETTING, load_pools
 from bench.rulegen import pack_with_extra_rules
+from scrubber import paths
 from scrubber.batch import load_batch
 from scrubber.examples import compare, run_example
 from scrubber.rulebook.reference import ReferenceLibrary
