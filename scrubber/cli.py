@@ -21,6 +21,7 @@ from scrubber.maintain.commands import COMMANDS as MAINTAINER_COMMANDS
 from scrubber.pipeline import STAGES, Outcome, Settings, run
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
+from scrubber.summary import RunSummary
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -101,10 +102,10 @@ def fields_command(scope, profiles_dir) -> None:
                 click.echo(f"  {column}")
 
 
-def _headline(summary: dict) -> str:
+def _headline(summary: RunSummary) -> str:
     return (
-        f"{summary['claims_total']} claims: {summary['claims_with_errors']} with errors, "
-        f"{summary['claims_with_warnings']} with warnings, {summary['claims_clean']} clean"
+        f"{summary.claims_total} claims: {summary.claims_with_errors} with errors, "
+        f"{summary.claims_with_warnings} with warnings, {summary.claims_clean} clean"
     )
 
 

@@ -1,6 +1,6 @@
-"""Findings: one row per problem found, keyed by claim and line, and the run's accounting.
+"""Findings: one row per problem found, keyed by claim and line, and each claim's outcome.
 
-The report, the worklists and summary.json are all views over this one table.
+The report, the worklists and summary.json (summary.py) are all views over this one table.
 """
 
 from __future__ import annotations
@@ -91,23 +91,3 @@ def claim_outcomes(claims: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame
         )
         .select("claim_id", "outcome")
     )
-
-
-def accounting(claims: pl.DataFrame, findings: pl.DataFrame) -> dict:
-    """The CONTRACT §3 counts: every row of claims is clean, with warnings or with errors."""
-    outcomes = claim_outcomes(claims, findings)["outcome"].value_counts()
-    count = dict(zip(outcomes["outcome"].to_list(), outcomes["count"].to_list()))
-    active = counting(findings)
-    by_rule = active.group_by("rule_id").len().sort("rule_id")
-    by_category = active.group_by("category").len().sort("category")
-    preview = findings.filter(pl.col("rule_status") == "preview").group_by("rule_id").len().sort("rule_id")
-    return {
-        "claims_total": claims.height,
-        "claims_with_errors": count.get("error", 0),
-        "claims_with_warnings": count.get("warning", 0),
-        "claims_clean": count.get("clean", 0),
-        "findings_total": active.height,
-        "findings_by_rule": dict(zip(by_rule["rule_id"].to_list(), by_rule["len"].to_list())),
-        "findings_by_category": dict(zip(by_category["category"].to_list(), by_category["len"].to_list())),
-        "preview_findings_by_rule": dict(zip(preview["rule_id"].to_list(), preview["len"].to_list())),
-    }

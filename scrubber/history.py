@@ -9,13 +9,13 @@ with the previous run.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-SUMMARY = "summary.json"
+from scrubber.summary import SUMMARY, RunSummary, read_summary
+
 BILLED_LINES = "billed_lines.parquet"
 
 
@@ -23,7 +23,7 @@ BILLED_LINES = "billed_lines.parquet"
 class PastRun:
     folder: Path
     as_of: dt.date
-    summary: dict
+    summary: RunSummary
 
 
 def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
@@ -94,12 +94,11 @@ def previous_runs(out_dir: Path, as_of: dt.date) -> list[PastRun]:
         if folder.resolve() == out_dir or folder.name.startswith(".") or not (folder / SUMMARY).is_file():
             continue
         try:
-            summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-            run_date = dt.date.fromisoformat(summary["as_of"])
+            summary = read_summary(folder)
         except (ValueError, KeyError, OSError):
             continue  # not a run of ours, or damaged: history is optional, never fatal
-        if run_date <= as_of:
-            runs.append(PastRun(folder, run_date, summary))
+        if summary.as_of <= as_of:
+            runs.append(PastRun(folder, summary.as_of, summary))
     return sorted(runs, key=lambda r: (r.as_of, r.folder.name))
 
 

@@ -12,7 +12,6 @@ from scrubber import paths
 from scrubber.batch import Batch, load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import RuleRun, run_rules
-from scrubber.findings import accounting
 from scrubber.history import billed_history, previous_runs
 from scrubber.lock import run_lock
 from scrubber.logs import RunLog
@@ -21,6 +20,7 @@ from scrubber.report.write import RunReport, write_outputs
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import load_rules
+from scrubber.summary import RunSummary, summarise
 from scrubber.versioning import rules_version
 
 STAGES = ("rules", "load", "rules_run", "write")
@@ -52,7 +52,7 @@ class Settings:
 @dataclass
 class Outcome:
     out_dir: Path
-    summary: dict
+    summary: RunSummary
     findings: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -83,20 +83,21 @@ def run(batch_dir: Path, out_dir: Path, as_of: dt.date, settings: Settings, log:
             facts.update(rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height)
 
         with log.stage("write"):
-            summary = {
-                "as_of": as_of.isoformat(),
-                "batch": str(Path(batch_dir)),
-                "rules_version": rules_version(settings.rules_dir, settings.profiles_dir),
-                "rules_source": settings.describe(),
-                "rules_run": len(result.ran),
-                "input_files": [{"table": i.table, "path": i.path, "format": i.format, "rows": i.rows} for i in batch.inputs],
-                "not_checked": result.not_checked,
-                **accounting(batch.claims, result.findings),
-            }
+            summary = summarise(
+                as_of=as_of,
+                batch_dir=batch_dir,
+                rules_version=rules_version(settings.rules_dir, settings.profiles_dir),
+                rules_source=settings.describe(),
+                rules_run=len(result.ran),
+                inputs=batch.inputs,
+                not_checked=result.not_checked,
+                claims=batch.claims,
+                findings=result.findings,
+            )
             report = RunReport(
                 summary, result.findings, batch.claims, batch.claim_lines, batch.patients, rules, profiles, earlier
             )
             with atomic_folder(out_dir) as staging:
                 write_outputs(staging, report)
-    log.finish({k: summary[k] for k in ("claims_total", "claims_with_errors", "claims_with_warnings", "claims_clean")})
+    log.finish(summary.claim_counts())
     return Outcome(Path(out_dir), summary, result.findings, dict(log.timings))

@@ -13,6 +13,7 @@ import base64
 import gzip
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -20,8 +21,12 @@ from markupsafe import Markup
 
 from scrubber.report.cards import CARD_COLUMNS, FINDING_FIELDS
 from scrubber.report.catalogue import rule_catalogue
-from scrubber.report.charts import clean_rate, finding_charts, trend_chart
+from scrubber.report.charts import finding_charts, trend_chart
 from scrubber.report.compare import Comparison
+from scrubber.summary import RunSummary
+
+if TYPE_CHECKING:
+    from scrubber.report.write import RunReport
 
 TEMPLATES = Path(__file__).parent / "templates"
 TABLE_ROWS = 500  # side tables (preview, not on a claim, resolved) leave the rest to findings.csv
@@ -55,22 +60,22 @@ def page_assets() -> dict[str, str]:
     return {"style": Markup(style), "script": Markup(script), "csp": csp}
 
 
-def headline(summary: dict, facts: pl.DataFrame, comparison: Comparison | None, warning_days: int) -> dict:
+def headline(summary: RunSummary, facts: pl.DataFrame, comparison: Comparison | None, warning_days: int) -> dict:
     """The header's answer to "how bad is today"."""
-    rate = clean_rate(summary)
+    rate = summary.clean_rate
     return {
-        "as_of": summary["as_of"],
-        "rules_version": summary.get("rules_version", ""),
-        "batch": summary.get("batch", ""),
-        "claims_total": summary["claims_total"],
-        "claims_clean": summary["claims_clean"],
-        "claims_with_errors": summary["claims_with_errors"],
-        "claims_with_warnings": summary["claims_with_warnings"],
+        "as_of": summary.as_of.isoformat(),
+        "rules_version": summary.rules_version,
+        "batch": summary.batch,
+        "claims_total": summary.claims_total,
+        "claims_clean": summary.claims_clean,
+        "claims_with_errors": summary.claims_with_errors,
+        "claims_with_warnings": summary.claims_with_warnings,
         "clean_rate": "—" if rate is None else f"{rate:.1%}",
         "at_risk": f"${facts['at_risk'].sum():,.2f}",
         "due_soon": facts.filter(pl.col("days_left") <= warning_days).height,
         "warning_days": warning_days,
-        "not_checked": summary.get("not_checked", []),
+        "not_checked": summary.not_checked,
         "comparison": comparison,
     }
 
@@ -110,7 +115,7 @@ def _table(frame: pl.DataFrame) -> dict:
     return {"rows": frame.head(TABLE_ROWS).to_dicts(), "total": frame.height}
 
 
-def render_fix_list(path: Path, report, findings: pl.DataFrame, facts: pl.DataFrame, cards: pl.DataFrame,
+def render_fix_list(path: Path, report: RunReport, findings: pl.DataFrame, facts: pl.DataFrame, cards: pl.DataFrame,
                     comparison: Comparison | None, warning_days: int) -> None:
     """Write the page. `findings` carries `is_new`; `facts` and `cards` come from cards.py."""
     payer_names = {p.payer_id: p.name for p in report.profiles.payers.values()}

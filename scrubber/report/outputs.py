@@ -10,7 +10,6 @@ clears what a killed run left behind.
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 import tempfile
@@ -100,7 +99,3 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
 def write_findings(folder: Path, findings: pl.DataFrame) -> None:
     findings.write_parquet(folder / "findings.parquet")
     spreadsheet_safe(findings).write_csv(folder / "findings.csv")
-
-
-def write_summary(folder: Path, summary: dict) -> None:
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")

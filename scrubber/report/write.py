@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,10 +11,11 @@ from scrubber.history import BILLED_LINES, PastRun, billed_lines
 from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, warning_days
 from scrubber.report.compare import compare
 from scrubber.report.fix_list import render_fix_list
-from scrubber.report.outputs import write_findings, write_summary
+from scrubber.report.outputs import write_findings
 from scrubber.report.worklist import worklist_rows, worklist_written
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.rules import Rule
+from scrubber.summary import RunSummary, write_summary
 
 FIX_LIST = "fix_list.html"
 WORKLIST = "worklist.xlsx"
@@ -23,7 +23,7 @@ WORKLIST = "worklist.xlsx"
 
 @dataclass(frozen=True)
 class RunReport:
-    summary: dict
+    summary: RunSummary
     findings: pl.DataFrame
     claims: pl.DataFrame
     claim_lines: pl.DataFrame
@@ -34,7 +34,7 @@ class RunReport:
 
 
 def write_outputs(folder: Path, report: RunReport) -> None:
-    as_of = dt.date.fromisoformat(report.summary["as_of"])
+    as_of = report.summary.as_of
     findings, comparison = compare(report.findings, report.previous_runs)
     facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of)
     # The workbook is the slowest output (pure Python): it is written while the others are.
