@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from scrubber.batch.load import first_claim_rows
+from scrubber.frames import first_claim_rows
 from scrubber.rulebook.schema import CODER_CATEGORIES
 
 FINDING_SCHEMA: dict[str, pl.DataType] = {

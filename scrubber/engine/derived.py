@@ -18,7 +18,7 @@ import polars as pl
 from scrubber.engine.context import RunContext
 from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW, claim_scope
-from scrubber.history import IDENTITY, service_identity
+from scrubber.billing import IDENTITY, service_identity
 
 SERVICE = {name for e in service_identity() for name in e.meta.root_names()}
 

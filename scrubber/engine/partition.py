@@ -16,7 +16,7 @@ from dataclasses import replace
 import polars as pl
 
 from scrubber.batch import Batch
-from scrubber.batch.checks import repeated_keys
+from scrubber.frames import HASH_SEED, repeated_keys
 
 LINES_PER_PART = 1_000_000  # about 2 GiB of scopes for the full pack: 10M lines peak under 6 GiB
 
@@ -26,7 +26,7 @@ def part_count(batch: Batch) -> int:
 
 
 def _part(column: str, parts: int) -> pl.Expr:
-    return (pl.col(column).fill_null("").hash(seed=20260901) % parts).alias("_part")
+    return (pl.col(column).fill_null("").hash(seed=HASH_SEED) % parts).alias("_part")
 
 
 def split(batch: Batch, parts: int) -> Iterator[Batch]:

@@ -11,8 +11,8 @@ import datetime as dt
 
 import polars as pl
 
-from scrubber.batch.load import first_claim_rows
 from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
+from scrubber.frames import first_claim_rows
 from scrubber.rulebook.profiles import Profiles
 
 NO_PROFILE_TEAM = "No payer profile"
