@@ -32,6 +32,8 @@ SOURCE_SCHEMA: dict[str, pl.DataType] = {"source_file": pl.String(), "source_pos
 FINDING_SCHEMA |= SOURCE_SCHEMA
 FINDING_COLUMNS = list(FINDING_SCHEMA)
 SORT_KEYS = ["payer_id", "claim_id", "line_number", "encounter_id", "rule_id", "message"]
+# One finding across runs and rule revisions: same claim, line, visit and rule (messages may be reworded).
+FINDING_KEY = ["claim_id", "line_number", "encounter_id", "rule_id"]
 
 
 def queue_of(category: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from scrubber.examples import DEFAULT_AS_OF, DEFAULT_CLAIM, DEFAULT_LINE
+from scrubber.findings import counting
 from scrubber.history import PastRun
 from scrubber.rulebook.rules import Rule, denial_codes
 
@@ -104,7 +105,7 @@ def effectiveness(runs: list[PastRun]) -> pl.DataFrame:
     """Findings per rule per run and payer, from each run's findings.parquet."""
     frames = [
         pl.scan_parquet(run.folder / "findings.parquet")
-        .filter(pl.col("rule_status") == "active")
+        .pipe(counting)
         .group_by("rule_id", "payer_id")
         .len()
         .with_columns(pl.lit(run.as_of).alias("run_date"), pl.lit(run.folder.name).alias("run"))

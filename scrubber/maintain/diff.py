@@ -22,9 +22,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scrubber.batch import Batch
 from scrubber.errors import ScrubberInputError
+from scrubber.findings import FINDING_KEY, counting
 from scrubber.pipeline import Settings, scrub
-
-KEY = ["claim_id", "line_number", "encounter_id", "rule_id"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,11 @@ def rules_at(base: str, project_root: Path):
         yield Settings(Path(temporary) / "rules", Path(temporary) / "payer_profiles")
 
 
-def compare(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleChange]:
+def rule_changes(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleChange]:
     charges = batch.claims.select("claim_id", pl.col("total_charge").cast(pl.Float64)).unique("claim_id", keep="first")
-    counted = [f.filter(pl.col("rule_status") == "active").select(KEY).unique() for f in (base, head)]
-    added = counted[1].join(counted[0], on=KEY, how="anti", nulls_equal=True)
-    removed = counted[0].join(counted[1], on=KEY, how="anti", nulls_equal=True)
+    counted = [counting(f).select(FINDING_KEY).unique() for f in (base, head)]
+    added = counted[1].join(counted[0], on=FINDING_KEY, how="anti", nulls_equal=True)
+    removed = counted[0].join(counted[1], on=FINDING_KEY, how="anti", nulls_equal=True)
 
     def by_rule(frame: pl.DataFrame) -> dict[str, tuple[list[str], float]]:
         claims = frame.select("rule_id", "claim_id").unique().join(charges, on="claim_id", how="left")
@@ -83,7 +82,7 @@ def compare(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleCh
 
 
 def diff(batch: Batch, base: Settings, head: Settings, as_of: dt.date) -> list[RuleChange]:
-    return compare(batch, scrub(batch, base, as_of).findings, scrub(batch, head, as_of).findings)
+    return rule_changes(batch, scrub(batch, base, as_of).findings, scrub(batch, head, as_of).findings)
 
 
 def as_text(changes: list[RuleChange], base: str) -> str:

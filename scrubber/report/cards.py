@@ -12,6 +12,7 @@ import datetime as dt
 import polars as pl
 
 from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
+from scrubber.findings import counting
 from scrubber.frames import first_claim_rows
 from scrubber.rulebook.profiles import Profiles
 
@@ -47,7 +48,7 @@ def claim_facts(
     A claim id found only in the findings (a line whose claim is missing) still gets
     a card, with what the finding knows (its payer).
     """
-    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    active = counting(findings).filter(pl.col("claim_id").is_not_null())
     counts = active.group_by("claim_id").agg(
         pl.col("payer_id").drop_nulls().first().alias("finding_payer"),
         (pl.col("severity") == "error").sum().alias("errors"),
@@ -138,7 +139,7 @@ def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame
     """
     facts = facts.head(limit)
     shown = facts.select("claim_id")
-    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null()).join(
+    active = counting(findings).filter(pl.col("claim_id").is_not_null()).join(
         shown, on="claim_id", how="semi"
     )
     on_claim = active.filter(pl.col("line_number").is_null()).group_by("claim_id").agg(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from scrubber.findings import counting
 from scrubber.history import PastRun
 from scrubber.summary import RunSummary
 
@@ -48,7 +49,7 @@ def bar_chart(title: str, counts: pl.DataFrame, key: str) -> dict:
 
 def finding_charts(findings: pl.DataFrame) -> list[dict]:
     """Active findings by category, by rule and by payer."""
-    active = findings.filter(pl.col("rule_status") == "active")
+    active = counting(findings)
     return [
         bar_chart("Findings by category", active.group_by("category").len(), "category"),
         bar_chart("Findings by rule", active.group_by("rule_id").len(), "rule_id"),

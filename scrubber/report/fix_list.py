@@ -19,6 +19,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from scrubber.findings import counting
 from scrubber.report.cards import CARD_COLUMNS, FINDING_FIELDS
 from scrubber.report.catalogue import rule_catalogue
 from scrubber.report.charts import finding_charts, trend_chart
@@ -90,7 +91,7 @@ def filter_choices(facts: pl.DataFrame, findings: pl.DataFrame, payer_names: dic
 
     Each filter is named after the card or finding field it matches in the page script.
     """
-    active = findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_not_null())
+    active = counting(findings).filter(pl.col("claim_id").is_not_null())
     return [
         {"name": "payer_id", "label": "Payer", "options": _options(facts["payer_id"], payer_names)},
         {"name": "team", "label": "Biller team", "options": _options(facts["team"])},
@@ -130,7 +131,7 @@ def render_fix_list(path: Path, report: RunReport, findings: pl.DataFrame, facts
         "filters": filter_choices(facts, findings, payer_names),
         "charts": finding_charts(findings),
         "trend_chart": trend_chart(report.summary, report.previous_runs),
-        "unclaimed": _table(findings.filter((pl.col("rule_status") == "active") & pl.col("claim_id").is_null())),
+        "unclaimed": _table(counting(findings).filter(pl.col("claim_id").is_null())),
         "preview": _table(findings.filter(pl.col("rule_status") == "preview")),
         "resolved": _table(comparison.resolved_findings) if comparison else {"rows": [], "total": 0},
         "catalogue": rule_catalogue(report.rules, report.profiles, findings),
