@@ -149,7 +149,7 @@ def io_floor(args) -> dict:
 
     from scrubber.batch import load_batch
     from scrubber.findings import empty_findings
-    from scrubber.report.outputs import write_findings
+    from scrubber.report.write import write_findings
 
     started = time.perf_counter()
     raw = {p.stem: pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p, infer_schema=False) for p in sorted(args.batch.iterdir())}

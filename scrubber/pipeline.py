@@ -15,7 +15,7 @@ from scrubber.engine.run import RuleRun, run_rules
 from scrubber.history import billed_history, previous_runs
 from scrubber.lock import run_lock
 from scrubber.logs import RunLog
-from scrubber.report.outputs import atomic_folder
+from scrubber.report.atomic import atomic_folder
 from scrubber.report.write import RunReport, write_outputs
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary

@@ -1,7 +1,7 @@
 """fix_list.html: the billers' morning work queue, one self-contained page.
 
 This module gathers plain data (built in Polars by cards.py, compare.py, charts.py
-and catalogue.py) and hands it to the Jinja2 templates, which only lay it out and
+and the rule catalogue below) and hands it to the Jinja2 templates, which only lay it out and
 escape every value. The page's own style and script are inlined and named in the
 Content-Security-Policy by their SHA-256 hash, so the browser runs nothing else and
 loads nothing from outside the file.
@@ -21,9 +21,10 @@ from markupsafe import Markup
 
 from scrubber.findings import counting
 from scrubber.report.cards import CARD_COLUMNS, FINDING_FIELDS
-from scrubber.report.catalogue import rule_catalogue
 from scrubber.report.charts import finding_charts, trend_chart
 from scrubber.report.compare import Comparison
+from scrubber.rulebook.profiles import Profiles
+from scrubber.rulebook.rules import Rule
 from scrubber.summary import RunSummary
 
 if TYPE_CHECKING:
@@ -114,6 +115,40 @@ def cards_data(cards: pl.DataFrame) -> str:
 
 def _table(frame: pl.DataFrame) -> dict:
     return {"rows": frame.head(TABLE_ROWS).to_dicts(), "total": frame.height}
+
+
+def rule_catalogue(rules: list[Rule], profiles: Profiles, findings: pl.DataFrame) -> list[dict]:
+    """The rule catalogue at the foot of the page: one entry per rule that is not retired, by id, with how often
+    it fired in this run. Every finding links here, so what a rule checks and why is written once, in its YAML
+    (docs/rules.md renders the same rules for maintainers: maintain/catalog.py)."""
+    fired = findings.group_by("rule_id").len()
+    count = dict(zip(fired["rule_id"].to_list(), fired["len"].to_list()))
+    entries = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        if rule.status == "retired":
+            continue
+        regraded = profiles.regraded(rule.id)
+        adjustments = [f"{payer}: {severity}" for payer, severity in sorted(regraded.items())]
+        adjustments += [f"{payer}: off" for payer in profiles.disabled(rule.id)]
+        entries.append(
+            {
+                "id": rule.id,
+                "title": rule.title,
+                "category": rule.category,
+                "severity": rule.severity,
+                "status": rule.status,
+                "payers": "all payers" if rule.payers is None else ", ".join(rule.payers),
+                "effective": f"from {rule.effective_from}" + (f" to {rule.effective_to}" if rule.effective_to else ""),
+                "denial": rule.carc,
+                "denial_text": rule.denial_text,
+                "remark_codes": ", ".join(rule.rarc),
+                "why": rule.why,
+                "reference": rule.reference,
+                "adjustments": "; ".join(adjustments),
+                "fired": count.get(rule.id, 0),
+            }
+        )
+    return entries
 
 
 def render_fix_list(path: Path, report: RunReport, findings: pl.DataFrame, facts: pl.DataFrame, cards: pl.DataFrame,
