@@ -58,7 +58,7 @@ def in_stable_order(findings: pl.DataFrame) -> pl.DataFrame:
     """A deterministic order, so a rerun of the same batch writes byte-identical files."""
     # Every column takes part, so rows equal on the main keys still have one order; a row equal
     # to the one before it is a repeat (sorting then comparing neighbours beats hashing every
-    # row: 0.4 s instead of 1.3 s for the 735,000 findings of 10M lines).
+    # row: bench/README.md has the figures).
     keys = SORT_KEYS + [c for c in findings.columns if c not in SORT_KEYS]
     repeat = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift()) for c in findings.columns)
     return findings.sort(keys, nulls_last=True).filter(~repeat.fill_null(False))
