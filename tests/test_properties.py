@@ -130,7 +130,8 @@ def test_every_claim_row_is_counted_and_every_broken_cell_reported(rules, profil
 
     findings = run_rules(rules, RunContext(batch, profiles, references, dt.date(2026, 3, 16))).findings
     counts = summarise(as_of=dt.date(2026, 3, 16), batch_dir=folder, rules_version="", rules_source={},
-                       rules_run=len(rules), inputs=batch.inputs, not_checked=[], claims=batch.claims, findings=findings)
+                       rules_run=len(rules), inputs=batch.inputs, not_checked=[],
+                       claims=batch.claims, findings=findings)
     assert counts.claims_total == len(claims)
     assert counts.claims_clean + counts.claims_with_errors + counts.claims_with_warnings == len(claims)
 
