@@ -28,7 +28,7 @@ from bench.generate import AS_OF
 STAGES = (
     ("load", "scrubber.pipeline", ("load_batch",)),
     ("rules", "scrubber.pipeline", ("run_rules",)),
-    ("summary", "scrubber.pipeline", ("accounting",)),
+    ("summary", "scrubber.pipeline", ("summarise",)),
     ("history", "scrubber.pipeline", ("previous_runs", "billed_history")),
     ("history", "scrubber.report.write", ("billed_lines",)),
     ("findings files", "scrubber.report.write", ("write_findings", "write_summary")),
@@ -136,10 +136,10 @@ def pipeline(args) -> dict:
         "total": total,
         "stages": stages,
         "findings": outcome.findings.height,
-        "rules_run": outcome.summary.get("rules_run"),
-        "not_checked": [n["rule_id"] for n in outcome.summary.get("not_checked", [])],
-        "claims_with_errors": outcome.summary.get("claims_with_errors"),
-        "claims_total": outcome.summary.get("claims_total"),
+        "rules_run": outcome.summary.rules_run,
+        "not_checked": [n["rule_id"] for n in outcome.summary.not_checked],
+        "claims_with_errors": outcome.summary.claims_with_errors,
+        "claims_total": outcome.summary.claims_total,
     }
 
 
@@ -149,7 +149,7 @@ def io_floor(args) -> dict:
 
     from scrubber.batch import load_batch
     from scrubber.findings import empty_findings
-    from scrubber.report.outputs import write_findings
+    from scrubber.report.write import write_findings
 
     started = time.perf_counter()
     raw = {p.stem: pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p, infer_schema=False) for p in sorted(args.batch.iterdir())}

@@ -21,6 +21,7 @@ from scrubber.options import rulebook_options
 from scrubber.paths import Settings
 from scrubber.pipeline import STAGES, Outcome, run
 from scrubber.rulebook.book import load_rulebook
+from scrubber.summary import RunSummary
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -86,10 +87,10 @@ def fields_command(scope, settings) -> None:
                 click.echo(f"  {column}")
 
 
-def _headline(summary: dict) -> str:
+def _headline(summary: RunSummary) -> str:
     return (
-        f"{summary['claims_total']} claims: {summary['claims_with_errors']} with errors, "
-        f"{summary['claims_with_warnings']} with warnings, {summary['claims_clean']} clean"
+        f"{summary.claims_total} claims: {summary.claims_with_errors} with errors, "
+        f"{summary.claims_with_warnings} with warnings, {summary.claims_clean} clean"
     )
 
 

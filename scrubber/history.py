@@ -9,13 +9,14 @@ with the previous run.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-SUMMARY = "summary.json"
+from scrubber.billing import IDENTITY, restates_claim, service_identity
+from scrubber.summary import SUMMARY, RunSummary, read_summary
+
 BILLED_LINES = "billed_lines.parquet"
 
 
@@ -23,49 +24,7 @@ BILLED_LINES = "billed_lines.parquet"
 class PastRun:
     folder: Path
     as_of: dt.date
-    summary: dict
-
-
-def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
-    """What makes two lines the same service: patient, code, date, provider, modifiers and drug,
-    billed to the same payer and member id.
-
-    The NDC tells apart two lines of one drug code given from different packages (two vial
-    sizes of one infusion), which payers want on separate lines; "" when a line has none.
-    The payer and member id tell a duplicate from the claim for the same service to the
-    patient's secondary coverage: another payer, or a second plan (another member id) at
-    the same payer. A payer denies as a duplicate only what it has already received itself.
-    """
-    p = frame_prefix
-    return [
-        pl.col(f"{p}claim.payer_id").alias("payer_id"),
-        pl.col(f"{p}claim.member_id").alias("member_id"),
-        pl.col(f"{p}claim.patient_id").alias("patient_id"),
-        pl.col(f"{p}line.procedure_code").alias("procedure_code"),
-        pl.col(f"{p}line.service_date").alias("service_date"),
-        pl.coalesce(f"{p}claim.rendering_npi", f"{p}claim.billing_npi").alias("provider_npi"),
-        _modifier_set(pl.col(f"{p}line.modifiers")).alias("modifiers"),
-        pl.col(f"{p}line.ndc").fill_null("").alias("ndc"),
-    ]
-
-
-def _modifier_set(modifiers: pl.Expr) -> pl.Expr:
-    """The modifiers in a fixed order, as one text ("25;59"); most lines have one at most, which need no sort."""
-    return pl.when(modifiers.list.len() <= 1).then(modifiers.list.first().fill_null("")).otherwise(
-        modifiers.list.eval(pl.element().sort()).list.join(";")
-    )
-
-
-def restates_claim() -> pl.Expr:
-    """The claim is a replacement (frequency code 7) or a void (8) of one the payer already has.
-
-    Such a claim restates its original's services instead of billing them again (CMS-1500 box 22,
-    837 CLM05-3); a missing frequency is an original claim (1).
-    """
-    return pl.col("claim.frequency_code").str.strip_chars().is_in(["7", "8"]).fill_null(False)
-
-
-IDENTITY = ["payer_id", "member_id", "patient_id", "procedure_code", "service_date", "provider_npi", "modifiers", "ndc"]
+    summary: RunSummary
 
 
 def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
@@ -103,12 +62,11 @@ def previous_runs(out_dir: Path, as_of: dt.date) -> list[PastRun]:
         if folder.resolve() == out_dir or folder.name.startswith(".") or not (folder / SUMMARY).is_file():
             continue
         try:
-            summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-            run_date = dt.date.fromisoformat(summary["as_of"])
+            summary = read_summary(folder)
         except (ValueError, KeyError, OSError):
             continue  # not a run of ours, or damaged: history is optional, never fatal
-        if run_date <= as_of:
-            runs.append(PastRun(folder, run_date, summary))
+        if summary.as_of <= as_of:
+            runs.append(PastRun(folder, summary.as_of, summary))
     return sorted(runs, key=lambda r: (r.as_of, r.folder.name))
 
 

@@ -11,14 +11,14 @@ import polars as pl
 from scrubber.batch import Batch, load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import RuleRun, run_rules
-from scrubber.findings import accounting
 from scrubber.history import billed_history, previous_runs
 from scrubber.lock import run_lock
 from scrubber.logs import RunLog
 from scrubber.paths import Settings
-from scrubber.report.outputs import atomic_folder
+from scrubber.report.atomic import atomic_folder
 from scrubber.report.write import RunReport, write_outputs
 from scrubber.rulebook.book import Rulebook, load_rulebook
+from scrubber.summary import RunSummary, summarise
 from scrubber.versioning import rules_version
 
 STAGES = ("rules", "load", "rules_run", "write")
@@ -27,7 +27,7 @@ STAGES = ("rules", "load", "rules_run", "write")
 @dataclass
 class Outcome:
     out_dir: Path
-    summary: dict
+    summary: RunSummary
     findings: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -62,21 +62,22 @@ def run(
             facts.update(rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height)
 
         with log.stage("write"):
-            summary = {
-                "as_of": as_of.isoformat(),
-                "batch": str(Path(batch_dir)),
-                "rules_version": rules_version(source.rules_dir, source.profiles_dir),
-                "rules_source": source.describe(),
-                "rules_run": len(result.ran),
-                "input_files": [{"table": i.table, "path": i.path, "format": i.format, "rows": i.rows} for i in batch.inputs],
-                "not_checked": result.not_checked,
-                **accounting(batch.claims, result.findings),
-            }
+            summary = summarise(
+                as_of=as_of,
+                batch_dir=batch_dir,
+                rules_version=rules_version(source.rules_dir, source.profiles_dir),
+                rules_source=source.describe(),
+                rules_run=len(result.ran),
+                inputs=batch.inputs,
+                not_checked=result.not_checked,
+                claims=batch.claims,
+                findings=result.findings,
+            )
             report = RunReport(
                 summary, result.findings, batch.claims, batch.claim_lines, batch.patients, book.rules, book.profiles,
                 earlier,
             )
             with atomic_folder(out_dir) as staging:
                 write_outputs(staging, report)
-    log.finish({k: summary[k] for k in ("claims_total", "claims_with_errors", "claims_with_warnings", "claims_clean")})
+    log.finish(summary.claim_counts())
     return Outcome(Path(out_dir), summary, result.findings, dict(log.timings))

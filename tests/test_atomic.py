@@ -18,14 +18,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from scrubber.report.outputs import previous_path
+from scrubber.report.atomic import previous_path
 from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 # Kills its own process at the named stage, then runs the real command line.
 KILLER = r"""
 import os, signal, sys
 from pathlib import Path
-import scrubber.pipeline, scrubber.report.outputs as outputs, scrubber.report.write as write
+import scrubber.pipeline, scrubber.report.atomic as atomic, scrubber.report.write as write
 
 stage, args = sys.argv[1], sys.argv[2:]
 die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
@@ -42,7 +42,7 @@ if stage == "after_load":
 elif stage == "mid_write":
     write.write_summary = die  # findings written into the staging folder, summary and fix list not yet
 elif stage == "before_swap":
-    outputs._seal = after(outputs._seal)
+    atomic._seal = after(atomic._seal)
 elif stage == "between_renames":
     rename = Path.rename
     def second_rename(self, target):
@@ -51,12 +51,12 @@ elif stage == "between_renames":
         return rename(self, target)
     Path.rename = second_rename
 elif stage == "after_swap":
-    rmtree = outputs.shutil.rmtree
+    rmtree = atomic.shutil.rmtree
     def kill_on_previous(path, *a, **k):
         if str(path).endswith(".previous"):
             die()
         return rmtree(path, *a, **k)
-    outputs.shutil.rmtree = kill_on_previous
+    atomic.shutil.rmtree = kill_on_previous
 sys.argv = ["scrubber", "run", *args]
 from scrubber.cli import main
 main()

@@ -241,13 +241,13 @@ def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_p
     path.write_text(path.read_text().replace("severity: error", "severity: error\nstatus: preview", 1))
 
     outcome = run(DEMO, tmp_path / "out", DEMO_AS_OF, Settings(rules_copy, PROFILES))
-    assert outcome.summary["preview_findings_by_rule"] == {"MOD001": 1}
-    assert "MOD001" not in outcome.summary["findings_by_rule"]
+    assert outcome.summary.preview_findings_by_rule == {"MOD001": 1}
+    assert "MOD001" not in outcome.summary.findings_by_rule
     telehealth = outcome.findings.filter(outcome.findings["rule_id"] == "MOD001")
     assert telehealth["rule_status"].to_list() == ["preview"] and telehealth["claim_id"].to_list() == ["C1022"]
     others = outcome.findings.filter((outcome.findings["claim_id"] == "C1022") & (outcome.findings["rule_status"] == "active"))
     assert others.height == 0  # C1022's only problem is the preview rule's, so it counts as clean
-    assert outcome.summary["claims_clean"] >= 1
+    assert outcome.summary.claims_clean >= 1
 
 
 def test_rule_effectiveness_counts_findings_per_run_and_payer(tmp_path, rulebook):

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from scrubber.batch import load_batch
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import run_rules
-from scrubber.findings import accounting
+from scrubber.summary import summarise
 from tests.test_hostile import rules_by_issue_kind
 
 CLAIM_COLUMNS = ["claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
@@ -129,9 +129,11 @@ def test_every_claim_row_is_counted_and_every_broken_cell_reported(rules, profil
     assert got == expected
 
     findings = run_rules(rules, RunContext(batch, profiles, references, dt.date(2026, 3, 16))).findings
-    counts = accounting(batch.claims, findings)
-    assert counts["claims_total"] == len(claims)
-    assert counts["claims_clean"] + counts["claims_with_errors"] + counts["claims_with_warnings"] == len(claims)
+    counts = summarise(as_of=dt.date(2026, 3, 16), batch_dir=folder, rules_version="", rules_source={},
+                       rules_run=len(rules), inputs=batch.inputs, not_checked=[],
+                       claims=batch.claims, findings=findings)
+    assert counts.claims_total == len(claims)
+    assert counts.claims_clean + counts.claims_with_errors + counts.claims_with_warnings == len(claims)
 
     handled = rules_by_issue_kind(rules)
     quality = findings.filter(pl.col("category") == "data_quality")

@@ -14,8 +14,8 @@ import pytest
 
 from scrubber.history import previous_runs
 from scrubber.pipeline import run
-from scrubber.report.catalogue import rule_catalogue
 from scrubber.report.charts import MOST_BARS, bar_chart
+from scrubber.report.fix_list import rule_catalogue
 from scrubber.report.worklist import sheet_names
 from tests.conftest import DEMO, DEMO_AS_OF
 

@@ -31,12 +31,12 @@ def test_an_837_only_batch_needs_no_other_file_and_reports_eligibility_not_check
     batch_dir = folder_with(tmp_path, *PROFESSIONAL)
     outcome = run(batch_dir, tmp_path / "out", AS_OF, rulebook)
     claims = sum(read_837(SAMPLES / name).claims.height for name in PROFESSIONAL)
-    assert outcome.summary["claims_total"] == claims > 0
-    not_checked = {item["rule_id"]: item["reason"] for item in outcome.summary["not_checked"]}
+    assert outcome.summary.claims_total == claims > 0
+    not_checked = {item["rule_id"]: item["reason"] for item in outcome.summary.not_checked}
     assert {"ELIG001", "ELIG002"} <= set(not_checked)
     assert "eligibility" in not_checked["ELIG001"]
-    assert "ELIG001" not in outcome.summary["findings_by_rule"]  # not checked is never "passed"
-    assert {i["format"] for i in outcome.summary["input_files"]} == {"x12"}
+    assert "ELIG001" not in outcome.summary.findings_by_rule  # not checked is never "passed"
+    assert {i["format"] for i in outcome.summary.input_files} == {"x12"}
 
 
 def test_findings_point_into_the_837_file(tmp_path, rulebook):

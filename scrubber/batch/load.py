@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import polars as pl
 
@@ -57,18 +56,6 @@ class Batch:
         """A table (`encounters`) or an optional column of one (`claims.payer_claim_number`) was given."""
         table = source.split(".", 1)[0]
         return getattr(self, table) is not None and source not in self.absent_columns
-
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
-
-
-def first_claim_rows(claims: Frame, named: Frame) -> Frame:
-    """The row of each claim id in `named` (a frame with a claim_id column), the first where an id repeats.
-
-    Only the named claims are de-duplicated: a big batch has millions of claims and a few with
-    findings or issues. A repeated id is reported by the loader; its first row speaks for it.
-    """
-    return claims.join(named, on="claim_id", how="semi", maintain_order="left").unique("claim_id", keep="first")
 
 
 X12_TABLES = ("claims", "claim_lines", "patients")  # what an 837 file carries; eligibility it does not

@@ -82,8 +82,8 @@ def native_value(values: pl.Series, kind: Kind) -> pl.Expr:
     """What from_native gives for this native Parquet column, by the cheapest route its contents allow.
 
     Most exports hold every list and every element, with codes already in upper case: such lists
-    need no rewriting, or only their dots removed (at 10M lines the pointers alone took 3 s to
-    rewrite). Checking the flattened values first costs a fraction of that.
+    need no rewriting, or only their dots removed (rewriting the list pointers alone is costly at
+    scale: bench/README.md). Checking the flattened values first costs a fraction of that.
     """
     column = pl.col(values.name)
     lists = (Kind.ICD_LIST, Kind.CODE_LIST, Kind.INT_LIST)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from scrubber.engine.families import FAMILIES, namespace_of
+from scrubber.engine.messages import placeholders, render
 from scrubber.engine.operators import Resolver, compile_condition
 from scrubber.engine.pairs import side_filters
 from scrubber.engine.requirements import required_lookups
-from scrubber.engine.templates import placeholders, render
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
 from scrubber.rulebook.profiles import Profiles

@@ -16,9 +16,9 @@ from dataclasses import replace
 import polars as pl
 
 from scrubber.batch import Batch
-from scrubber.batch.checks import HASH_SEED, repeated_keys
+from scrubber.frames import HASH_SEED, repeated_keys
 
-LINES_PER_PART = 1_000_000  # about 2 GiB of scopes for the full pack: 10M lines peak under 6 GiB
+LINES_PER_PART = 1_000_000  # bounds the scopes held at once (memory per part: bench/README.md)
 
 
 def part_count(batch: Batch) -> int:

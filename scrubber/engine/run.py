@@ -118,8 +118,7 @@ def _with_families(scope: str, columns: set[str], names: list[str], ctx: RunCont
 
     The scope is built once and every family computed from it alone, in one collect. Chained one
     on another, a family that reads its input twice (a join back onto its own keys) re-ran each
-    family before it, and the scope's own joins with them (at 1M lines the line scope's join ran
-    four times).
+    family before it, and the scope's own joins with them (the line scope's join ran four times).
     """
     own = [*KEYS, *sorted(c for c in columns if namespace_of(c) not in names)]
     frame = BUILDERS[scope](ctx)

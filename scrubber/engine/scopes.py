@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from scrubber.batch.load import ISSUE_SCHEMA, first_claim_rows
+from scrubber.batch.load import ISSUE_SCHEMA
 from scrubber.batch.parse import dotted
 from scrubber.engine.context import RunContext
 from scrubber.engine.filing import payer_filing_deadline
+from scrubber.frames import first_claim_rows
 
 KEYS = ("_claim_id", "_line_number", "_encounter_id", "_payer_id", "_date")
 # Row numbers in the batch's claims and lines: together they name one row of the line scope

@@ -22,12 +22,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scrubber.batch import Batch
 from scrubber.errors import ScrubberInputError
-from scrubber.findings import counting
+from scrubber.findings import FINDING_KEY, counting
 from scrubber.paths import Settings
 from scrubber.pipeline import scrub
 from scrubber.rulebook.book import load_rulebook
-
-KEY = ["claim_id", "line_number", "encounter_id", "rule_id"]
 
 
 @dataclass(frozen=True)
@@ -61,11 +59,11 @@ def rules_at(base: str, project_root: Path):
         yield Settings(Path(temporary) / "rules", Path(temporary) / "payer_profiles")
 
 
-def compare(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleChange]:
+def rule_changes(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleChange]:
     charges = batch.claims.select("claim_id", pl.col("total_charge").cast(pl.Float64)).unique("claim_id", keep="first")
-    counted = [counting(f).select(KEY).unique() for f in (base, head)]
-    added = counted[1].join(counted[0], on=KEY, how="anti", nulls_equal=True)
-    removed = counted[0].join(counted[1], on=KEY, how="anti", nulls_equal=True)
+    counted = [counting(f).select(FINDING_KEY).unique() for f in (base, head)]
+    added = counted[1].join(counted[0], on=FINDING_KEY, how="anti", nulls_equal=True)
+    removed = counted[0].join(counted[1], on=FINDING_KEY, how="anti", nulls_equal=True)
 
     def by_rule(frame: pl.DataFrame) -> dict[str, tuple[list[str], float]]:
         claims = frame.select("rule_id", "claim_id").unique().join(charges, on="claim_id", how="left")
@@ -87,7 +85,7 @@ def compare(batch: Batch, base: pl.DataFrame, head: pl.DataFrame) -> list[RuleCh
 
 def diff(batch: Batch, base: Settings, head: Settings, as_of: dt.date) -> list[RuleChange]:
     before, after = (scrub(batch, load_rulebook(settings), as_of).findings for settings in (base, head))
-    return compare(batch, before, after)
+    return rule_changes(batch, before, after)
 
 
 def as_text(changes: list[RuleChange], base: str) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 
 from scrubber.engine.compile import compile_rule, findings_query
 from scrubber.engine.context import RunContext
+from scrubber.engine.messages import placeholders
 from scrubber.engine.run import available_columns, materialise_scopes, scope_frame
-from scrubber.engine.templates import placeholders
 from scrubber.findings import queue_of
 from scrubber.rulebook.book import Rulebook
 from scrubber.rulebook.profiles import Profiles

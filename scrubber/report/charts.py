@@ -10,6 +10,7 @@ import polars as pl
 
 from scrubber.findings import counting
 from scrubber.history import PastRun
+from scrubber.summary import RunSummary
 
 LABEL_WIDTH = 120
 BAR_SPACE = 230
@@ -56,14 +57,10 @@ def finding_charts(findings: pl.DataFrame) -> list[dict]:
     ]
 
 
-def clean_rate(summary: dict) -> float | None:
-    total = summary.get("claims_total") or 0
-    return summary.get("claims_clean", 0) / total if total else None
-
-
-def trend_chart(summary: dict, runs: list[PastRun]) -> dict:
+def trend_chart(summary: RunSummary, runs: list[PastRun]) -> dict:
     """The clean-claim rate of the last runs under reports/ and this one, oldest on the left."""
-    points = [(r.as_of.isoformat(), clean_rate(r.summary)) for r in runs] + [(summary["as_of"], clean_rate(summary))]
+    summaries = [r.summary for r in runs] + [summary]
+    points = [(s.as_of.isoformat(), s.clean_rate) for s in summaries]
     points = [(day, rate) for day, rate in points if rate is not None][-TREND_RUNS:]
     columns = [
         {

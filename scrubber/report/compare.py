@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from scrubber.findings import counting
+from scrubber.findings import FINDING_KEY, counting
 from scrubber.history import PastRun
 
 FINDINGS_FILE = "findings.parquet"
-IDENTITY = ["claim_id", "line_number", "encounter_id", "rule_id"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def previous_findings(runs: list[PastRun]) -> tuple[PastRun, pl.DataFrame] | Non
         if not path.is_file():
             continue
         try:
-            frame = pl.read_parquet(path, columns=[*IDENTITY, "payer_id", "message", "rule_status"])
+            frame = pl.read_parquet(path, columns=[*FINDING_KEY, "payer_id", "message", "rule_status"])
         except (pl.exceptions.PolarsError, OSError):
             continue  # written by another version, or damaged
         return run, counting(frame).select(
@@ -50,7 +49,7 @@ def previous_findings(runs: list[PastRun]) -> tuple[PastRun, pl.DataFrame] | Non
             pl.col("rule_id").cast(pl.String),
             pl.col("payer_id").cast(pl.String),
             pl.col("message").cast(pl.String),
-        ).unique(IDENTITY, keep="first")
+        ).unique(FINDING_KEY, keep="first")
     return None
 
 
@@ -60,12 +59,12 @@ def compare(findings: pl.DataFrame, runs: list[PastRun]) -> tuple[pl.DataFrame, 
     if previous is None:
         return findings.with_columns(pl.lit(None, pl.Boolean).alias("is_new")), None
     run, before = previous
-    keys = before.select(IDENTITY).with_columns(pl.lit(False).alias("is_new"))
-    marked = findings.join(keys, on=IDENTITY, how="left", nulls_equal=True).with_columns(
+    keys = before.select(FINDING_KEY).with_columns(pl.lit(False).alias("is_new"))
+    marked = findings.join(keys, on=FINDING_KEY, how="left", nulls_equal=True).with_columns(
         pl.col("is_new").fill_null(True)
     )
-    now = counting(marked).unique(IDENTITY)
-    resolved = before.join(now.select(IDENTITY), on=IDENTITY, how="anti", nulls_equal=True).sort(
+    now = counting(marked).unique(FINDING_KEY)
+    resolved = before.join(now.select(FINDING_KEY), on=FINDING_KEY, how="anti", nulls_equal=True).sort(
         "claim_id", "line_number", "rule_id", nulls_last=True
     )
     comparison = Comparison(

@@ -1,7 +1,7 @@
 """fix_list.html: the billers' morning work queue, one self-contained page.
 
 This module gathers plain data (built in Polars by cards.py, compare.py, charts.py
-and catalogue.py) and hands it to the Jinja2 templates, which only lay it out and
+and the rule catalogue below) and hands it to the Jinja2 templates, which only lay it out and
 escape every value. The page's own style and script are inlined and named in the
 Content-Security-Policy by their SHA-256 hash, so the browser runs nothing else and
 loads nothing from outside the file.
@@ -13,6 +13,7 @@ import base64
 import gzip
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -20,9 +21,14 @@ from markupsafe import Markup
 
 from scrubber.findings import counting
 from scrubber.report.cards import CARD_COLUMNS, FINDING_FIELDS
-from scrubber.report.catalogue import rule_catalogue
-from scrubber.report.charts import clean_rate, finding_charts, trend_chart
+from scrubber.report.charts import finding_charts, trend_chart
 from scrubber.report.compare import Comparison
+from scrubber.rulebook.profiles import Profiles
+from scrubber.rulebook.rules import Rule
+from scrubber.summary import RunSummary
+
+if TYPE_CHECKING:
+    from scrubber.report.write import RunReport
 
 TEMPLATES = Path(__file__).parent / "templates"
 TABLE_ROWS = 500  # side tables (preview, not on a claim, resolved) leave the rest to findings.csv
@@ -56,22 +62,22 @@ def page_assets() -> dict[str, str]:
     return {"style": Markup(style), "script": Markup(script), "csp": csp}
 
 
-def headline(summary: dict, facts: pl.DataFrame, comparison: Comparison | None, warning_days: int) -> dict:
+def headline(summary: RunSummary, facts: pl.DataFrame, comparison: Comparison | None, warning_days: int) -> dict:
     """The header's answer to "how bad is today"."""
-    rate = clean_rate(summary)
+    rate = summary.clean_rate
     return {
-        "as_of": summary["as_of"],
-        "rules_version": summary.get("rules_version", ""),
-        "batch": summary.get("batch", ""),
-        "claims_total": summary["claims_total"],
-        "claims_clean": summary["claims_clean"],
-        "claims_with_errors": summary["claims_with_errors"],
-        "claims_with_warnings": summary["claims_with_warnings"],
+        "as_of": summary.as_of.isoformat(),
+        "rules_version": summary.rules_version,
+        "batch": summary.batch,
+        "claims_total": summary.claims_total,
+        "claims_clean": summary.claims_clean,
+        "claims_with_errors": summary.claims_with_errors,
+        "claims_with_warnings": summary.claims_with_warnings,
         "clean_rate": "—" if rate is None else f"{rate:.1%}",
         "at_risk": f"${facts['at_risk'].sum():,.2f}",
         "due_soon": facts.filter(pl.col("days_left") <= warning_days).height,
         "warning_days": warning_days,
-        "not_checked": summary.get("not_checked", []),
+        "not_checked": summary.not_checked,
         "comparison": comparison,
     }
 
@@ -111,7 +117,41 @@ def _table(frame: pl.DataFrame) -> dict:
     return {"rows": frame.head(TABLE_ROWS).to_dicts(), "total": frame.height}
 
 
-def render_fix_list(path: Path, report, findings: pl.DataFrame, facts: pl.DataFrame, cards: pl.DataFrame,
+def rule_catalogue(rules: list[Rule], profiles: Profiles, findings: pl.DataFrame) -> list[dict]:
+    """The rule catalogue at the foot of the page: one entry per rule that is not retired, by id, with how often
+    it fired in this run. Every finding links here, so what a rule checks and why is written once, in its YAML
+    (docs/rules.md renders the same rules for maintainers: maintain/catalog.py)."""
+    fired = findings.group_by("rule_id").len()
+    count = dict(zip(fired["rule_id"].to_list(), fired["len"].to_list()))
+    entries = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        if rule.status == "retired":
+            continue
+        regraded = profiles.regraded(rule.id)
+        adjustments = [f"{payer}: {severity}" for payer, severity in sorted(regraded.items())]
+        adjustments += [f"{payer}: off" for payer in profiles.disabled(rule.id)]
+        entries.append(
+            {
+                "id": rule.id,
+                "title": rule.title,
+                "category": rule.category,
+                "severity": rule.severity,
+                "status": rule.status,
+                "payers": "all payers" if rule.payers is None else ", ".join(rule.payers),
+                "effective": f"from {rule.effective_from}" + (f" to {rule.effective_to}" if rule.effective_to else ""),
+                "denial": rule.carc,
+                "denial_text": rule.denial_text,
+                "remark_codes": ", ".join(rule.rarc),
+                "why": rule.why,
+                "reference": rule.reference,
+                "adjustments": "; ".join(adjustments),
+                "fired": count.get(rule.id, 0),
+            }
+        )
+    return entries
+
+
+def render_fix_list(path: Path, report: RunReport, findings: pl.DataFrame, facts: pl.DataFrame, cards: pl.DataFrame,
                     comparison: Comparison | None, warning_days: int) -> None:
     """Write the page. `findings` carries `is_new`; `facts` and `cards` come from cards.py."""
     payer_names = {p.payer_id: p.name for p in report.profiles.payers.values()}

@@ -104,8 +104,8 @@ def worklist_written(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int 
     """Write the workbook while the block runs, and have it written when the block ends.
 
     xlsxwriter is pure Python and holds the interpreter, so a big workbook goes to a second
-    process and is written beside the fix list instead of after it (at 1M lines it took
-    9.6 s of a 12 s write stage). That process is a plain `python -m` of this module, not a
+    process and is written beside the fix list instead of after it (it was most of the write
+    stage: bench/README.md). That process is a plain `python -m` of this module, not a
     multiprocessing child, so it never re-runs the script of a program that calls the pipeline.
     """
     if min(rows.height, limit) < SECOND_PROCESS_ROWS:

@@ -1,8 +1,10 @@
-"""Everything a run writes for people and downstream tools, from one bundle of plain data."""
+"""Everything a run writes for people and downstream tools, from one bundle of plain data.
+
+The files are written into a staging folder that report/atomic.py moves into place whole.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,18 +14,19 @@ from scrubber.history import BILLED_LINES, PastRun, billed_lines
 from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, warning_days
 from scrubber.report.compare import compare
 from scrubber.report.fix_list import render_fix_list
-from scrubber.report.outputs import write_findings, write_summary
 from scrubber.report.worklist import worklist_rows, worklist_written
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.rules import Rule
+from scrubber.summary import RunSummary, write_summary
 
 FIX_LIST = "fix_list.html"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 WORKLIST = "worklist.xlsx"
 
 
 @dataclass(frozen=True)
 class RunReport:
-    summary: dict
+    summary: RunSummary
     findings: pl.DataFrame
     claims: pl.DataFrame
     claim_lines: pl.DataFrame
@@ -34,7 +37,7 @@ class RunReport:
 
 
 def write_outputs(folder: Path, report: RunReport) -> None:
-    as_of = dt.date.fromisoformat(report.summary["as_of"])
+    as_of = report.summary.as_of
     findings, comparison = compare(report.findings, report.previous_runs)
     facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of)
     # The workbook is the slowest output (pure Python): it is written while the others are.
@@ -45,3 +48,20 @@ def write_outputs(folder: Path, report: RunReport) -> None:
         cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
         urgent = warning_days(report.profiles)
         render_fix_list(folder / FIX_LIST, report, findings, facts, cards, comparison, urgent)
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula get a leading apostrophe."""
+    text_columns = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(
+        pl.when(pl.any_horizontal(pl.col(c).str.starts_with(p) for p in FORMULA_PREFIXES))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text_columns
+    )
+
+
+def write_findings(folder: Path, findings: pl.DataFrame) -> None:
+    findings.write_parquet(folder / "findings.parquet")
+    spreadsheet_safe(findings).write_csv(folder / "findings.csv")

@@ -11,10 +11,11 @@ import datetime as dt
 import polars as pl
 
 from scrubber.batch.schema import CLAIM_LINES, CLAIMS, PATIENTS, empty_frame
-from scrubber.findings import FINDING_SCHEMA, accounting
+from scrubber.findings import FINDING_SCHEMA
 from scrubber.report.write import RunReport
 from scrubber.rulebook.profiles import load_profiles
 from scrubber.rulebook.rules import load_rules
+from scrubber.summary import summarise
 from tests.conftest import PROFILES, RULES
 
 AS_OF = dt.date(2026, 3, 16)
@@ -88,7 +89,7 @@ def big_report(findings: int = 50_000, claims: int = 20_000) -> RunReport:
         "denial_code", pl.lit(None, pl.String).alias("remark_codes"), "queue", pl.lit("active").alias("rule_status"), "service_date",
         pl.lit("claims.csv").alias("source_file"), pl.lit(None, pl.Int64).alias("source_position"),
     ).cast(FINDING_SCHEMA)
-    summary = {"as_of": AS_OF.isoformat(), "batch": "synthetic", "rules_version": "synthetic", "not_checked": [],
-               **accounting(claim_frame, found)}
+    summary = summarise(as_of=AS_OF, batch_dir="synthetic", rules_version="synthetic", rules_source={}, rules_run=0,
+                        inputs=[], not_checked=[], claims=claim_frame, findings=found)
     patients = empty_frame(PATIENTS)
     return RunReport(summary, found, claim_frame, lines, patients, load_rules(RULES), load_profiles(PROFILES), [])

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from scrubber.batch.checks import HASH_SEED
+from scrubber.billing import restates_claim, service_identity
 from scrubber.engine.context import RunContext
-from scrubber.history import restates_claim, service_identity
+from scrubber.frames import HASH_SEED
 
 # The scope columns that make up a line's service identity (history.service_identity).
 SERVICE = frozenset(name for e in service_identity() for name in e.meta.root_names())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from scrubber.billing import IDENTITY, restates_claim, service_identity
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import SERVICE, Family, shares_key
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
-from scrubber.history import IDENTITY, restates_claim, service_identity
 
 
 def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from scrubber.billing import IDENTITY, service_identity
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, restates_original, shares_key
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
-from scrubber.history import IDENTITY, service_identity
 
 
 def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:

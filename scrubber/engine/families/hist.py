@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from scrubber.billing import IDENTITY, service_identity
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, restates_original
-from scrubber.history import IDENTITY, service_identity
 
 
 def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:

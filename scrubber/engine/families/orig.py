@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from scrubber.billing import restates_claim
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import Family
-from scrubber.history import restates_claim
 
 
 def _original_reference(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:

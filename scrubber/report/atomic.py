@@ -1,4 +1,4 @@
-"""Writing a run's output folder: all files appear together, or none do.
+"""A run's output folder appears whole or not at all.
 
 Files are written into a temporary sibling folder readable by the owner only
 (they hold patient identifiers), flushed to disk, and moved into place at the
@@ -10,7 +10,6 @@ clears what a killed run left behind.
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 import tempfile
@@ -18,9 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import polars as pl
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PARTIAL = ".partial"
 
 
@@ -83,24 +79,3 @@ def _sync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells a spreadsheet would run as a formula get a leading apostrophe."""
-    text_columns = [c for c, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(
-        pl.when(pl.any_horizontal(pl.col(c).str.starts_with(p) for p in FORMULA_PREFIXES))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in text_columns
-    )
-
-
-def write_findings(folder: Path, findings: pl.DataFrame) -> None:
-    findings.write_parquet(folder / "findings.parquet")
-    spreadsheet_safe(findings).write_csv(folder / "findings.csv")
-
-
-def write_summary(folder: Path, summary: dict) -> None:
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
