@@ -30,23 +30,41 @@ class Edit:
 
 
 EDITS = (
-    Edit("ELIG001", "line: the member has rows at the claim's payer, but no active span (and no inactive one) covers the date"),
+    Edit(
+        "ELIG001",
+        "line: the member has rows at the claim's payer, but no active span (and no inactive one) covers the date",
+    ),
     Edit("DX001", "claim diagnosis: no ICD-10-CM row in force on the claim's first date of service"),
     Edit("DX002", "claim diagnosis: the ICD-10-CM row in force is a header (billable N)"),
-    Edit("DX013", "claim diagnosis: sex-specific code in the last MCE sex list, patient sex M/F and not the code's, "
-                  "payer not switching the edit off"),
+    Edit(
+        "DX013",
+        "claim diagnosis: sex-specific code in the last MCE sex list, patient sex M/F and not the code's, "
+        "payer not switching the edit off",
+    ),
     Edit("MOD001", "line: place of service (line, else claim) 02/10 without the payer's telehealth modifier"),
     Edit("DQ003", "claim: payer_id has no payer profile"),
     Edit("DQ005", "claim: total_charge differs from the sum of its line charges"),
     Edit("PRV001", "claim: billing NPI missing, not 10 digits, or failing the Luhn check with the 80840 prefix"),
-    Edit("TF001", "line: date of service + the payer's filing days is before the run date (not institutional, not a void)"),
-    Edit("DUP001", "line: an earlier line (claim id, line number order) bills the same patient, code, date, provider, "
-                   "modifiers and NDC on an original claim"),
-    Edit("MUE001", "line: units over the MUE in force in the claim's NCCI setting (MAI 1 per line; MAI 2/3 the patient's "
-                   "units of the code that day)"),
-    Edit("PTP002", "line pair: NCCI pair in force (indicator 1) in the claim's NCCI setting on two lines of one patient, "
-                   "date and provider, column two not a visit, no modifier on either line that fits the pair; the column-2 "
-                   "line is flagged"),
+    Edit(
+        "TF001",
+        "line: date of service + the payer's filing days is before the run date (not institutional, not a void)",
+    ),
+    Edit(
+        "DUP001",
+        "line: an earlier line (claim id, line number order) bills the same patient, code, date, provider, "
+        "modifiers and NDC on an original claim",
+    ),
+    Edit(
+        "MUE001",
+        "line: units over the MUE in force in the claim's NCCI setting (MAI 1 per line; MAI 2/3 the patient's "
+        "units of the code that day)",
+    ),
+    Edit(
+        "PTP002",
+        "line pair: NCCI pair in force (indicator 1) in the claim's NCCI setting on two lines of one patient, "
+        "date and provider, column two not a visit, no modifier on either line that fits the pair; the column-2 "
+        "line is flagged",
+    ),
 )
 
 
@@ -61,7 +79,9 @@ def peer_module(kind: str):
     return importlib.import_module(f"bench.peers.{'duck' if kind == 'duckdb' else 'plain'}")
 
 
-def engine_findings(batch_dir: Path, rule_ids: list[str], rules_dir: Path | None = None, as_of: dt.date = AS_OF) -> pl.DataFrame:
+def engine_findings(
+    batch_dir: Path, rule_ids: list[str], rules_dir: Path | None = None, as_of: dt.date = AS_OF
+) -> pl.DataFrame:
     """Our engine on the chosen rules only: the batch loaded and checked exactly as `scrubber run` does."""
     from scrubber.batch import load_batch
     from scrubber.engine.context import RunContext
@@ -71,7 +91,9 @@ def engine_findings(batch_dir: Path, rule_ids: list[str], rules_dir: Path | None
 
     rules_dir = rules_dir or paths.rules_dir()
     rules = [r for r in load_rules(rules_dir) if r.id in set(rule_ids)]
-    ctx = RunContext(load_batch(batch_dir), load_profiles(paths.profiles_dir()), ReferenceLibrary(rules_dir / "reference"), as_of)
+    ctx = RunContext(
+        load_batch(batch_dir), load_profiles(paths.profiles_dir()), ReferenceLibrary(rules_dir / "reference"), as_of
+    )
     return run_rules(rules, ctx).findings
 
 

@@ -94,7 +94,9 @@ def _patients(draw: Draw, n: int) -> pl.DataFrame:
             "payer_id": draw.choice(n, list(PAYERS), list(PAYERS.values())),
             "coverage": draw.choice(n, list(ELIGIBILITY_KINDS), list(ELIGIBILITY_KINDS.values())),
         }
-    ).with_columns(_ids("P", pl.col("patient_no"), 8).alias("patient_id"), _ids("M", pl.col("patient_no"), 8).alias("member_id"))
+    ).with_columns(
+        _ids("P", pl.col("patient_no"), 8).alias("patient_id"), _ids("M", pl.col("patient_no"), 8).alias("member_id")
+    )
 
 
 def _eligibility(patients: pl.DataFrame) -> pl.DataFrame:
@@ -139,13 +141,17 @@ def _dates(frame: pl.DataFrame) -> pl.Expr:
     """
     span, late_span, gap_span = ((b - a).days + 1 for a, b in (DATES, LATE, GAP))
     gap_start = (GAP[0] - DATES[0]).days
-    step = (pl.col("date") - DATES[0]).dt.total_days().first().over("patient_no") + pl.int_range(pl.len()).over("patient_no")
+    step = (pl.col("date") - DATES[0]).dt.total_days().first().over("patient_no") + pl.int_range(pl.len()).over(
+        "patient_no"
+    )
     gap_member = pl.col("coverage") == "gap"
     slot = pl.when(gap_member).then(step % (span - gap_span)).otherwise(step % span)
     slot = pl.when(gap_member & (slot >= gap_start)).then(slot + gap_span).otherwise(slot)
     days = (
-        pl.when(pl.col("defect") == "timely_filing").then(pl.lit(LATE[0]) + pl.duration(days=step % late_span))
-        .when(pl.col("defect") == "coverage_gap").then(pl.lit(GAP[0]) + pl.duration(days=step % gap_span))
+        pl.when(pl.col("defect") == "timely_filing")
+        .then(pl.lit(LATE[0]) + pl.duration(days=step % late_span))
+        .when(pl.col("defect") == "coverage_gap")
+        .then(pl.lit(GAP[0]) + pl.duration(days=step % gap_span))
         .otherwise(pl.lit(DATES[0]) + pl.duration(days=slot))
     )
     return days.cast(pl.Date).alias("date")
@@ -180,7 +186,10 @@ def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools)
         }
     )
     frame = frame.with_columns(
-        pl.when(pl.col("defect") == "coverage_gap").then(pl.col("gap_patient")).otherwise(pl.col("patient_no")).alias("patient_no")
+        pl.when(pl.col("defect") == "coverage_gap")
+        .then(pl.col("gap_patient"))
+        .otherwise(pl.col("patient_no"))
+        .alias("patient_no")
     ).join(
         patients.select("patient_no", "patient_id", "member_id", "payer_id", "sex", "coverage"),
         on="patient_no",
@@ -204,24 +213,40 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
     pairs, mue, day_mue = pools.ptp_pairs, pools.mue_line, pools.mue_day
     defect = pl.col("defect")
     number = pl.col("line_number")
-    visit = pl.when(pl.col("starts_with_visit")).then(pl.col("em")).otherwise(_pick(procedures, pl.col("procedure") + 5))
+    visit = (
+        pl.when(pl.col("starts_with_visit")).then(pl.col("em")).otherwise(_pick(procedures, pl.col("procedure") + 5))
+    )
     mue_code = _pick(mue["code"].to_list() or ["99213"], pl.col("mue_row"))
-    mue_limit = pl.lit(pl.Series(mue["mue_value"].to_list() or [1], dtype=pl.Int64)).gather(pl.col("mue_row") % max(mue.height, 1))
+    mue_limit = pl.lit(pl.Series(mue["mue_value"].to_list() or [1], dtype=pl.Int64)).gather(
+        pl.col("mue_row") % max(mue.height, 1)
+    )
     day_code = _pick(day_mue["code"].to_list() or ["99213"], pl.col("mue_row"))
-    day_limit = pl.lit(pl.Series(day_mue["mue_value"].to_list() or [1], dtype=pl.Int64)).gather(pl.col("mue_row") % max(day_mue.height, 1))
+    day_limit = pl.lit(pl.Series(day_mue["mue_value"].to_list() or [1], dtype=pl.Int64)).gather(
+        pl.col("mue_row") % max(day_mue.height, 1)
+    )
     ordinary = pl.when(number == 1).then(visit).otherwise(_pick(procedures, pl.col("procedure") + number - 2))
     code = (
-        pl.when((defect == "ptp_pair") & (number == 1)).then(_pick(pairs["column1"].to_list() or ["-"], pl.col("pair")))
-        .when((defect == "ptp_pair") & (number == 2)).then(_pick(pairs["column2"].to_list() or ["-"], pl.col("pair")))
-        .when((defect == "mue_line") & (number == 1)).then(mue_code)
-        .when((defect == "mue_day") & (number <= 2)).then(day_code)
-        .when((defect == "duplicate_line") & (number == 2)).then(visit)
+        pl.when((defect == "ptp_pair") & (number == 1))
+        .then(_pick(pairs["column1"].to_list() or ["-"], pl.col("pair")))
+        .when((defect == "ptp_pair") & (number == 2))
+        .then(_pick(pairs["column2"].to_list() or ["-"], pl.col("pair")))
+        .when((defect == "mue_line") & (number == 1))
+        .then(mue_code)
+        .when((defect == "mue_day") & (number <= 2))
+        .then(day_code)
+        .when((defect == "duplicate_line") & (number == 2))
+        .then(visit)
         .otherwise(ordinary)
     )
     units = (
-        pl.when((defect == "mue_line") & (number == 1)).then(mue_limit + 1)
-        .when((defect == "mue_day") & (number == 1)).then(day_limit)
-        .when(pl.col("procedure_code").is_in(["97110", "J1100", "J3301"]) & ~defect.is_in(TWO_LINE_DEFECTS).fill_null(False))
+        pl.when((defect == "mue_line") & (number == 1))
+        .then(mue_limit + 1)
+        .when((defect == "mue_day") & (number == 1))
+        .then(day_limit)
+        .when(
+            pl.col("procedure_code").is_in(["97110", "J1100", "J3301"])
+            & ~defect.is_in(TWO_LINE_DEFECTS).fill_null(False)
+        )
         .then(pl.col("extra_units") + 1)
         .otherwise(1)
     )
@@ -237,16 +262,36 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
         .then(pl.lit(["25"]))
         .otherwise(none),
         # The professional component of imaging read for a hospital or ER patient carries 26.
-        pl.when(code_now.is_in(pools.professional_component) & pl.col("place_of_service").is_in(["19", "21", "22", "23"]))
-        .then(pl.lit(["26"])).otherwise(none),
-        pl.when((defect == "mue_day") & (number == 2)).then(pl.lit(["91"])).otherwise(none),  # repeat lab test, same day
+        pl.when(
+            code_now.is_in(pools.professional_component) & pl.col("place_of_service").is_in(["19", "21", "22", "23"])
+        )
+        .then(pl.lit(["26"]))
+        .otherwise(none),
+        pl.when((defect == "mue_day") & (number == 2))
+        .then(pl.lit(["91"]))
+        .otherwise(none),  # repeat lab test, same day
     )
     lines = claims.select(
-        "claim_no", "defect", "date", "place_of_service", "dx_count", "em", "starts_with_visit", "procedure", "pair",
-        "mue_row", pl.int_ranges(1, pl.col("lines") + 1).alias("line_number"),
+        "claim_no",
+        "defect",
+        "date",
+        "place_of_service",
+        "dx_count",
+        "em",
+        "starts_with_visit",
+        "procedure",
+        "pair",
+        "mue_row",
+        pl.int_ranges(1, pl.col("lines") + 1).alias("line_number"),
     ).explode("line_number")
     lines = lines.with_columns(code.alias("procedure_code"), draw.ints(lines.height, 3).alias("extra_units"))
-    prices = pl.DataFrame({"procedure_code": sorted({*procedures, *pools.em, *pairs["column1"], *pairs["column2"], *mue["code"], *day_mue["code"]})})
+    prices = pl.DataFrame(
+        {
+            "procedure_code": sorted(
+                {*procedures, *pools.em, *pairs["column1"], *pairs["column2"], *mue["code"], *day_mue["code"]}
+            )
+        }
+    )
     prices = prices.with_columns((draw.ints(prices.height, 38_000) + 2_000).alias("price_cents"))
     return (
         lines.with_columns(units.cast(pl.Int64).alias("units"), modifiers.alias("modifiers"))
@@ -254,7 +299,10 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
         .with_columns(
             (pl.col("price_cents") * pl.col("units")).alias("charge_cents"),
             pl.col("date").alias("service_date"),
-            pl.when((pl.col("dx_count") > 1) & (number % 2 == 0)).then(pl.lit([1, 2])).otherwise(pl.lit([1])).alias("diagnosis_pointers"),
+            pl.when((pl.col("dx_count") > 1) & (number % 2 == 0))
+            .then(pl.lit([1, 2]))
+            .otherwise(pl.lit([1]))
+            .alias("diagnosis_pointers"),
         )
         .sort("claim_no", "line_number")
     )
@@ -265,14 +313,20 @@ def _claim_table(claims: pl.DataFrame, lines: pl.DataFrame, pools: Pools) -> pl.
     totals = lines.group_by("claim_no").agg(pl.col("charge_cents").sum().alias("total_cents"))
     dx = [_pick(pools.dx, pl.col("dx_base") + offset) for offset in (0, 7, 19, 31)]
     bad = (
-        pl.when(defect == "invalid_dx").then(_pick(pools.invalid_dx, pl.col("bad_dx")))
-        .when(defect == "header_dx").then(_pick(pools.header_dx, pl.col("bad_dx")))
-        .when((defect == "sex_conflict") & (pl.col("sex") == "F")).then(_pick(pools.dx_male_only, pl.col("bad_dx")))
-        .when((defect == "sex_conflict") & (pl.col("sex") == "M")).then(_pick(pools.dx_female_only, pl.col("bad_dx")))
+        pl.when(defect == "invalid_dx")
+        .then(_pick(pools.invalid_dx, pl.col("bad_dx")))
+        .when(defect == "header_dx")
+        .then(_pick(pools.header_dx, pl.col("bad_dx")))
+        .when((defect == "sex_conflict") & (pl.col("sex") == "F"))
+        .then(_pick(pools.dx_male_only, pl.col("bad_dx")))
+        .when((defect == "sex_conflict") & (pl.col("sex") == "M"))
+        .then(_pick(pools.dx_female_only, pl.col("bad_dx")))
     )
     # The defective code takes the last position, so the claim still has a valid principal diagnosis when it has several.
     positions = [
-        pl.when(i < pl.col("dx_count")).then(pl.when((i == pl.col("dx_count") - 1) & bad.is_not_null()).then(bad).otherwise(code))
+        pl.when(i < pl.col("dx_count")).then(
+            pl.when((i == pl.col("dx_count") - 1) & bad.is_not_null()).then(bad).otherwise(code)
+        )
         for i, code in enumerate(dx)
     ]
     billing = _npi(pl.col("billing_no") + 123_456_000)
@@ -280,7 +334,10 @@ def _claim_table(claims: pl.DataFrame, lines: pl.DataFrame, pools: Pools) -> pl.
     return (
         claims.join(totals, on="claim_no", how="left", maintain_order="left")
         .with_columns(
-            pl.when(defect == "total_mismatch").then(pl.col("total_cents") + 1_000).otherwise(pl.col("total_cents")).alias("total_cents")
+            pl.when(defect == "total_mismatch")
+            .then(pl.col("total_cents") + 1_000)
+            .otherwise(pl.col("total_cents"))
+            .alias("total_cents")
         )
         .select(
             _ids("C", pl.col("claim_no"), 9).alias("claim_id"),
@@ -292,7 +349,10 @@ def _claim_table(claims: pl.DataFrame, lines: pl.DataFrame, pools: Pools) -> pl.
             _npi(pl.col("rendering_no") + 154_321_000).alias("rendering_npi"),
             # The treating provider orders the labs and imaging, so the ordering (referring) NPI is theirs.
             _npi(pl.col("rendering_no") + 154_321_000).alias("referring_npi"),
-            pl.when(defect == "telehealth_no_modifier").then(pl.col("telehealth_pos")).otherwise(pl.col("place_of_service")).alias("place_of_service"),
+            pl.when(defect == "telehealth_no_modifier")
+            .then(pl.col("telehealth_pos"))
+            .otherwise(pl.col("place_of_service"))
+            .alias("place_of_service"),
             pl.concat_list(_dotted(p) for p in positions).list.drop_nulls().alias("diagnosis_codes"),
             pl.lit(None, pl.String).alias("prior_auth_number"),
             "frequency_code",
@@ -356,7 +416,9 @@ def generate(lines: int, seed: int = 20260901, reference_dir: Path | None = None
         "patients": patients.select("patient_id", "birth_date", "sex"),
         "eligibility": _eligibility(patients),
         "encounters": _encounters(draw, claims, table),
-        "defects": claims.select(_ids("C", pl.col("claim_no"), 9).alias("claim_id"), "defect").filter(pl.col("defect").is_not_null()),
+        "defects": claims.select(_ids("C", pl.col("claim_no"), 9).alias("claim_id"), "defect").filter(
+            pl.col("defect").is_not_null()
+        ),
     }
 
 
@@ -370,7 +432,11 @@ def write_batch(tables: dict[str, pl.DataFrame], folder: Path, fmt: str) -> Path
         elif fmt == "parquet":
             frame.write_parquet(folder / f"{name}.parquet")
         else:
-            text = frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(";") for c, t in frame.schema.items() if isinstance(t, pl.List))
+            text = frame.with_columns(
+                pl.col(c).cast(pl.List(pl.String)).list.join(";")
+                for c, t in frame.schema.items()
+                if isinstance(t, pl.List)
+            )
             text.write_csv(folder / f"{name}.csv")
     return folder
 

@@ -74,7 +74,12 @@ def watch_memory(limit_gib: float) -> None:
             resident = _tree_resident()
             _sampled_peak[0] = max(_sampled_peak[0], resident)
             if resident > limit_gib * 2**30:
-                print(json.dumps({"failed": f"resident memory passed {limit_gib:g} GiB", "peak_rss_mib": resident / 2**20}), flush=True)
+                print(
+                    json.dumps(
+                        {"failed": f"resident memory passed {limit_gib:g} GiB", "peak_rss_mib": resident / 2**20}
+                    ),
+                    flush=True,
+                )
                 sys.stderr.flush()
                 os._exit(3)
             time.sleep(0.2)
@@ -152,7 +157,10 @@ def io_floor(args) -> dict:
     from scrubber.report.write import write_findings
 
     started = time.perf_counter()
-    raw = {p.stem: pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p, infer_schema=False) for p in sorted(args.batch.iterdir())}
+    raw = {
+        p.stem: pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p, infer_schema=False)
+        for p in sorted(args.batch.iterdir())
+    }
     raw_read = time.perf_counter() - started
     rows_read = sum(f.height for f in raw.values())
     del raw  # the load's peak memory is its own, not the raw read's on top
@@ -163,8 +171,11 @@ def io_floor(args) -> dict:
     args.out.mkdir(parents=True, exist_ok=True)
     write_findings(args.out, empty_findings())
     write = time.perf_counter() - mark
-    return {"total": load + write, "stages": {"raw read": raw_read, "load": load, "write empty findings": write},
-            "rows_read": rows_read}
+    return {
+        "total": load + write,
+        "stages": {"raw read": raw_read, "load": load, "write empty findings": write},
+        "rows_read": rows_read,
+    }
 
 
 def engine_subset(args) -> dict:

@@ -76,8 +76,11 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
     sex = library.get("mce_sex").rows
     # Codes an MCE list restricts (sex, age, manifestation, inpatient principal) stay out of the everyday
     # pool: a clean claim must not conflict by chance.
-    restricted = {c for t in ("mce_sex", "mce_age", "mce_manifestation", "mce_unacceptable_principal")
-                  for c in library.get(t).rows["code"].to_list()}
+    restricted = {
+        c
+        for t in ("mce_sex", "mce_age", "mce_manifestation", "mce_unacceptable_principal")
+        for c in library.get(t).rows["code"].to_list()
+    }
     # Lab tests under a national coverage determination need a diagnosis from its list; the
     # everyday pool leaves them out rather than model each policy.
     ncd_tests = set(library.get("ncd_lab_coverage").rows["procedure_code"].to_list())
@@ -94,7 +97,9 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
     mue = _in_force(library.get("mue").rows_where({"setting": SETTING}), first, last).select("code", "mue_value", "mai")
     procedures = [c for c in PROCEDURES if c not in ncd_tests]
     clean = set(procedures) | set(EM_CODES)
-    bundles = ptp.filter(pl.col("column1").is_in(procedures), pl.col("column2").is_in(EM_CODES), pl.col("modifier_indicator") == "1")
+    bundles = ptp.filter(
+        pl.col("column1").is_in(procedures), pl.col("column2").is_in(EM_CODES), pl.col("modifier_indicator") == "1"
+    )
     # HCPCS Level II codes for variety: a practitioner may bill one unit (MUE at least 1 where there is
     # one) and no NCCI pair holds one with another code of the clean mix.
     variety = hcpcs.filter(~pl.col("code").is_in(ncd_tests) & ~pl.col("code").is_in(clean))["code"]
@@ -117,7 +122,11 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
         hcpcs=variety.gather_every(max(1, variety.len() // 400)).to_list(),
         professional_component=library.get("fee_schedule").rows.filter(pl.col("pctc") == 1)["code"].to_list(),
         bundles_visit=sorted(set(bundles["column1"].to_list())),
-        ptp_pairs=defect_pairs.join(ptp.select("column1", "column2", "modifier_indicator"), on=["column1", "column2"], maintain_order="left"),
+        ptp_pairs=defect_pairs.join(
+            ptp.select("column1", "column2", "modifier_indicator"), on=["column1", "column2"], maintain_order="left"
+        ),
         mue_line=pl.DataFrame({"code": MUE_LINE_DEFECTS}).join(mue, on="code", maintain_order="left"),
-        mue_day=pl.DataFrame({"code": MUE_DAY_DEFECTS}).join(mue.filter(pl.col("mai").is_in(["2", "3"])), on="code", maintain_order="left"),
+        mue_day=pl.DataFrame({"code": MUE_DAY_DEFECTS}).join(
+            mue.filter(pl.col("mai").is_in(["2", "3"])), on="code", maintain_order="left"
+        ),
     )

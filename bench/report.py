@@ -12,7 +12,14 @@ GIB = 1024
 
 def machine() -> dict:
     meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo", encoding="utf-8") if ":" in line)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8") if line.startswith("model name")), "")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo", encoding="utf-8")
+            if line.startswith("model name")
+        ),
+        "",
+    )
 
     def version(package: str) -> str:
         try:
@@ -49,7 +56,8 @@ def pipeline_line(title: str, lines: int, figures: dict) -> str:
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in figures.get("stages", {}).items())
     return (
         f"{title:<26} {figures['total']:8.2f}s  {_rate(lines, figures['total']):>16}  peak {figures['peak_rss_mib'] / GIB:5.2f} GiB"
-        f"  cpu {figures['cpu_seconds']:.1f}s  load {figures['load_average']}" + (f"\n{'':28}{stages}" if stages else "")
+        f"  cpu {figures['cpu_seconds']:.1f}s  load {figures['load_average']}"
+        + (f"\n{'':28}{stages}" if stages else "")
     )
 
 
@@ -77,15 +85,25 @@ def ratio_line(figures: dict) -> str:
         ratio = _ratio(figures.get(key), figures.get("engine_edits"))
         cpu = _cpu_ratio(figures.get(key), figures.get("engine_edits"))
         if ratio is not None:
-            parts.append((f"{ratio:.2f}x faster than {name}" if ratio >= 1 else f"{1 / ratio:.2f}x SLOWER than {name}")
-                         + f" (CPU seconds {cpu:.2f}x)")
+            parts.append(
+                (f"{ratio:.2f}x faster than {name}" if ratio >= 1 else f"{1 / ratio:.2f}x SLOWER than {name}")
+                + f" (CPU seconds {cpu:.2f}x)"
+            )
     return "engine on the same edits: " + "; ".join(parts)
 
 
-def _target(name: str, value: float | None, limit: float, unit: str, at_most: bool = True, failed: str | None = None) -> dict:
+def _target(
+    name: str, value: float | None, limit: float, unit: str, at_most: bool = True, failed: str | None = None
+) -> dict:
     met = False if failed else None if value is None else (value <= limit if at_most else value >= limit)
-    return {"target": name, "value": None if value is None else round(value, 3), "limit": limit, "unit": unit, "met": met,
-            "failed": failed}
+    return {
+        "target": name,
+        "value": None if value is None else round(value, 3),
+        "limit": limit,
+        "unit": unit,
+        "met": met,
+        "failed": failed,
+    }
 
 
 def targets(results: dict) -> list[dict]:
@@ -99,13 +117,40 @@ def targets(results: dict) -> list[dict]:
     extra = results.get("extra_rules", {})
     return [
         _target("10M lines, full pack: wall", big and big["pipeline"]["total"], 60, "s", failed=big_failed),
-        _target("10M lines, full pack: peak memory", big and big["pipeline"]["peak_rss_mib"] / GIB, 6, "GiB", failed=big_failed),
-        _target(f"faster than DuckDB on the same edits ({peer_size})",
-                _ratio(sizes[peer_size].get("duckdb_edits"), sizes[peer_size].get("engine_edits")), 1.5, "x", at_most=False),
-        _target(f"faster than per-claim Python ({python_size})",
-                python_size and _ratio(sizes[python_size].get("python_edits"), sizes[python_size].get("engine_edits")), 100, "x", at_most=False),
-        _target("10M time / 1M time", big and one and big["pipeline"]["total"] / one["pipeline"]["total"], 12, "x", failed=big_failed),
-        _target(f"+{extra.get('extra_rules', 200)} payer rules / plain pack", _ratio(extra.get("plus"), extra.get("plain")), 1.5, "x"),
+        _target(
+            "10M lines, full pack: peak memory",
+            big and big["pipeline"]["peak_rss_mib"] / GIB,
+            6,
+            "GiB",
+            failed=big_failed,
+        ),
+        _target(
+            f"faster than DuckDB on the same edits ({peer_size})",
+            _ratio(sizes[peer_size].get("duckdb_edits"), sizes[peer_size].get("engine_edits")),
+            1.5,
+            "x",
+            at_most=False,
+        ),
+        _target(
+            f"faster than per-claim Python ({python_size})",
+            python_size and _ratio(sizes[python_size].get("python_edits"), sizes[python_size].get("engine_edits")),
+            100,
+            "x",
+            at_most=False,
+        ),
+        _target(
+            "10M time / 1M time",
+            big and one and big["pipeline"]["total"] / one["pipeline"]["total"],
+            12,
+            "x",
+            failed=big_failed,
+        ),
+        _target(
+            f"+{extra.get('extra_rules', 200)} payer rules / plain pack",
+            _ratio(extra.get("plus"), extra.get("plain")),
+            1.5,
+            "x",
+        ),
         _target("200-claim batch, python -m scrubber run", results.get("small_batch", {}).get("total"), 2, "s"),
         _target("fix list of 50,000 findings", results.get("fix_list", {}).get("total"), 10, "s"),
     ]
@@ -114,8 +159,13 @@ def targets(results: dict) -> list[dict]:
 def targets_table(rows: list[dict]) -> str:
     lines = ["| target | measured | limit | met |", "|---|---|---|---|"]
     for row in rows:
-        value = (f"run stopped: {row['failed']}" if row.get("failed") else "not measured" if row["value"] is None
-                 else f"{row['value']:.2f} {row['unit']}")
+        value = (
+            f"run stopped: {row['failed']}"
+            if row.get("failed")
+            else "not measured"
+            if row["value"] is None
+            else f"{row['value']:.2f} {row['unit']}"
+        )
         met = {True: "yes", False: "**no**", None: "-"}[row["met"]]
         bound = "≤" if row["unit"] != "x" or "faster" not in row["target"] else "≥"
         lines.append(f"| {row['target']} | {value} | {bound} {row['limit']} {row['unit']} | {met} |")
@@ -123,9 +173,18 @@ def targets_table(rows: list[dict]) -> str:
 
 
 def _size_rows(results: dict) -> list[str]:
-    rows = ["| lines | run | wall s | lines/s | peak GiB | CPU s | load avg | stages |", "|---|---|---|---|---|---|---|---|"]
-    titles = {"pipeline": "full pack", "pipeline_csv": "full pack (CSV)", "floor": "I/O floor", "engine_edits": "engine, peer edits",
-              "duckdb_edits": "DuckDB, peer edits", "python_edits": "per-claim Python, peer edits"}
+    rows = [
+        "| lines | run | wall s | lines/s | peak GiB | CPU s | load avg | stages |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    titles = {
+        "pipeline": "full pack",
+        "pipeline_csv": "full pack (CSV)",
+        "floor": "I/O floor",
+        "engine_edits": "engine, peer edits",
+        "duckdb_edits": "DuckDB, peer edits",
+        "python_edits": "per-claim Python, peer edits",
+    }
     for label, figures in results["sizes"].items():
         for key, title in titles.items():
             if key not in figures:
@@ -135,8 +194,10 @@ def _size_rows(results: dict) -> list[str]:
                 rows.append(f"| {label} | {title} | failed: {f['failed']} | | | | {f.get('load_average', '')} | |")
                 continue
             stages = ", ".join(f"{k} {v:.2f}" for k, v in f.get("stages", {}).items())
-            rows.append(f"| {label} | {title} | {f['total']:.2f} | {_rate(figures['lines'], f['total'])} | "
-                        f"{f['peak_rss_mib'] / GIB:.2f} | {f['cpu_seconds']:.1f} | {f['load_average']} | {stages} |")
+            rows.append(
+                f"| {label} | {title} | {f['total']:.2f} | {_rate(figures['lines'], f['total'])} | "
+                f"{f['peak_rss_mib'] / GIB:.2f} | {f['cpu_seconds']:.1f} | {f['load_average']} | {stages} |"
+            )
     return rows
 
 
@@ -162,10 +223,19 @@ def markdown(results: dict) -> str:
         "",
         "| lines | DuckDB, wall | DuckDB, CPU s | per-claim Python, wall | per-claim Python, CPU s |",
         "|---|---|---|---|---|",
-        *[f"| {label} | " + " | ".join(
-            "-" if f(figures.get(key), figures.get("engine_edits")) is None else f"{f(figures.get(key), figures.get('engine_edits')):.2f}x"
-            for key in ("duckdb_edits", "python_edits") for f in (_ratio, _cpu_ratio)) + " |"
-          for label, figures in results["sizes"].items() if "engine_edits" in figures],
+        *[
+            f"| {label} | "
+            + " | ".join(
+                "-"
+                if f(figures.get(key), figures.get("engine_edits")) is None
+                else f"{f(figures.get(key), figures.get('engine_edits')):.2f}x"
+                for key in ("duckdb_edits", "python_edits")
+                for f in (_ratio, _cpu_ratio)
+            )
+            + " |"
+            for label, figures in results["sizes"].items()
+            if "engine_edits" in figures
+        ],
         "",
         f"Peer edits ({len(results['edits'])}): " + "; ".join(f"{k}: {v}" for k, v in results["edits"].items()) + ".",
     ]
@@ -173,10 +243,14 @@ def markdown(results: dict) -> str:
         out.append(f"Edits whose rule is not in the pack (left out): {', '.join(results['edits_missing'])}.")
     out.append("")
     if extra and _ok(extra["plus"]):
-        out.append(f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: {extra['plus']['total']:.2f}s "
-                   f"(plain pack {extra['plain']['total']:.2f}s), {extra['plus']['findings']:,} findings, "
-                   f"peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB.")
-    out.append(f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s.")
+        out.append(
+            f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: {extra['plus']['total']:.2f}s "
+            f"(plain pack {extra['plain']['total']:.2f}s), {extra['plus']['findings']:,} findings, "
+            f"peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB."
+        )
+    out.append(
+        f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s."
+    )
     if parse := results.get("x12_parse"):
         out.append(
             f"837P parse: {parse['claims']:,} claims ({parse['megabytes']} MB, {parse['lines']:,} lines) in {parse['seconds']} s, "
@@ -185,9 +259,13 @@ def markdown(results: dict) -> str:
     fix = results.get("fix_list", {})
     if "findings" in fix:
         out.append(f"Fix list for {fix['findings']:,} findings ({fix['lines']:,} lines): {fix['total']:.2f}s.")
-    out += ["", "Wall seconds are the pipeline's own (inside the process); CPU seconds and peak RSS are the whole child "
-            "process. The load average is the machine's 1-minute load around the run: above the core count, other "
-            "work shared the CPUs and wall times are inflated.", ""]
+    out += [
+        "",
+        "Wall seconds are the pipeline's own (inside the process); CPU seconds and peak RSS are the whole child "
+        "process. The load average is the machine's 1-minute load around the run: above the core count, other "
+        "work shared the CPUs and wall times are inflated.",
+        "",
+    ]
     return "\n".join(out)
 
 

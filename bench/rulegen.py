@@ -53,26 +53,46 @@ def payer_rule(n: int) -> dict:
     line = {"procedure_code": codes[0]}
     kind = n % 4
     if kind == 0:
-        rule = _common(n, payer, "prior authorization required in a hospital outpatient department", "authorization", "CO-197")
-        rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.pos", "in": ["19", "22"]},
-                                {"field": "claim.prior_auth_number", "is_null": True}]}
+        rule = _common(
+            n, payer, "prior authorization required in a hospital outpatient department", "authorization", "CO-197"
+        )
+        rule["when"] = {
+            "all": [
+                {"field": "line.procedure_code", "in": codes},
+                {"field": "line.pos", "in": ["19", "22"]},
+                {"field": "claim.prior_auth_number", "is_null": True},
+            ]
+        }
         first = {**first, "place_of_service": "22"}
-        fire, passing = {"claim": first, "lines": [line]}, {"claim": {**first, "prior_auth_number": "PA12345"}, "lines": [line]}
+        fire, passing = (
+            {"claim": first, "lines": [line]},
+            {"claim": {**first, "prior_auth_number": "PA12345"}, "lines": [line]},
+        )
     elif kind == 1:
         rule = _common(n, payer, "code not paid by telehealth", "coding", "CO-5")
-        rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.pos", "in": ["02", "10"]}]}
+        rule["when"] = {
+            "all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.pos", "in": ["02", "10"]}]
+        }
         fire = {"claim": {**first, "place_of_service": "10"}, "lines": [{**line, "modifiers": ["95"]}]}
         passing = {"claim": {**first, "place_of_service": "11"}, "lines": [line]}
     elif kind == 2:
         cap = 2 + n % 3
         rule = _common(n, payer, f"more than {cap} units on a line", "coding", "CO-151")
         rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.units", "gt": cap}]}
-        fire, passing = {"claim": first, "lines": [{**line, "units": cap + 1}]}, {"claim": first, "lines": [{**line, "units": cap}]}
+        fire, passing = (
+            {"claim": first, "lines": [{**line, "units": cap + 1}]},
+            {"claim": first, "lines": [{**line, "units": cap}]},
+        )
     else:
         covered = ["E11.9", "I10", "Z00.00"][n % 3 :] or ["E11.9"]
         rule = _common(n, payer, "code paid in the emergency department only for listed diagnoses", "coding", "CO-50")
-        rule["when"] = {"all": [{"field": "line.procedure_code", "in": codes}, {"field": "line.pos", "eq": "23"},
-                                {"field": "claim.diagnosis_codes", "contains_none": [c.replace(".", "") for c in covered]}]}
+        rule["when"] = {
+            "all": [
+                {"field": "line.procedure_code", "in": codes},
+                {"field": "line.pos", "eq": "23"},
+                {"field": "claim.diagnosis_codes", "contains_none": [c.replace(".", "") for c in covered]},
+            ]
+        }
         first = {**first, "place_of_service": "23"}
         fire = {"claim": {**first, "diagnosis_codes": ["J06.9"]}, "lines": [line]}
         passing = {"claim": {**first, "diagnosis_codes": [covered[0]]}, "lines": [line]}

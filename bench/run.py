@@ -39,7 +39,9 @@ FIX_LIST_FINDINGS = 50_000
 
 
 def _label(lines: int) -> str:
-    return f"{lines // 1_000_000}m" if lines % 1_000_000 == 0 else f"{lines // 1000}k" if lines % 1000 == 0 else str(lines)
+    return (
+        f"{lines // 1_000_000}m" if lines % 1_000_000 == 0 else f"{lines // 1000}k" if lines % 1000 == 0 else str(lines)
+    )
 
 
 def _cpu_children() -> float:
@@ -58,8 +60,10 @@ def measure(kind: str, batch: Path, scratch: Path, **options) -> dict:
     last = (done.stdout.strip().splitlines() or ["{}"])[-1]
     result = json.loads(last) if last.startswith("{") else {}
     if done.returncode != 0:
-        result = {"failed": result.get("failed") or f"exit {done.returncode}: {done.stderr.strip()[-500:]}",
-                  "peak_rss_mib": result.get("peak_rss_mib")}
+        result = {
+            "failed": result.get("failed") or f"exit {done.returncode}: {done.stderr.strip()[-500:]}",
+            "peak_rss_mib": result.get("peak_rss_mib"),
+        }
     result.update(
         process_wall=round(time.perf_counter() - started, 3),
         cpu_seconds=round(_cpu_children() - cpu_before, 3),
@@ -114,7 +118,12 @@ def extra_rules(lines: int, data: Path, scratch: Path, plain: dict) -> dict:
     """The same batch with 200 generated payer rules more, against the plain pack's run of it."""
     batch, _ = batch_for(lines, data)
     pack = pack_with_extra_rules(scratch / "rules-plus", EXTRA_RULES)
-    figures = {"lines": lines, "extra_rules": EXTRA_RULES, "plain": plain, "plus": measure("pipeline", batch, scratch, rules_dir=pack)}
+    figures = {
+        "lines": lines,
+        "extra_rules": EXTRA_RULES,
+        "plain": plain,
+        "plus": measure("pipeline", batch, scratch, rules_dir=pack),
+    }
     print(report.pipeline_line(f"full pack + {EXTRA_RULES} rules", lines, figures["plus"]), flush=True)
     return figures
 
@@ -135,14 +144,18 @@ def small_batch(data: Path, scratch: Path, repeats: int = 3) -> dict:
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "scrubber", "run", str(folder), "--as-of", AS_OF.isoformat(), "--out", str(out)],
-            capture_output=True, text=True, cwd=HERE.parent,
+            capture_output=True,
+            text=True,
+            cwd=HERE.parent,
         )
         walls.append(time.perf_counter() - started)
         if done.returncode != 0:
             raise SystemExit(f"bench: scrubber run on the small batch failed:\n{done.stderr[-3000:]}")
         shutil.rmtree(out, ignore_errors=True)
     figures = {"claims": claims, "walls": [round(w, 3) for w in walls], "total": round(min(walls), 3)}
-    print(f"200-claim batch, python -m scrubber run: best {min(walls):.2f}s of {[round(w, 2) for w in walls]}", flush=True)
+    print(
+        f"200-claim batch, python -m scrubber run: best {min(walls):.2f}s of {[round(w, 2) for w in walls]}", flush=True
+    )
     return figures
 
 
@@ -154,7 +167,12 @@ def fix_list(findings_per_line: float, data: Path, scratch: Path) -> dict:
     if "failed" in result:
         print(f"fix list batch ({_label(lines)} lines) failed: {result['failed']}", flush=True)
         return {"lines": lines, "run": result}
-    figures = {"lines": lines, "findings": result["findings"], "total": round(result["stages"].get("fix list", float("nan")), 3), "run": result}
+    figures = {
+        "lines": lines,
+        "findings": result["findings"],
+        "total": round(result["stages"].get("fix list", float("nan")), 3),
+        "run": result,
+    }
     print(f"fix list for {result['findings']} findings ({_label(lines)} lines): {figures['total']:.2f}s", flush=True)
     return figures
 
@@ -163,7 +181,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100k,1m,10m", help="claim lines per batch, e.g. 100k,1m,10m")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20k and 100k lines, small fix list")
-    parser.add_argument("--extra-at", default=None, help="size for the +200 rules and fix-list figures (default: the largest)")
+    parser.add_argument(
+        "--extra-at", default=None, help="size for the +200 rules and fix-list figures (default: the largest)"
+    )
     parser.add_argument("--csv", action="store_true", help="also run the full pack on the CSV form of each batch")
     parser.add_argument("--data", type=Path, default=HERE / "data", help="where generated batches are kept")
     parser.add_argument("--results", type=Path, default=HERE / "results", help="where latest.json and latest.md go")
@@ -172,9 +192,15 @@ def main() -> None:
     present, missing = available()
     for rule_id in missing:
         print(f"note: rule {rule_id} is not in the pack; its edit is left out of the peer comparison", flush=True)
-    results: dict = {"machine": report.machine(), "as_of": AS_OF.isoformat(), "quick": args.quick,
-                     "pack": report.pack(), "edits": {e.rule_id: e.what for e in EDITS if e.rule_id in present},
-                     "edits_missing": missing, "sizes": {}}
+    results: dict = {
+        "machine": report.machine(),
+        "as_of": AS_OF.isoformat(),
+        "quick": args.quick,
+        "pack": report.pack(),
+        "edits": {e.rule_id: e.what for e in EDITS if e.rule_id in present},
+        "edits_missing": missing,
+        "sizes": {},
+    }
     with tempfile.TemporaryDirectory(prefix="scrubber-bench-") as tmp:
         scratch = Path(tmp)
         name = "quick" if args.quick else "latest"
@@ -188,7 +214,9 @@ def main() -> None:
                 results["extra_rules"] = extra_rules(lines, args.data, scratch, figures["pipeline"])
                 _save(results, args.results, name)
                 per_line = figures["pipeline"]["findings"] / lines
-                results["fix_list"] = fix_list(per_line, args.data, scratch) if not args.quick else {"skipped": "quick run"}
+                results["fix_list"] = (
+                    fix_list(per_line, args.data, scratch) if not args.quick else {"skipped": "quick run"}
+                )
                 _save(results, args.results, name)
     results["targets"] = report.targets(results)
     _save(results, args.results, name)

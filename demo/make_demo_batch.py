@@ -20,11 +20,34 @@ BILLING_NPI = "1234567893"
 RENDERING_NPI = "1045678905"
 
 COLUMNS = {
-    "claims": ["claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
-               "referring_npi", "place_of_service", "diagnosis_codes", "prior_auth_number", "frequency_code", "total_charge",
-               "payer_claim_number"],  # an extra column: the original claim of a replacement or void
-    "claim_lines": ["claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
-                    "diagnosis_pointers", "place_of_service", "ndc"],
+    "claims": [
+        "claim_id",
+        "patient_id",
+        "member_id",
+        "payer_id",
+        "claim_type",
+        "billing_npi",
+        "rendering_npi",
+        "referring_npi",
+        "place_of_service",
+        "diagnosis_codes",
+        "prior_auth_number",
+        "frequency_code",
+        "total_charge",
+        "payer_claim_number",
+    ],  # an extra column: the original claim of a replacement or void
+    "claim_lines": [
+        "claim_id",
+        "line_number",
+        "procedure_code",
+        "modifiers",
+        "units",
+        "charge",
+        "service_date",
+        "diagnosis_pointers",
+        "place_of_service",
+        "ndc",
+    ],
     "patients": ["patient_id", "birth_date", "sex"],
     "eligibility": ["member_id", "payer_id", "coverage_start", "coverage_end", "status"],
     "encounters": ["encounter_id", "patient_id", "encounter_date", "rendering_npi", "claim_id"],
@@ -40,8 +63,13 @@ class DemoBatch:
         self.rows["patients"].append({"patient_id": patient_id, "birth_date": birth_date, "sex": sex})
         for start, end, status in coverage:
             self.rows["eligibility"].append(
-                {"member_id": self.member(patient_id), "payer_id": payer_id, "coverage_start": start,
-                 "coverage_end": end, "status": status}
+                {
+                    "member_id": self.member(patient_id),
+                    "payer_id": payer_id,
+                    "coverage_start": start,
+                    "coverage_end": end,
+                    "status": status,
+                }
             )
 
     @staticmethod
@@ -52,25 +80,63 @@ class DemoBatch:
         """lines: dicts with procedure_code, service_date and any other claim_lines column."""
         built = []
         for number, line in enumerate(lines, start=1):
-            built.append({"claim_id": claim_id, "line_number": number, "modifiers": "", "units": "1",
-                          "diagnosis_pointers": "1", "place_of_service": "", "ndc": "", **line})
+            built.append(
+                {
+                    "claim_id": claim_id,
+                    "line_number": number,
+                    "modifiers": "",
+                    "units": "1",
+                    "diagnosis_pointers": "1",
+                    "place_of_service": "",
+                    "ndc": "",
+                    **line,
+                }
+            )
         if total is None:
             total = f"{sum(Decimal(line['charge']) for line in built):.2f}"
-        self.rows["claims"].append({
-            "claim_id": claim_id, "patient_id": patient_id, "member_id": self.member(patient_id), "payer_id": payer_id,
-            "claim_type": "professional", "billing_npi": BILLING_NPI, "rendering_npi": RENDERING_NPI,
-            "referring_npi": "", "place_of_service": "11", "diagnosis_codes": ";".join(diagnoses),
-            "prior_auth_number": "", "frequency_code": "1", "total_charge": total, **header,
-        })
+        self.rows["claims"].append(
+            {
+                "claim_id": claim_id,
+                "patient_id": patient_id,
+                "member_id": self.member(patient_id),
+                "payer_id": payer_id,
+                "claim_type": "professional",
+                "billing_npi": BILLING_NPI,
+                "rendering_npi": RENDERING_NPI,
+                "referring_npi": "",
+                "place_of_service": "11",
+                "diagnosis_codes": ";".join(diagnoses),
+                "prior_auth_number": "",
+                "frequency_code": "1",
+                "total_charge": total,
+                **header,
+            }
+        )
         self.rows["claim_lines"].extend(built)
 
     def line_without_claim(self, **line):
-        self.rows["claim_lines"].append({"line_number": 1, "modifiers": "", "units": "1", "diagnosis_pointers": "1",
-                                         "place_of_service": "", "ndc": "", **line})
+        self.rows["claim_lines"].append(
+            {
+                "line_number": 1,
+                "modifiers": "",
+                "units": "1",
+                "diagnosis_pointers": "1",
+                "place_of_service": "",
+                "ndc": "",
+                **line,
+            }
+        )
 
     def encounter(self, encounter_id, patient_id, date, claim_id="", rendering_npi=RENDERING_NPI):
-        self.rows["encounters"].append({"encounter_id": encounter_id, "patient_id": patient_id,
-                                        "encounter_date": date, "rendering_npi": rendering_npi, "claim_id": claim_id})
+        self.rows["encounters"].append(
+            {
+                "encounter_id": encounter_id,
+                "patient_id": patient_id,
+                "encounter_date": date,
+                "rendering_npi": rendering_npi,
+                "claim_id": claim_id,
+            }
+        )
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -35,8 +35,10 @@ def service_identity(frame_prefix: str = "") -> list[pl.Expr]:
 
 def _modifier_set(modifiers: pl.Expr) -> pl.Expr:
     """The modifiers in a fixed order, as one text ("25;59"); most lines have one at most, which need no sort."""
-    return pl.when(modifiers.list.len() <= 1).then(modifiers.list.first().fill_null("")).otherwise(
-        modifiers.list.eval(pl.element().sort()).list.join(";")
+    return (
+        pl.when(modifiers.list.len() <= 1)
+        .then(modifiers.list.first().fill_null(""))
+        .otherwise(modifiers.list.eval(pl.element().sort()).list.join(";"))
     )
 
 

@@ -40,12 +40,20 @@ def cli() -> None:
 
 @cli.command("run")
 @click.argument("batch_dir", type=click.Path(path_type=Path))
-@click.option("--as-of", "as_of", default=None, help="The run's date, YYYY-MM-DD (default: today); timely filing counts to it.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: reports/<as-of>/).")
+@click.option(
+    "--as-of", "as_of", default=None, help="The run's date, YYYY-MM-DD (default: today); timely filing counts to it."
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: reports/<as-of>/)."
+)
 @rulebook_options
 @click.option("-v", "--verbose", is_flag=True, help="One line per stage with its timing; the traceback of a crash.")
 @click.option(
-    "--log-format", "log_format", type=click.Choice(FORMATS), default="text", show_default=True,
+    "--log-format",
+    "log_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
     help="Lines on stderr as text or as JSON objects (one per line).",
 )
 def run_command(batch_dir, as_of, out_dir, settings, verbose, log_format) -> None:
@@ -61,13 +69,20 @@ def run_command(batch_dir, as_of, out_dir, settings, verbose, log_format) -> Non
 
 
 @cli.command("demo")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: reports/demo/).")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: reports/demo/)."
+)
 @click.option("--as-of", "as_of", default=paths.DEMO_AS_OF, show_default=True, help="The demo batch's run date.")
 def demo_command(out_dir, as_of) -> None:
     """Scrub the small demo batch kept in the repo and say where the fix list is."""
     day = _as_of(as_of)
     log = RunLog(stages=len(STAGES))
-    outcome = _guarded(log, lambda: run(paths.demo_batch_dir(), out_dir or paths.reports_dir() / "demo", day, Settings.resolve(None, None), log))
+    outcome = _guarded(
+        log,
+        lambda: run(
+            paths.demo_batch_dir(), out_dir or paths.reports_dir() / "demo", day, Settings.resolve(None, None), log
+        ),
+    )
     click.echo(_headline(outcome.summary))
     click.echo(f"Fix list: {(outcome.out_dir / 'fix_list.html').resolve()}")
 

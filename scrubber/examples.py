@@ -68,13 +68,24 @@ def _history(example: dict) -> pl.LazyFrame | None:
     rows = example.get("billed_before")
     if rows is None:
         return None
-    defaults = {"payer_id": DEFAULT_CLAIM["payer_id"], "member_id": DEFAULT_CLAIM["member_id"],
-                "patient_id": "P1", "procedure_code": "99213", "service_date": DEFAULT_LINE["service_date"],
-                "provider_npi": DEFAULT_CLAIM["rendering_npi"], "modifiers": "", "ndc": "", "claim_id": "EARLIER1",
-                "line_number": 1, "units": "1", "billed_in_run": "2026-03-09"}
+    defaults = {
+        "payer_id": DEFAULT_CLAIM["payer_id"],
+        "member_id": DEFAULT_CLAIM["member_id"],
+        "patient_id": "P1",
+        "procedure_code": "99213",
+        "service_date": DEFAULT_LINE["service_date"],
+        "provider_npi": DEFAULT_CLAIM["rendering_npi"],
+        "modifiers": "",
+        "ndc": "",
+        "claim_id": "EARLIER1",
+        "line_number": 1,
+        "units": "1",
+        "billed_in_run": "2026-03-09",
+    }
     frame = pl.DataFrame([{**defaults, **row} for row in rows], schema={k: pl.String for k in defaults})
     return frame.lazy().with_columns(
-        pl.col("service_date", "billed_in_run").str.to_date(), pl.col("line_number").cast(pl.Int64),
+        pl.col("service_date", "billed_in_run").str.to_date(),
+        pl.col("line_number").cast(pl.Int64),
         pl.col("units").cast(pl.Decimal(12, 3)),
     )
 
@@ -140,7 +151,8 @@ def example_batch(example: dict) -> ExampleBatch:
         # A cell left over past the header, as a CSV row with a stray comma has.
         names = [c.name for c in table.columns] + ([EXTRA] if any(EXTRA in r for r in records) else [])
         frame = pl.DataFrame(
-            {name: [_text(record.get(name)) for record in records] for name in names}, schema={n: pl.String for n in names}
+            {name: [_text(record.get(name)) for record in records] for name in names},
+            schema={n: pl.String for n in names},
         )
         transcoded = example.get("encoding") == "windows-1252"
         raw[table.name] = (frame, InputFile(table.name, f"example {table.name}", "example", frame.height, transcoded))

@@ -32,13 +32,17 @@ def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
 
     The order is kept (not sorted afterwards) so a rerun writes the same bytes at no cost.
     """
-    joined = lines.lazy().select(pl.all().name.prefix("line.")).join(
-        claims.lazy().select(pl.all().name.prefix("claim.")),
-        left_on="line.claim_id",
-        right_on="claim.claim_id",
-        how="inner",
-        coalesce=False,
-        maintain_order="left",
+    joined = (
+        lines.lazy()
+        .select(pl.all().name.prefix("line."))
+        .join(
+            claims.lazy().select(pl.all().name.prefix("claim.")),
+            left_on="line.claim_id",
+            right_on="claim.claim_id",
+            how="inner",
+            coalesce=False,
+            maintain_order="left",
+        )
     )
     return (
         joined.filter(~restates_claim())

@@ -68,7 +68,9 @@ def _acquire(path: Path, out_dir: Path) -> int:
         if same_file:
             return fd
         os.close(fd)
-    raise RunInProgressError(f"{out_dir}: the run lock {path} keeps changing hands; another run is starting or finishing")
+    raise RunInProgressError(
+        f"{out_dir}: the run lock {path} keeps changing hands; another run is starting or finishing"
+    )
 
 
 def _holder() -> str:

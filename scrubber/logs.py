@@ -45,7 +45,14 @@ class RunLog:
         self.done += 1
         if self.verbose:
             said = f" ({'; '.join(f'{k}: {v}' for k, v in settings.items())})" if settings else ""
-            self._emit("info", f"{name} {seconds:.2f}s{said}", stage=name, seconds=round(seconds, 3), **_numbers(facts), **(settings or {}))
+            self._emit(
+                "info",
+                f"{name} {seconds:.2f}s{said}",
+                stage=name,
+                seconds=round(seconds, 3),
+                **_numbers(facts),
+                **(settings or {}),
+            )
 
     def finish(self, counts: dict[str, int]) -> None:
         self._clear()
@@ -63,7 +70,11 @@ class RunLog:
 
     def _emit(self, level: str, text: str, **fields) -> None:
         if self.fmt == "json":
-            record = {"time": dt.datetime.now().astimezone().isoformat(timespec="milliseconds"), "level": level, **fields}
+            record = {
+                "time": dt.datetime.now().astimezone().isoformat(timespec="milliseconds"),
+                "level": level,
+                **fields,
+            }
             line = json.dumps(record, sort_keys=False, default=str)
         else:
             line = f"scrubber: {'' if level == 'info' else level + ': '}{text}"

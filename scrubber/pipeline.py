@@ -59,7 +59,9 @@ def run(
         with log.stage("rules_run") as facts:
             earlier = previous_runs(out_dir, as_of)
             result = scrub(batch, book, as_of, billed_history(earlier))
-            facts.update(rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height)
+            facts.update(
+                rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height
+            )
 
         with log.stage("write"):
             summary = summarise(
@@ -74,7 +76,13 @@ def run(
                 findings=result.findings,
             )
             report = RunReport(
-                summary, result.findings, batch.claims, batch.claim_lines, batch.patients, book.rules, book.profiles,
+                summary,
+                result.findings,
+                batch.claims,
+                batch.claim_lines,
+                batch.patients,
+                book.rules,
+                book.profiles,
                 earlier,
             )
             with atomic_folder(out_dir) as staging:

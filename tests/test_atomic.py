@@ -67,7 +67,9 @@ SAME_BYTES = ["findings.csv", "findings.parquet", "billed_lines.parquet", "workl
 
 def scrubber_run(batch: Path, out: Path, stage: str | None = None) -> subprocess.CompletedProcess:
     args = [str(batch), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out)]
-    command = [sys.executable, "-c", KILLER, stage, *args] if stage else [sys.executable, "-m", "scrubber", "run", *args]
+    command = (
+        [sys.executable, "-c", KILLER, stage, *args] if stage else [sys.executable, "-m", "scrubber", "run", *args]
+    )
     return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
 
 

@@ -29,7 +29,10 @@ def test_values_are_cast_to_the_contract_types():
 def test_icd_codes_are_normalised_whatever_the_export_wrote(demo_copy):
     claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
     claims = claims.with_columns(
-        pl.when(pl.col("claim_id") == "C1001").then(pl.lit(" e11.65 ; i10 ")).otherwise(pl.col("diagnosis_codes")).alias("diagnosis_codes")
+        pl.when(pl.col("claim_id") == "C1001")
+        .then(pl.lit(" e11.65 ; i10 "))
+        .otherwise(pl.col("diagnosis_codes"))
+        .alias("diagnosis_codes")
     )
     claims.write_csv(demo_copy / "claims.csv")
     batch = load_batch(demo_copy)

@@ -97,7 +97,11 @@ def test_the_clean_code_mix_bills_no_ncci_pair_but_a_visit_bundled_into_an_injec
     # Allowed: two visits (a claim bills one), and a visit as column two of 90471/96372 (indicator 1),
     # which the generator bills with 25.
     two_visits = pl.col("column1").is_in(pools.em) & pl.col("column2").is_in(pools.em)
-    visit_with_25 = pl.col("column2").is_in(pools.em) & pl.col("column1").is_in(pools.bundles_visit) & (pl.col("modifier_indicator") == "1")
+    visit_with_25 = (
+        pl.col("column2").is_in(pools.em)
+        & pl.col("column1").is_in(pools.bundles_visit)
+        & (pl.col("modifier_indicator") == "1")
+    )
     left = pairs.filter(~two_visits & ~visit_with_25)
     assert left.height == 0, left.select("column1", "column2").rows()
     assert set(pools.bundles_visit) == {"90471", "96372"}
@@ -105,7 +109,11 @@ def test_the_clean_code_mix_bills_no_ncci_pair_but_a_visit_bundled_into_an_injec
 
 def test_no_clean_claim_gets_an_ncci_or_mue_finding_and_every_such_defect_does(tables, tmp_path):
     batch = write_batch(tables, tmp_path / "parquet", "parquet")
-    found = engine_findings(batch, ["PTP001", "PTP002", "PTP003", "MUE001"]).select("claim_id", "line_number", "rule_id").unique()
+    found = (
+        engine_findings(batch, ["PTP001", "PTP002", "PTP003", "MUE001"])
+        .select("claim_id", "line_number", "rule_id")
+        .unique()
+    )
     keyed = found.join(tables["defects"], on="claim_id", how="left")
     clean = keyed.filter(pl.col("defect").is_null())
     assert clean.height == 0, clean.head().rows()
@@ -144,7 +152,7 @@ def test_generated_payer_rules_load_and_pass_their_own_examples(tmp_path, profil
     assert len(generated) == 8
     references = ReferenceLibrary(pack / "reference")
     for rule in generated:
-        fire, = rule.examples["fire"]
+        (fire,) = rule.examples["fire"]
         found = run_example(rule, fire, profiles, references)
         assert not compare(found, fire["expect"]), rule.id
         assert run_example(rule, rule.examples["pass"][0], profiles, references).height == 0, rule.id

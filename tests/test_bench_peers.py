@@ -62,7 +62,6 @@ def test_the_python_npi_check_follows_the_luhn_rule_with_the_80840_prefix():
     assert not plain.npi_valid(None)
 
 
-
 # PTP002 on real indicator-1 pairs: (column one, its modifiers), (column two, its modifiers), an outpatient
 # hospital claim (type of bill 0131) or a professional one, and whether a modifier fitting the pair bypasses it.
 PAIR_CASES = [
@@ -92,14 +91,20 @@ def test_all_three_let_only_a_modifier_that_fits_the_pair_bypass_an_indicator_1_
     )
     hospital = [claim for claim, (_, _, institutional, _) in cases.items() if institutional]
     tables["claim_lines"] = (
-        tables["claim_lines"].join(billed, on=["claim_id", "line_number"])
-        .with_columns(pl.col("code").alias("procedure_code"), pl.col("mods").alias("modifiers")).drop("code", "mods")
+        tables["claim_lines"]
+        .join(billed, on=["claim_id", "line_number"])
+        .with_columns(pl.col("code").alias("procedure_code"), pl.col("mods").alias("modifiers"))
+        .drop("code", "mods")
     )
     on_hospital_bill = pl.col("claim_id").is_in(hospital)
-    tables["claims"] = tables["claims"].filter(pl.col("claim_id").is_in(chosen)).with_columns(
-        pl.when(on_hospital_bill).then(pl.lit("institutional")).otherwise("claim_type").alias("claim_type"),
-        pl.when(on_hospital_bill).then(None).otherwise("place_of_service").alias("place_of_service"),
-        pl.when(on_hospital_bill).then(pl.lit("0131")).alias("type_of_bill"),
+    tables["claims"] = (
+        tables["claims"]
+        .filter(pl.col("claim_id").is_in(chosen))
+        .with_columns(
+            pl.when(on_hospital_bill).then(pl.lit("institutional")).otherwise("claim_type").alias("claim_type"),
+            pl.when(on_hospital_bill).then(None).otherwise("place_of_service").alias("place_of_service"),
+            pl.when(on_hospital_bill).then(pl.lit("0131")).alias("type_of_bill"),
+        )
     )
     batch = write_batch(tables, tmp_path / "parquet", "parquet")
     expected = sorted((claim, 2) for claim, (_, _, _, bypassed) in cases.items() if not bypassed)

@@ -55,7 +55,9 @@ def test_a_visit_billed_last_night_under_another_claim_id_is_a_duplicate_tonight
 
     again = outcome.findings.filter(pl.col("rule_id") == "DUP002")
     assert again.select("claim_id", "line_number").rows() == [("C3098", 1)]
-    assert "already billed to AETNA under member id M302X on claim C3002 in the run of 2026-09-14" in again["message"][0]
+    assert (
+        "already billed to AETNA under member id M302X on claim C3002 in the run of 2026-09-14" in again["message"][0]
+    )
 
 
 def bill_again_tonight(batch, claim_id, new_claim_id, **claim_changes):
@@ -99,7 +101,9 @@ def test_a_run_written_before_lines_carried_their_ndc_still_counts_as_history(de
     pl.read_parquet(billed).drop("ndc").write_parquet(billed)  # the file as older versions wrote it
     bill_again_tonight(demo_copy, "C3002", "C3098")
     outcome = run(demo_copy, reports / "2026-09-15", dt.date(2026, 9, 15), rulebook)
-    assert outcome.findings.filter(pl.col("rule_id") == "DUP002").select("claim_id", "line_number").rows() == [("C3098", 1)]
+    assert outcome.findings.filter(pl.col("rule_id") == "DUP002").select("claim_id", "line_number").rows() == [
+        ("C3098", 1)
+    ]
 
 
 def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into_one_history(

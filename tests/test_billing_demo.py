@@ -70,4 +70,12 @@ def test_the_clean_neighbours_have_no_finding(findings):
 
 def test_every_billing_family_fires_on_the_demo(findings):
     shown = set(findings["category"])
-    assert {"eligibility", "timely_filing", "duplicate", "provider", "authorization", "encounter", "data_quality"} <= shown
+    assert {
+        "eligibility",
+        "timely_filing",
+        "duplicate",
+        "provider",
+        "authorization",
+        "encounter",
+        "data_quality",
+    } <= shown

@@ -13,7 +13,9 @@ from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 
 def scrubber(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "scrubber", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scrubber", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_run_on_the_demo_batch_writes_every_output(tmp_path):
@@ -39,22 +41,34 @@ def test_run_on_the_demo_batch_writes_every_output(tmp_path):
     # The remark codes a payer sends with the CARC, in Parquet and CSV alike; none for a rule naming none.
     csv = pl.read_csv(out / "findings.csv", infer_schema=False)
     for table in (findings, csv):
-        remarks = {rule: (carc, rarc) for rule, carc, rarc in table.select("rule_id", "denial_code", "remark_codes").iter_rows()}
+        remarks = {
+            rule: (carc, rarc)
+            for rule, carc, rarc in table.select("rule_id", "denial_code", "remark_codes").iter_rows()
+        }
         assert remarks["MUE001"] == ("CO-151", "N362") and remarks["PTP002"] == ("CO-97", "M80")
         assert remarks["MOD001"][1] is None
     assert table.columns.index("remark_codes") == table.columns.index("denial_code") + 1
 
     html = (out / "fix_list.html").read_text()
     assert "C1022" in html and "Content-Security-Policy" in html
-    assert "prevents <span data-slot=\"denial_code\">CO-151</span><span data-if=\"remark_codes\"> with remark" in html
+    assert 'prevents <span data-slot="denial_code">CO-151</span><span data-if="remark_codes"> with remark' in html
 
 
 # One edit of each family the pack runs, by the rule-id prefix it is filed under.
 EVERY_FAMILY = {
-    "eligibility": "ELIG001", "code validity": "DX001", "patient conflicts": "DX013", "NCCI pairs": "PTP002",
-    "medically unlikely edits": "MUE001", "medical necessity": "NCD001", "modifiers": "MOD002",
-    "timely filing": "TF001", "duplicates": "DUP001", "provider": "PRV001", "authorization": "AUTH001",
-    "encounters": "ENC001", "data quality": "DQ005",
+    "eligibility": "ELIG001",
+    "code validity": "DX001",
+    "patient conflicts": "DX013",
+    "NCCI pairs": "PTP002",
+    "medically unlikely edits": "MUE001",
+    "medical necessity": "NCD001",
+    "modifiers": "MOD002",
+    "timely filing": "TF001",
+    "duplicates": "DUP001",
+    "provider": "PRV001",
+    "authorization": "AUTH001",
+    "encounters": "ENC001",
+    "data quality": "DQ005",
 }
 
 
@@ -64,8 +78,17 @@ def test_the_demo_shows_every_edit_family(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     missing = {family: rule for family, rule in EVERY_FAMILY.items() if rule not in summary["findings_by_rule"]}
     assert not missing
-    categories = {"eligibility", "coding", "modifier", "timely_filing", "duplicate", "provider", "authorization",
-                  "encounter", "data_quality"}
+    categories = {
+        "eligibility",
+        "coding",
+        "modifier",
+        "timely_filing",
+        "duplicate",
+        "provider",
+        "authorization",
+        "encounter",
+        "data_quality",
+    }
     assert set(summary["findings_by_category"]) == categories
 
 
@@ -122,7 +145,10 @@ def test_outputs_are_owner_only_and_csv_cells_cannot_run_as_formulas(demo_copy, 
     first = claims["claim_id"][0]
     claims.with_columns(pl.col("claim_id").replace(first, evil)).write_csv(demo_copy / "claims.csv")
     lines.with_columns(
-        pl.when(pl.col("claim_id") == first).then(pl.lit("2026-02-30")).otherwise(pl.col("service_date")).alias("service_date"),
+        pl.when(pl.col("claim_id") == first)
+        .then(pl.lit("2026-02-30"))
+        .otherwise(pl.col("service_date"))
+        .alias("service_date"),
         pl.col("claim_id").replace(first, evil),
     ).write_csv(demo_copy / "claim_lines.csv")
     out = tmp_path / "out"

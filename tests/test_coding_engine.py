@@ -56,4 +56,3 @@ def test_the_modifier_scope_has_one_row_per_modifier_with_its_position(profiles,
     ctx = RunContext(built.batch, profiles, references, built.as_of)
     rows = modifier_scope(ctx).select("_line_number", "mod.code", "mod.position").collect()
     assert rows.rows() == [(1, "25", 1), (1, "GT", 2)]
-

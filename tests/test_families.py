@@ -20,9 +20,20 @@ SCOPED = [(family.namespace, scope) for family in FAMILIES.values() for scope in
 def demo_ctx(profiles, references):
     # One earlier run billed 99213 to Medicare for the demo's first patient, so hist. and day. join history.
     history = pl.DataFrame(
-        {"payer_id": ["MEDICARE"], "member_id": ["M001"], "patient_id": ["P001"], "procedure_code": ["99213"],
-         "service_date": [DEMO_AS_OF], "provider_npi": ["1234567893"], "modifiers": [""], "ndc": [""],
-         "claim_id": ["OLD1"], "line_number": [1], "units": [Decimal(1)], "billed_in_run": [DEMO_AS_OF]}
+        {
+            "payer_id": ["MEDICARE"],
+            "member_id": ["M001"],
+            "patient_id": ["P001"],
+            "procedure_code": ["99213"],
+            "service_date": [DEMO_AS_OF],
+            "provider_npi": ["1234567893"],
+            "modifiers": [""],
+            "ndc": [""],
+            "claim_id": ["OLD1"],
+            "line_number": [1],
+            "units": [Decimal(1)],
+            "billed_in_run": [DEMO_AS_OF],
+        }
     ).lazy()
     return RunContext(load_batch(DEMO), profiles, references, DEMO_AS_OF, history=history)
 

@@ -34,8 +34,16 @@ def tf_findings(rules, profiles, references, service_date, as_of, payer="MEDICAR
 def test_opm_published_holidays_are_computed_with_their_observed_dates():
     # OPM's federal holiday tables: 2026 (Independence Day on a Saturday, kept on Friday July 3).
     assert federal_holidays(2026) == [
-        dt.date(2026, 1, 1), dt.date(2026, 1, 19), dt.date(2026, 2, 16), dt.date(2026, 5, 25), dt.date(2026, 6, 19),
-        dt.date(2026, 7, 3), dt.date(2026, 9, 7), dt.date(2026, 10, 12), dt.date(2026, 11, 11), dt.date(2026, 11, 26),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 19),
+        dt.date(2026, 2, 16),
+        dt.date(2026, 5, 25),
+        dt.date(2026, 6, 19),
+        dt.date(2026, 7, 3),
+        dt.date(2026, 9, 7),
+        dt.date(2026, 10, 12),
+        dt.date(2026, 11, 11),
+        dt.date(2026, 11, 26),
         dt.date(2026, 12, 25),
     ]
     # 2022: New Year's Day on a Saturday is kept on Friday 2021-12-31; Christmas on a Sunday on Monday the 26th.
@@ -48,8 +56,10 @@ def test_a_medicare_line_twelve_months_old_on_a_sunday_is_timely_on_monday(rules
     # The review's claim I1: 2025-03-15 + 12 months = Sunday 2026-03-15, so Monday the 16th is the last day.
     past, near = tf_findings(rules, profiles, references, "2025-03-15", "2026-03-16")
     assert past == 0 and near == [
-        ("Line 1 (99213) on 2025-03-15 must reach Medicare Part B by 2026-03-16: 0 days left of its filing limit "
-         "of 12 months.")
+        (
+            "Line 1 (99213) on 2025-03-15 must reach Medicare Part B by 2026-03-16: 0 days left of its filing limit "
+            "of 12 months."
+        )
     ]
     past, _ = tf_findings(rules, profiles, references, "2025-03-15", "2026-03-17")
     assert past == 1

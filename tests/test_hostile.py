@@ -41,13 +41,17 @@ def build_batch(case: Path, target: Path) -> Path:
         huge = "PA" * (spec["megabytes"] * 1024 * 1024 // 2)
         claims = pl.read_csv(target / spec["file"], infer_schema=False)
         claims.with_columns(
-            pl.when(pl.col("claim_id") == spec["claim_id"]).then(pl.lit(huge)).otherwise(pl.col(spec["column"])).alias(spec["column"])
+            pl.when(pl.col("claim_id") == spec["claim_id"])
+            .then(pl.lit(huge))
+            .otherwise(pl.col(spec["column"]))
+            .alias(spec["column"])
         ).write_csv(target / spec["file"])
     return target
 
 
 def rules_by_issue_kind(rules) -> dict[str, set[str]]:
     """Issue kind -> the load_issue rules that turn it into findings."""
+
     def kinds(node) -> set[str]:
         if isinstance(node, dict):
             if node.get("field") == "issue.kind":
@@ -100,7 +104,10 @@ def test_hostile_batch(case, scrub_case, rules):
     run()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["claims_total"] == expect["claims_total"]
-    assert summary["claims_clean"] + summary["claims_with_errors"] + summary["claims_with_warnings"] == expect["claims_total"]
+    assert (
+        summary["claims_clean"] + summary["claims_with_errors"] + summary["claims_with_warnings"]
+        == expect["claims_total"]
+    )
 
     issues = load_batch(batch_dir).issues
     got = [{k: v for k, v in row.items() if v is not None} for row in issues.to_dicts()]

@@ -25,8 +25,13 @@ def add_rule(rules_copy, name: str, edit) -> str:
 
 def test_a_python_tag_in_a_rule_is_refused_and_never_run(rules_copy, tmp_path):
     witness = tmp_path / "ran"
-    name = add_rule(rules_copy, "MOD901-tagged.yaml", lambda t: t.replace(
-        "title: Telehealth", f"title: !!python/object/apply:os.system ['touch {witness}']\nx: Telehealth", 1))
+    name = add_rule(
+        rules_copy,
+        "MOD901-tagged.yaml",
+        lambda t: t.replace(
+            "title: Telehealth", f"title: !!python/object/apply:os.system ['touch {witness}']\nx: Telehealth", 1
+        ),
+    )
     with pytest.raises(ScrubberInputError, match=rf"{name}:\d+: not valid YAML"):
         load_rules(rules_copy)
     assert not witness.exists()
@@ -42,15 +47,25 @@ def test_a_python_tag_in_a_payer_profile_is_refused(tmp_path):
 
 @pytest.mark.parametrize("table", ["../../payer_profiles", "/etc/passwd", "reference/../../secrets"])
 def test_a_lookup_of_a_table_outside_rules_reference_is_refused(rules_copy, table):
-    name = add_rule(rules_copy, "MOD901-outside-table.yaml", lambda t: t.replace(
-        "when:", f"lookups: [{{table: '{table}', as: icd, match: {{code: line.procedure_code}}}}]\nwhen:", 1))
+    name = add_rule(
+        rules_copy,
+        "MOD901-outside-table.yaml",
+        lambda t: t.replace(
+            "when:", f"lookups: [{{table: '{table}', as: icd, match: {{code: line.procedure_code}}}}]\nwhen:", 1
+        ),
+    )
     with pytest.raises(ScrubberInputError, match=rf"{name}:\d+: at lookups\[0\]\.table"):
         load_rules(rules_copy)
 
 
 def test_a_rule_that_fails_at_run_time_fails_the_run_naming_rule_and_file(rules_copy, tmp_path):
-    name = add_rule(rules_copy, "MOD901-broken-pattern.yaml", lambda t: t.replace(
-        "    - {field: line.pos, in: [\"02\", \"10\"]}", "    - {field: line.procedure_code, matches: \"99[\"}", 1))
+    name = add_rule(
+        rules_copy,
+        "MOD901-broken-pattern.yaml",
+        lambda t: t.replace(
+            '    - {field: line.pos, in: ["02", "10"]}', '    - {field: line.procedure_code, matches: "99["}', 1
+        ),
+    )
     out = tmp_path / "out"
     with pytest.raises(ScrubberInputError) as stopped:
         pipeline.run(DEMO, out, DEMO_AS_OF, Settings(rules_copy, PROFILES))

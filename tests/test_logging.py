@@ -49,13 +49,26 @@ def test_verbose_prints_one_line_per_stage_with_timings_and_no_identifiers(tmp_p
 
 
 def test_json_lines_are_one_object_per_stage(tmp_path):
-    result = scrubber("run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(tmp_path / "out"), "-v", "--log-format", "json")
+    result = scrubber(
+        "run",
+        str(DEMO),
+        "--as-of",
+        DEMO_AS_OF.isoformat(),
+        "--out",
+        str(tmp_path / "out"),
+        "-v",
+        "--log-format",
+        "json",
+    )
     assert result.returncode == 0
     records = [json.loads(line) for line in result.stderr.splitlines()]
     assert [r["stage"] for r in records] == ["rules", "load", "rules_run", "write", "done"]
     assert all(r["level"] == "info" and "time" in r for r in records)
     assert all(isinstance(r["seconds"], float) for r in records[:-1])
-    assert records[0]["rules_dir"] == str(REPO / "rules") and records[0]["found"] == f"{REPO} (found upward from the working directory)"
+    assert (
+        records[0]["rules_dir"] == str(REPO / "rules")
+        and records[0]["found"] == f"{REPO} (found upward from the working directory)"
+    )
     load = records[1]
     assert load["claims"] == pl.read_csv(DEMO / "claims.csv").height and load["load_issues"] >= 1
     assert not any(value in result.stderr for value in identifiers())
@@ -152,5 +165,5 @@ def test_stage_lines_accept_counts_only():
 
 
 def test_library_errors_lose_the_cells_they_quote():
-    message = 'conversion from `str` to `i64` failed in column \'units\' for 1 out of 3 values: ["P001-abc"]'
+    message = "conversion from `str` to `i64` failed in column 'units' for 1 out of 3 values: [\"P001-abc\"]"
     assert redact(message) == "conversion from … to … failed in column 'units' for 1 out of 3 values: …"

@@ -42,7 +42,9 @@ def test_validate_lists_every_problem_with_its_line(rules_copy, tmp_path):
     path.write_text(text.replace("contains: {param: telehealth_modifier}", "resembles: {param: telehealth_modifier}"))
     broken_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if "resembles" in line)
     (rules_copy / "coding" / "DX002-diagnosis-code-not-billable.yaml").write_text(
-        (rules_copy / "coding" / "DX002-diagnosis-code-not-billable.yaml").read_text().replace("severity: error", "severity: fatal")
+        (rules_copy / "coding" / "DX002-diagnosis-code-not-billable.yaml")
+        .read_text()
+        .replace("severity: error", "severity: fatal")
     )
     profiles = tmp_path / "profiles"
     shutil.copytree(PROFILES, profiles)
@@ -78,7 +80,9 @@ def test_validate_names_a_carc_or_rarc_that_is_not_an_x12_code_the_pack_lists(ru
     mue = next(rules_copy.glob("coding/MUE001-*.yaml"))
     mue.write_text(mue.read_text().replace("rarc: [N362]", "rarc: [N362, N999]"))
     dx = next(rules_copy.glob("coding/DX002-*.yaml"))
-    dx.write_text(dx.read_text().replace("carc: CO-146", "carc: CO-7"))  # CARC 7 is a procedure, not a diagnosis, for the sex
+    dx.write_text(
+        dx.read_text().replace("carc: CO-146", "carc: CO-7")
+    )  # CARC 7 is a procedure, not a diagnosis, for the sex
     problems = [str(p) for p in validate(Settings(rules_copy, PROFILES)) if "remit_codes" in str(p)]
     assert any(p.startswith(f"{mue}:") and "RARC N999 is not in rules/reference/remit_codes" in p for p in problems)
     assert any(p.startswith(f"{dx}:") and "CARC 7 is not in" in p for p in problems)
@@ -108,16 +112,23 @@ def test_a_removed_rules_id_stays_in_the_ledger_and_is_never_reused(rules_copy):
     next(rules_copy.glob("modifier/MOD003-*.yaml")).unlink()
     line = ledger_line(rules_copy, "MOD003")
     problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
-    assert problems == [f"{ledger}:{ledger.read_text().splitlines().index(line) + 1}: no rule file has MOD003: "
-                        "mark it removed (its id is never reused)"]
+    assert problems == [
+        f"{ledger}:{ledger.read_text().splitlines().index(line) + 1}: no rule file has MOD003: "
+        "mark it removed (its id is never reused)"
+    ]
 
     ledger.write_text(ledger.read_text().replace(line, line.replace(" kept ", " removed", 1)))
     assert validate(Settings(rules_copy, PROFILES)) == []
     reused = rules_copy / "modifier" / "MOD003-telehealth-for-another-payer.yaml"
     reused.write_text((rules_copy / TELEHEALTH).read_text().replace("id: MOD001", "id: MOD003"))
     problems = [str(p) for p in validate(Settings(rules_copy, PROFILES))]
-    assert any(p.startswith(f"{reused}:") and "MOD003 was removed (it meant: Bilateral procedure billed as two units "
-               "without modifier 50); an id is never reused" in p for p in problems)
+    assert any(
+        p.startswith(f"{reused}:")
+        and "MOD003 was removed (it meant: Bilateral procedure billed as two units "
+        "without modifier 50); an id is never reused"
+        in p
+        for p in problems
+    )
 
 
 def test_explain_and_catalogue_name_the_remark_codes_sent_with_the_carc():
@@ -157,16 +168,22 @@ def test_catalogue_shows_each_rules_examples_with_their_findings():
     assert "→ C1 line 1; C1 line 2" in section
     assert 'passes `lines_1_and_2`: `{"lines": [{}, {"procedure_code": "36415", "charge": "20.00"}]}`' in section
     dq018 = text[text.index("## DQ018") : text.index("## DQ019")]
-    assert "fires on `transaction_set_miscounted`" in dq018 and "segments>\"}` → the file" in dq018
+    assert "fires on `transaction_set_miscounted`" in dq018 and 'segments>"}` → the file' in dq018
 
 
 def test_examples_command_names_a_finding_an_example_does_not_list(rules_copy):
     path = rules_copy / "data_quality" / "DQ015-line-number-repeated.yaml"
-    path.write_text(path.read_text().replace("expect: [{claim_id: C1, line_number: 1}, {claim_id: C1, line_number: 2}]",
-                                             "expect: [{claim_id: C1, line_number: 1}]"))
+    path.write_text(
+        path.read_text().replace(
+            "expect: [{claim_id: C1, line_number: 1}, {claim_id: C1, line_number: 2}]",
+            "expect: [{claim_id: C1, line_number: 1}]",
+        )
+    )
     result = CliRunner().invoke(examples_command, ["DQ015", "--rules-dir", str(rules_copy)])
     assert result.exit_code == 1
-    assert result.output.startswith("DQ015 fire three_lines_numbered_1_and_two_numbered_2: unexpected {claim_id: C1, line_number: 2")
+    assert result.output.startswith(
+        "DQ015 fire three_lines_numbered_1_and_two_numbered_2: unexpected {claim_id: C1, line_number: 2"
+    )
     assert "ok: every example of 1 rule(s)" in invoke(examples_command, "dq015").output
 
 
@@ -191,7 +208,17 @@ def test_diff_shows_claims_a_rule_change_flags_and_clears(tmp_path):
     git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qam", "UHC wants GT")
 
     html = tmp_path / "diff.html"
-    result = invoke(diff_command, DEMO, "--base", "HEAD~1", "--as-of", DEMO_AS_OF.isoformat(), "--html", html, env={"SCRUBBER_HOME": str(repo)})
+    result = invoke(
+        diff_command,
+        DEMO,
+        "--base",
+        "HEAD~1",
+        "--as-of",
+        DEMO_AS_OF.isoformat(),
+        "--html",
+        html,
+        env={"SCRUBBER_HOME": str(repo)},
+    )
     assert "MOD001" in result.output and "+ C1006" in result.output  # UHC telehealth with 95 now lacks GT
     assert "DX002" in result.output and "- C1014" in result.output  # AETNA's header-code claim is cleared
     page = html.read_text()
@@ -209,13 +236,26 @@ def test_reference_import_adds_a_release_of_one_setting_and_keeps_the_earlier_on
     shutil.copytree(RULES / "reference" / "mue", rules / "reference" / "mue")
     source = REPO / "tests" / "fixtures" / "cms"
     mue_file = next(p for p in source.iterdir() if "MUE" in p.name.upper())
-    result = invoke(reference_import_command, "mue", mue_file, "--release", "2026Q4", "--effective-from", "2026-10-01", "--rules-dir", rules)
+    result = invoke(
+        reference_import_command,
+        "mue",
+        mue_file,
+        "--release",
+        "2026Q4",
+        "--effective-from",
+        "2026-10-01",
+        "--rules-dir",
+        rules,
+    )
     assert "mue: release 2026Q4-practitioner from 2026-10-01, 44 rows" in result.output
     assert "closed release 2024Q3-practitioner" in result.output
     releases = yaml.safe_load((rules / "reference" / "mue" / "table.yaml").read_text())["releases"]
     assert [(r["id"], str(r.get("effective_to"))) for r in releases] == [
-        ("2024Q3-practitioner", "2026-09-30"), ("2024Q3-outpatient_hospital", "None"), ("2024Q3-dme", "None"),
-        ("2026Q4-practitioner", "None")]
+        ("2024Q3-practitioner", "2026-09-30"),
+        ("2024Q3-outpatient_hospital", "None"),
+        ("2024Q3-dme", "None"),
+        ("2026Q4-practitioner", "None"),
+    ]
     assert releases[-1]["partition"] == "practitioner"
 
 
@@ -228,7 +268,9 @@ def test_reference_import_asks_for_the_setting_when_the_file_name_does_not_tell(
     renamed = tmp_path / "mue_table.csv"
     shutil.copy(next((REPO / "tests" / "fixtures" / "cms").glob("MCR_MUE_*")), renamed)
     args = ["mue", renamed, "--release", "2026Q4", "--effective-from", "2026-10-01", "--rules-dir", rules]
-    with pytest.raises(ScrubberInputError, match="names no setting.*--setting practitioner | outpatient_hospital | dme"):
+    with pytest.raises(
+        ScrubberInputError, match="names no setting.*--setting practitioner | outpatient_hospital | dme"
+    ):
         invoke(reference_import_command, *args)
     result = invoke(reference_import_command, *args, "--setting", "dme")
     assert "mue: release 2026Q4-dme from 2026-10-01, 44 rows; closed release 2024Q3-dme" in result.output
@@ -245,7 +287,9 @@ def test_a_preview_rule_shows_what_would_fire_without_counting(rules_copy, tmp_p
     assert "MOD001" not in outcome.summary.findings_by_rule
     telehealth = outcome.findings.filter(outcome.findings["rule_id"] == "MOD001")
     assert telehealth["rule_status"].to_list() == ["preview"] and telehealth["claim_id"].to_list() == ["C1022"]
-    others = outcome.findings.filter((outcome.findings["claim_id"] == "C1022") & (outcome.findings["rule_status"] == "active"))
+    others = outcome.findings.filter(
+        (outcome.findings["claim_id"] == "C1022") & (outcome.findings["rule_status"] == "active")
+    )
     assert others.height == 0  # C1022's only problem is the preview rule's, so it counts as clean
     assert outcome.summary.claims_clean >= 1
 

@@ -61,7 +61,9 @@ def test_explicit_folders_win_and_the_run_says_what_it_used(tmp_path):
     source = json.loads((out / "summary.json").read_text())["rules_source"]
     assert source["rules_dir"] == str(other / "rules") and source["profiles_dir"] == str(mine / "payer_profiles")
     assert source["found"].startswith("--rules-dir; the rest from") and str(mine) in source["found"]
-    assert f"(rules_dir: {other / 'rules'}; profiles_dir: {mine / 'payer_profiles'}; found: --rules-dir;" in result.stderr
+    assert (
+        f"(rules_dir: {other / 'rules'}; profiles_dir: {mine / 'payer_profiles'}; found: --rules-dir;" in result.stderr
+    )
 
     catalogue = scrubber("catalog", "--write", cwd=mine)
     assert catalogue.stdout.strip() == f"wrote {mine / 'docs' / 'rules.md'}"

@@ -53,9 +53,9 @@ PTP = Lookup("ncci_ptp", "ptp", {"setting": "a.claim.ncci_setting", "column1": "
                                  "column2": "b.line.procedure_code"}, "b.line.service_date", {})  # fmt: skip
 
 
-PAIR_COLUMNS = {f"{side}.line.{c}" for side in "ab" for c in ("procedure_code", "modifiers", "units", "service_date")} | {
-    "a.claim.ncci_setting"
-}
+PAIR_COLUMNS = {
+    f"{side}.line.{c}" for side in "ab" for c in ("procedure_code", "modifiers", "units", "service_date")
+} | {"a.claim.ncci_setting"}
 
 
 def _filters(rule: Rule, profiles, references) -> dict[str, list[str]]:

@@ -40,9 +40,7 @@ def lookup(name: str, code: str, column: str):
 
 def supports(policy: str, procedure: str, diagnosis: str) -> bool:
     """Whether a listed NCD row supports the diagnosis for the procedure (exact or family prefix)."""
-    rows = table("ncd_lab_coverage").filter(
-        (pl.col("policy") == policy) & (pl.col("procedure_code") == procedure)
-    )
+    rows = table("ncd_lab_coverage").filter((pl.col("policy") == policy) & (pl.col("procedure_code") == procedure))
     exact = rows.filter((pl.col("dx_match") == "exact") & (pl.col("dx_code") == diagnosis))
     family = rows.filter((pl.col("dx_match") == "prefix") & pl.lit(diagnosis).str.starts_with(pl.col("dx_code")))
     return exact.height + family.height > 0

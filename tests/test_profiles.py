@@ -19,8 +19,13 @@ def test_contract_payers_have_profiles_with_their_filing_limits(profiles):
     # Medicare's 365 days of the contract table are 42 CFR 424.44's "12 months after the date of
     # service", which differ from 365 days only across a February 29 (tests/test_filing_clock.py).
     limits = {p.payer_id: p.timely_filing_limit for p in profiles.payers.values()}
-    assert limits == {"MEDICARE": "12 months", "MEDICAID_TX": "95 days", "AETNA": "90 days", "BCBS_TX": "90 days",
-                      "UHC": "90 days"}
+    assert limits == {
+        "MEDICARE": "12 months",
+        "MEDICAID_TX": "95 days",
+        "AETNA": "90 days",
+        "BCBS_TX": "90 days",
+        "UHC": "90 days",
+    }
 
 
 def profiles_with_uhc(tmp_path, change):
@@ -47,7 +52,9 @@ def test_a_profile_can_regrade_a_rule(tmp_path, rules, references):
 
 
 def test_a_payer_parameter_changes_what_the_rule_asks_for(tmp_path, rules, references):
-    profiles = profiles_with_uhc(tmp_path, lambda text: text.replace('telehealth_modifier: "95"', 'telehealth_modifier: "GT"'))
+    profiles = profiles_with_uhc(
+        tmp_path, lambda text: text.replace('telehealth_modifier: "95"', 'telehealth_modifier: "GT"')
+    )
     with_95 = {**TELEHEALTH_AT_HOME, "lines": [{"modifiers": ["95"]}]}
     findings = run_example(telehealth_rule(rules), with_95, profiles, references)
     assert findings.filter(pl.col("message").str.contains("without modifier GT")).height == 1

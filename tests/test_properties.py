@@ -108,9 +108,17 @@ def write_batch(folder: Path, claims: list[dict], lines: list[dict], damages) ->
     issues |= {("extra_fields", "claims.csv", index + 2, None) for index in stray}
     claim_ids = [c["claim_id"] for c in claims]
     known = set(claim_ids)
-    issues |= {("unknown_claim", "claim_lines.csv", i + 2, "claim_id") for i, line in enumerate(lines) if line["claim_id"] not in known}
+    issues |= {
+        ("unknown_claim", "claim_lines.csv", i + 2, "claim_id")
+        for i, line in enumerate(lines)
+        if line["claim_id"] not in known
+    }
     # A repeated id or line number is one issue, at the first row holding it.
-    issues |= {("duplicate_claim_id", "claims.csv", claim_ids.index(c) + 2, "claim_id") for c in claim_ids if claim_ids.count(c) > 1}
+    issues |= {
+        ("duplicate_claim_id", "claims.csv", claim_ids.index(c) + 2, "claim_id")
+        for c in claim_ids
+        if claim_ids.count(c) > 1
+    }
     numbered = [(line["claim_id"], line["line_number"]) for line in lines]
     issues |= {("duplicate_line", "claim_lines.csv", numbered.index(key) + 2, "line_number") for key in numbered
                if numbered.count(key) > 1 and key[1].strip().isdigit()}  # fmt: skip
@@ -129,14 +137,26 @@ def test_every_claim_row_is_counted_and_every_broken_cell_reported(rules, profil
     assert got == expected
 
     findings = run_rules(rules, RunContext(batch, profiles, references, dt.date(2026, 3, 16))).findings
-    counts = summarise(as_of=dt.date(2026, 3, 16), batch_dir=folder, rules_version="", rules_source={},
-                       rules_run=len(rules), inputs=batch.inputs, not_checked=[],
-                       claims=batch.claims, findings=findings)
+    counts = summarise(
+        as_of=dt.date(2026, 3, 16),
+        batch_dir=folder,
+        rules_version="",
+        rules_source={},
+        rules_run=len(rules),
+        inputs=batch.inputs,
+        not_checked=[],
+        claims=batch.claims,
+        findings=findings,
+    )
     assert counts.claims_total == len(claims)
     assert counts.claims_clean + counts.claims_with_errors + counts.claims_with_warnings == len(claims)
 
     handled = rules_by_issue_kind(rules)
     quality = findings.filter(pl.col("category") == "data_quality")
-    for issue in batch.issues.filter(pl.col("kind").is_in(sorted(handled)) & pl.col("claim_id").is_not_null()).to_dicts():
-        on_claim = quality.filter(pl.col("claim_id") == issue["claim_id"], pl.col("rule_id").is_in(sorted(handled[issue["kind"]])))
+    for issue in batch.issues.filter(
+        pl.col("kind").is_in(sorted(handled)) & pl.col("claim_id").is_not_null()
+    ).to_dicts():
+        on_claim = quality.filter(
+            pl.col("claim_id") == issue["claim_id"], pl.col("rule_id").is_in(sorted(handled[issue["kind"]]))
+        )
         assert on_claim.height, issue

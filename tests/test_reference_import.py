@@ -48,9 +48,11 @@ PTP_HEADER = [  # the six lines above the rows of every ccipra/ccioph part file
     "\t\t\t\t*=no data\t1=allowed\t",
     "\t\t\t\t\t9=not applicable\t",
 ]
-MUE_NOTICE = ('"Current Procedural Terminology (CPT) codes, descriptions and other data only are copyright 2023 '
-              'American Medical Association. All rights reserved. \r\n\r\nCPT\xae is a registered trademark of the '
-              'American Medical Association.",,,')
+MUE_NOTICE = (
+    '"Current Procedural Terminology (CPT) codes, descriptions and other data only are copyright 2023 '
+    "American Medical Association. All rights reserved. \r\n\r\nCPT\xae is a registered trademark of the "
+    'American Medical Association.",,,'
+)
 
 
 @pytest.fixture
@@ -107,8 +109,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def edits_in_force(reference: Path, day: date, setting: str = "practitioner") -> pl.DataFrame:
     rows = load_table(reference, "ncci_ptp").rows
-    return rows.filter((pl.col("setting") == setting) & (pl.col("_from") <= day) & (day <= pl.col("_to"))
-                       & (pl.col("modifier_indicator") != "9"))
+    return rows.filter(
+        (pl.col("setting") == setting)
+        & (pl.col("_from") <= day)
+        & (day <= pl.col("_to"))
+        & (pl.col("modifier_indicator") != "9")
+    )
 
 
 RULES = {rule.id: rule for rule in load_rules(ROOT / "rules")}
@@ -125,25 +131,32 @@ def flagged(rule_id: str, reference: Path, lines: list[dict], claim: dict | None
 
 # --- a new quarter on top of the shipped one, scrubbed ---------------------------------------
 
+
 @pytest.fixture
 def ptp_2024q4(reference: Path, tmp_path: Path) -> Path:
     """CMS's practitioner PTP file for 2024 Q4 (v30.3): an EGD pair added, one kept, one deleted
     at the end of Q3. Hypothetical rows on real codes; a real file has about 2.5 million."""
     folder = tmp_path / "medicare-ncci-2024q4-practitioner-ptp-edits"
     folder.mkdir()
-    write_ptp(folder / "ccipra-v303r0-f1.TXT", [
-        "43239\t43235\t\t20050101\t*\t0\tCPT Separate procedure definition",
-        "43239\t43236\t\t20050101\t20240930\t1\tStandards of medical/surgical practice",
-        "43239\t43237\t\t20241001\t*\t0\tMisuse of column two code with column one code",
-    ])
+    write_ptp(
+        folder / "ccipra-v303r0-f1.TXT",
+        [
+            "43239\t43235\t\t20050101\t*\t0\tCPT Separate procedure definition",
+            "43239\t43236\t\t20050101\t20240930\t1\tStandards of medical/surgical practice",
+            "43239\t43237\t\t20241001\t*\t0\tMisuse of column two code with column one code",
+        ],
+    )
     return folder
 
 
 def test_a_new_practitioner_quarter_closes_only_the_practitioner_release(reference, ptp_2024q4):
     result = import_ncci_ptp(ptp_2024q4, reference / "ncci_ptp", "2024Q4", Q4_2024)
 
-    assert (result.setting, result.release_id, result.closed_release) == ("practitioner", "2024Q4-practitioner",
-                                                                         "2024Q3-practitioner")
+    assert (result.setting, result.release_id, result.closed_release) == (
+        "practitioner",
+        "2024Q4-practitioner",
+        "2024Q3-practitioner",
+    )
     practitioner, outpatient, new = releases(reference / "ncci_ptp")
     assert practitioner["effective_to"] == date(2024, 9, 30)
     assert outpatient == releases(REFERENCE / "ncci_ptp")[1]  # the other setting's release is untouched
@@ -157,7 +170,8 @@ def test_a_new_practitioner_quarter_closes_only_the_practitioner_release(referen
 
 
 def test_a_claim_in_the_new_quarter_gets_the_new_edit_and_one_in_the_shipped_quarter_keeps_the_old(
-        reference, ptp_2024q4):
+    reference, ptp_2024q4
+):
     import_ncci_ptp(ptp_2024q4, reference / "ncci_ptp", "2024Q4", Q4_2024)
 
     def egd(second: str, day: str, claim: dict | None = None) -> list[int]:
@@ -176,10 +190,14 @@ def test_a_claim_in_the_new_quarter_gets_the_new_edit_and_one_in_the_shipped_qua
 
 
 def test_a_new_mue_quarter_changes_the_limit_for_its_dates_and_setting_only(reference, tmp_path):
-    source = write_mue(tmp_path / "MCR_MUE_PractitionerServices_Eff_10-01-2024.csv", "Practitioner Services MUE Values", [
-        "99212,2,3 Date of Service Edit: Clinical,Clinical: Data",
-        "99213,1,2 Date of Service Edit: Policy,Clinical: Data",
-    ])
+    source = write_mue(
+        tmp_path / "MCR_MUE_PractitionerServices_Eff_10-01-2024.csv",
+        "Practitioner Services MUE Values",
+        [
+            "99212,2,3 Date of Service Edit: Clinical,Clinical: Data",
+            "99213,1,2 Date of Service Edit: Policy,Clinical: Data",
+        ],
+    )
     result = import_mue(source, reference / "mue", "2024Q4", Q4_2024)
     assert (result.setting, result.rows, result.closed_release) == ("practitioner", 2, "2024Q3-practitioner")
     assert [r.get("effective_to") for r in releases(reference / "mue")] == [date(2024, 9, 30), None, None, None]
@@ -194,12 +212,16 @@ def test_a_new_mue_quarter_changes_the_limit_for_its_dates_and_setting_only(refe
 
 # --- which setting a file is ----------------------------------------------------------------
 
-@pytest.mark.parametrize("name, setting", [
-    ("ccipra-v303r0-f1.TXT", "practitioner"),
-    ("ccioph-v303r0-f1.TXT", "outpatient_hospital"),
-    ("medicare-ncci-2024q4-hospital-ptp-edits.zip", "outpatient_hospital"),
-    ("medicare-ncci-2024q4-practitioner-ptp-edits.zip", "practitioner"),
-])
+
+@pytest.mark.parametrize(
+    "name, setting",
+    [
+        ("ccipra-v303r0-f1.TXT", "practitioner"),
+        ("ccioph-v303r0-f1.TXT", "outpatient_hospital"),
+        ("medicare-ncci-2024q4-hospital-ptp-edits.zip", "outpatient_hospital"),
+        ("medicare-ncci-2024q4-practitioner-ptp-edits.zip", "practitioner"),
+    ],
+)
 def test_the_ptp_setting_is_told_by_cms_file_names(reference, tmp_path, name, setting):
     rows = ["43239\t43237\t\t20241001\t*\t0\tMisuse of column two code with column one code"]
     if name.endswith(".zip"):
@@ -212,11 +234,17 @@ def test_the_ptp_setting_is_told_by_cms_file_names(reference, tmp_path, name, se
     assert result.setting == setting and result.closed_release == f"2024Q3-{setting}"
 
 
-@pytest.mark.parametrize("name, values_column, setting", [
-    ("MCR_MUE_OutpatientHospitalServices_Eff_10-01-2024.csv", "Outpatient Hospital Services MUE Values",
-     "outpatient_hospital"),
-    ("MCR_MUE_DMESupplierServices_Eff_10-01-2024.csv", "DME Supplier Services MUE Values", "dme"),
-])
+@pytest.mark.parametrize(
+    "name, values_column, setting",
+    [
+        (
+            "MCR_MUE_OutpatientHospitalServices_Eff_10-01-2024.csv",
+            "Outpatient Hospital Services MUE Values",
+            "outpatient_hospital",
+        ),
+        ("MCR_MUE_DMESupplierServices_Eff_10-01-2024.csv", "DME Supplier Services MUE Values", "dme"),
+    ],
+)
 def test_the_mue_setting_is_told_by_cms_file_names(reference, tmp_path, name, values_column, setting):
     source = write_mue(tmp_path / name, values_column, ["E0601,1,3 Date of Service Edit: Clinical,Nature of Equipment"])
     result = import_mue(source, reference / "mue", "2024Q4", Q4_2024)
@@ -224,7 +252,9 @@ def test_the_mue_setting_is_told_by_cms_file_names(reference, tmp_path, name, va
 
 
 def test_a_file_whose_name_tells_no_setting_is_refused_until_the_setting_is_given(reference, tmp_path):
-    source = write_ptp(tmp_path / "edits.txt", ["43239\t43237\t\t20241001\t*\t0\tMisuse of column two code with column one code"])
+    source = write_ptp(
+        tmp_path / "edits.txt", ["43239\t43237\t\t20241001\t*\t0\tMisuse of column two code with column one code"]
+    )
     before = snapshot(reference / "ncci_ptp")
     with pytest.raises(ImportFormatError, match="names no setting.*--setting practitioner | outpatient_hospital"):
         import_ncci_ptp(source, reference / "ncci_ptp", "2024Q4", Q4_2024)
@@ -242,6 +272,7 @@ def test_a_setting_the_file_names_contradict_or_the_table_lacks_is_refused(refer
 
 
 # --- NCCI procedure-to-procedure edits: CMS's layouts ----------------------------------------
+
 
 def test_cms_part_files_become_one_release_of_the_edits_in_force(reference, ptp_parts):
     result = import_ncci_ptp(ptp_parts, reference / "ncci_ptp", "2026Q4", Q4)
@@ -270,15 +301,18 @@ def test_a_cms_zip_reads_like_the_unpacked_parts(reference, ptp_parts, tmp_path)
     assert from_zip.equals(pl.read_parquet(import_ncci_ptp(ptp_parts, other / "ncci_ptp", "2026Q4", Q4).data_file))
 
 
-@pytest.mark.parametrize("broken, column", [
-    (f"0001A\t99213\t\t20220101\t20231231\t7\t{RATIONALE}", "Modifier"),
-    (f"0001A\t99213\t\t20221301\t20231231\t1\t{RATIONALE}", "Effective Date"),
-    (f"0001A\t99213\t\t20220101\tnever\t1\t{RATIONALE}", "Deletion Date"),
-    (f"0001\t99213\t\t20220101\t20231231\t1\t{RATIONALE}", "Column 1"),
-    (f"0001A\t99213\tY\t20220101\t20231231\t1\t{RATIONALE}", "*=in existence prior to 1996"),
-    ("0001A\t99213", "Effective Date"),
-    (f"0001A\t99213\t\t20220101\t20231231\t1\t{RATIONALE}\tstray", "(end of row)"),
-])
+@pytest.mark.parametrize(
+    "broken, column",
+    [
+        (f"0001A\t99213\t\t20220101\t20231231\t7\t{RATIONALE}", "Modifier"),
+        (f"0001A\t99213\t\t20221301\t20231231\t1\t{RATIONALE}", "Effective Date"),
+        (f"0001A\t99213\t\t20220101\tnever\t1\t{RATIONALE}", "Deletion Date"),
+        (f"0001\t99213\t\t20220101\t20231231\t1\t{RATIONALE}", "Column 1"),
+        (f"0001A\t99213\tY\t20220101\t20231231\t1\t{RATIONALE}", "*=in existence prior to 1996"),
+        ("0001A\t99213", "Effective Date"),
+        (f"0001A\t99213\t\t20220101\t20231231\t1\t{RATIONALE}\tstray", "(end of row)"),
+    ],
+)
 def test_a_malformed_edit_names_file_line_and_column_and_changes_nothing(reference, ptp_parts, broken, column):
     part = ptp_parts / PTP_PARTS[0]
     lines = crlf_lines(part)
@@ -302,10 +336,13 @@ def test_a_file_of_another_cms_layout_is_refused(reference):
         import_ncci_ptp(ICD_FILE, reference / "ncci_ptp", "2026Q4", Q4, setting="practitioner")
 
 
-@pytest.mark.parametrize("release_id, start, message", [
-    ("2024Q2", date(2024, 4, 1), "2024Q3-practitioner starts 2024-07-01, not before"),
-    ("2024Q3", Q4, "release 2024Q3-practitioner already exists"),
-])
+@pytest.mark.parametrize(
+    "release_id, start, message",
+    [
+        ("2024Q2", date(2024, 4, 1), "2024Q3-practitioner starts 2024-07-01, not before"),
+        ("2024Q3", Q4, "release 2024Q3-practitioner already exists"),
+    ],
+)
 def test_a_release_that_would_overlap_or_replace_one_is_refused(reference, ptp_parts, release_id, start, message):
     before = snapshot(reference / "ncci_ptp")
     with pytest.raises(ReleaseConflictError, match=message):
@@ -331,10 +368,13 @@ def test_a_failure_while_writing_leaves_the_table_as_it_was(reference, ptp_parts
 def test_a_retroactively_deleted_record_beside_its_replacement_leaves_the_edit_in_force(reference, tmp_path):
     # CMS prints both records of 13121/13120: indicator 9 deleted the day it began, and
     # the edit in force. The release keeps the edit in force.
-    part = write_ptp(tmp_path / "ccipra-v322r0-f1.txt", [
-        f"13121\t13120\t\t19960101\t19960101\t9\t{RATIONALE}",
-        f"13121\t13120\t*\t19960101\t*\t0\t{RATIONALE}",
-    ])
+    part = write_ptp(
+        tmp_path / "ccipra-v322r0-f1.txt",
+        [
+            f"13121\t13120\t\t19960101\t19960101\t9\t{RATIONALE}",
+            f"13121\t13120\t*\t19960101\t*\t0\t{RATIONALE}",
+        ],
+    )
 
     result = import_ncci_ptp(part, reference / "ncci_ptp", "2026Q4", Q4)
 
@@ -345,11 +385,14 @@ def test_a_retroactively_deleted_record_beside_its_replacement_leaves_the_edit_i
 
 def test_an_edit_reissued_with_a_new_indicator_ends_the_day_before_the_new_record(reference, tmp_path):
     # Hypothetical reissue: the indicator changes from 1 to 0 on 2026-07-01, within the 2026 Q2 release.
-    part = write_ptp(tmp_path / "ccipra-v322r0-f4.txt", [
-        "0001U\t0029U\t\t20180701\t*\t1\tMisuse of Column Two code with Column One code",
-        "0001U\t0029U\t\t20260701\t*\t0\tMisuse of Column Two code with Column One code",
-        "0001U\t0029U\t\t20260701\t*\t0\tMisuse of Column Two code with Column One code",  # printed twice
-    ])
+    part = write_ptp(
+        tmp_path / "ccipra-v322r0-f4.txt",
+        [
+            "0001U\t0029U\t\t20180701\t*\t1\tMisuse of Column Two code with Column One code",
+            "0001U\t0029U\t\t20260701\t*\t0\tMisuse of Column Two code with Column One code",
+            "0001U\t0029U\t\t20260701\t*\t0\tMisuse of Column Two code with Column One code",  # printed twice
+        ],
+    )
     result = import_ncci_ptp(part, reference / "ncci_ptp", "2026Q2", date(2026, 4, 1))
     windows = pl.read_parquet(result.data_file).select("effective_date", "deletion_date", "modifier_indicator")
     assert windows.rows() == [(date(2018, 7, 1), date(2026, 6, 30), "1"), (date(2026, 7, 1), None, "0")]
@@ -363,7 +406,8 @@ def test_the_csv_saved_from_the_cms_workbook_is_read_too(reference, tmp_path):
         '"CPT only copyright 2025 American Medical Association. All rights reserved.",,,,,,\n'
         'Column 1,Column 2,"*=in existence prior to 1996",Effective Date,Deletion Date *=no data,'
         '"Modifier 0=not allowed, 1=allowed, 9=not applicable",PTP Edit Rationale\n'
-        '0001U,0030U,,20180701,*,1,Misuse of Column Two code with Column One code\n')
+        "0001U,0030U,,20180701,*,1,Misuse of Column Two code with Column One code\n"
+    )
     result = import_ncci_ptp(saved, reference / "ncci_ptp", "2026Q4", Q4)
     row = pl.read_parquet(result.data_file).row(0, named=True)
     assert (row["column2"], row["deletion_date"], row["modifier_indicator"]) == ("0030U", None, "1")
@@ -377,8 +421,19 @@ def test_the_cms_workbook_reads_like_the_text_file(reference, tmp_path):
     sheet = book.add_worksheet()
     sheet.write_row(0, 0, ["CPT only copyright 2025 American Medical Association.  All rights reserved."])
     sheet.write_row(1, 0, ["Column1/Column2 Edits"])
-    sheet.write_row(2, 0, ["Column 1", "Column 2", "*=in existence prior to 1996", "Effective Date",
-                           "Deletion Date *=no data", "Modifier", "PTP Edit Rationale"])
+    sheet.write_row(
+        2,
+        0,
+        [
+            "Column 1",
+            "Column 2",
+            "*=in existence prior to 1996",
+            "Effective Date",
+            "Deletion Date *=no data",
+            "Modifier",
+            "PTP Edit Rationale",
+        ],
+    )
     text_rows = crlf_lines(CMS / PTP_PARTS[1])[6:-1]
     for i, line in enumerate(text_rows, start=3):
         fields = line.split("\t")
@@ -393,6 +448,7 @@ def test_the_cms_workbook_reads_like_the_text_file(reference, tmp_path):
 
 
 # --- medically unlikely edits: CMS's layout ---------------------------------------------------
+
 
 def test_the_cms_mue_table_becomes_a_release_with_the_indicator_digit(reference):
     result = import_mue(MUE_FILE, reference / "mue", "2026Q4", Q4, origin="CMS 2026 Q3 practitioner MUE table")
@@ -419,10 +475,17 @@ def test_from_cms_zip_of_several_mue_tables_the_setting_picks_one(reference, tmp
     assert (result.rows, result.closed_release) == (45, "2024Q3-outpatient_hospital")
 
 
-@pytest.mark.parametrize("old, new, column", [
-    ("0005U,1,2 Date of Service Edit: Policy", "0005U,1,Date of Service Edit", "MUE Adjudication Indicator"),
-    ("0005U,1,2 Date of Service Edit: Policy", "0005U,one,2 Date of Service Edit: Policy", "Practitioner Services MUE Values"),
-])
+@pytest.mark.parametrize(
+    "old, new, column",
+    [
+        ("0005U,1,2 Date of Service Edit: Policy", "0005U,1,Date of Service Edit", "MUE Adjudication Indicator"),
+        (
+            "0005U,1,2 Date of Service Edit: Policy",
+            "0005U,one,2 Date of Service Edit: Policy",
+            "Practitioner Services MUE Values",
+        ),
+    ],
+)
 def test_a_malformed_mue_row_is_reported_at_its_line_in_the_file(reference, tmp_path, old, new, column):
     text = MUE_FILE.read_bytes().decode("latin-1")
     line_no = text[: text.index(old)].count("\n") + 1  # the notice above spans several lines
@@ -442,18 +505,33 @@ def test_a_code_listed_twice_in_the_mue_table_is_refused(reference, tmp_path):
 
 # --- ICD-10-CM order file -----------------------------------------------------------------
 
+
 @pytest.fixture
 def icd10cm(tmp_path: Path) -> Path:
     """An icd10cm table folder whose FY2026 release is open-ended."""
     folder = tmp_path / "icd10cm"
     folder.mkdir()
     (folder / "icd10cm_fy2026.csv").write_text("code,billable,description\nM545,Y,Low back pain\n")
-    (folder / "table.yaml").write_text(yaml.safe_dump({
-        "name": "icd10cm", "title": "ICD-10-CM diagnosis codes", "description": "test copy", "key": ["code"],
-        "columns": {"code": "string", "billable": "string", "description": "string"},
-        "releases": [{"id": "FY2026", "file": "icd10cm_fy2026.csv", "effective_from": date(2025, 10, 1),
-                      "source": "test"}],
-    }, sort_keys=False))
+    (folder / "table.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "icd10cm",
+                "title": "ICD-10-CM diagnosis codes",
+                "description": "test copy",
+                "key": ["code"],
+                "columns": {"code": "string", "billable": "string", "description": "string"},
+                "releases": [
+                    {
+                        "id": "FY2026",
+                        "file": "icd10cm_fy2026.csv",
+                        "effective_from": date(2025, 10, 1),
+                        "source": "test",
+                    }
+                ],
+            },
+            sort_keys=False,
+        )
+    )
     return folder
 
 

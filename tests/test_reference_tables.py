@@ -64,8 +64,21 @@ by_table = pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDE
 
 def test_the_public_code_set_tables_exist():
     names = {p.name for p in FOLDERS}
-    assert {"icd10cm", "mce_sex", "mce_sex_last", "mce_age", "mce_age_groups", "mce_manifestation",
-            "mce_unacceptable_principal", "hcpcs", "modifiers", "fee_schedule", "ncci_ptp", "mue", "ncci_add_on"} <= names
+    assert {
+        "icd10cm",
+        "mce_sex",
+        "mce_sex_last",
+        "mce_age",
+        "mce_age_groups",
+        "mce_manifestation",
+        "mce_unacceptable_principal",
+        "hcpcs",
+        "modifiers",
+        "fee_schedule",
+        "ncci_ptp",
+        "mue",
+        "ncci_add_on",
+    } <= names
 
 
 @by_table
@@ -95,7 +108,9 @@ def test_releases_are_in_date_order_and_do_not_overlap_within_their_partition(fo
         assert set(release) <= RELEASE_FIELDS, f"{release['id']}: unknown fields"
         assert str(release.get("source") or "").strip(), f"{release['id']}: no source"
         assert re.fullmatch(r"[^/]+\.(csv(\.gz)?|parquet)", release["file"])
-        assert ("partition" in release) == ("partition" in table), f"{release['id']}: partition stated iff the table has one"
+        assert ("partition" in release) == ("partition" in table), (
+            f"{release['id']}: partition stated iff the table has one"
+        )
     for partition in {r.get("partition") for r in releases}:
         own = [r for r in releases if r.get("partition") == partition]
         for i, release in enumerate(own):
@@ -167,8 +182,11 @@ def in_force(name: str, service_date: date, partition: str | None = None) -> pl.
     window = spec(folder).get("row_validity")
     for release, frame in rows(folder):
         end = release.get("effective_to")
-        if (release.get("partition") == partition and as_date(release["effective_from"]) <= service_date
-                and (end is None or service_date <= as_date(end))):
+        if (
+            release.get("partition") == partition
+            and as_date(release["effective_from"]) <= service_date
+            and (end is None or service_date <= as_date(end))
+        ):
             if not window:
                 return frame
             # CSV releases hold dates as ISO text (which orders as text), Parquet ones as dates.
@@ -320,7 +338,9 @@ Q3_2024 = date(2024, 8, 5)
 
 
 def ptp(setting: str, column1: str, column2: str, service_date: date = Q3_2024):
-    found = in_force("ncci_ptp", service_date, setting).filter((pl.col("column1") == column1) & (pl.col("column2") == column2))
+    found = in_force("ncci_ptp", service_date, setting).filter(
+        (pl.col("column1") == column1) & (pl.col("column2") == column2)
+    )
     return found["modifier_indicator"].item() if found.height else None
 
 
@@ -330,12 +350,18 @@ def mue(setting: str, code: str, service_date: date = Q3_2024):
 
 
 def test_the_shipped_ncci_quarter_is_2024_q3_for_every_setting_with_cms_row_counts():
-    counts = {(name, r["partition"]): (as_date(r["effective_from"]), data(REFERENCE / name, r["file"]).height)
-              for name in ("ncci_ptp", "mue") for r in spec(REFERENCE / name)["releases"]}
+    counts = {
+        (name, r["partition"]): (as_date(r["effective_from"]), data(REFERENCE / name, r["file"]).height)
+        for name in ("ncci_ptp", "mue")
+        for r in spec(REFERENCE / name)["releases"]
+    }
     q3 = date(2024, 7, 1)
     assert counts == {
-        ("ncci_ptp", "practitioner"): (q3, 1_669_820), ("ncci_ptp", "outpatient_hospital"): (q3, 1_335_857),
-        ("mue", "practitioner"): (q3, 14_677), ("mue", "outpatient_hospital"): (q3, 14_628), ("mue", "dme"): (q3, 2_928),
+        ("ncci_ptp", "practitioner"): (q3, 1_669_820),
+        ("ncci_ptp", "outpatient_hospital"): (q3, 1_335_857),
+        ("mue", "practitioner"): (q3, 14_677),
+        ("mue", "outpatient_hospital"): (q3, 14_628),
+        ("mue", "dme"): (q3, 2_928),
     }
     with pytest.raises(LookupError):  # the public copy has no effective dates: earlier dates are not judged
         in_force("ncci_ptp", date(2024, 6, 30), "practitioner")

@@ -24,14 +24,24 @@ def queue(rulebook, profiles, claims: list[dict], **limit):
 
 
 def test_the_claim_closest_to_its_filing_deadline_comes_first(rulebook, profiles):
-    cards = queue(rulebook, profiles, [
-        # Medicare allows 12 months: 2026-01-05 is due Tuesday 2027-01-05, 295 days away.
-        {"claim": {"claim_id": "MCR1", "payer_id": "MEDICARE", **TELEHEALTH}, "lines": [{"service_date": "2026-01-05"}]},
-        # Aetna allows 90 days: 2025-12-16 is due today, the last day to file.
-        {"claim": {"claim_id": "AET1", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"service_date": "2025-12-16"}]},
-        # UHC allows 90 days: 2025-12-01 was due on Sunday 2026-03-01, so on Monday the 2nd, 14 days ago.
-        {"claim": {"claim_id": "UHC1", "payer_id": "UHC", **TELEHEALTH}, "lines": [{"service_date": "2025-12-01"}]},
-    ])
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            # Medicare allows 12 months: 2026-01-05 is due Tuesday 2027-01-05, 295 days away.
+            {
+                "claim": {"claim_id": "MCR1", "payer_id": "MEDICARE", **TELEHEALTH},
+                "lines": [{"service_date": "2026-01-05"}],
+            },
+            # Aetna allows 90 days: 2025-12-16 is due today, the last day to file.
+            {
+                "claim": {"claim_id": "AET1", "payer_id": "AETNA", **TELEHEALTH},
+                "lines": [{"service_date": "2025-12-16"}],
+            },
+            # UHC allows 90 days: 2025-12-01 was due on Sunday 2026-03-01, so on Monday the 2nd, 14 days ago.
+            {"claim": {"claim_id": "UHC1", "payer_id": "UHC", **TELEHEALTH}, "lines": [{"service_date": "2025-12-01"}]},
+        ],
+    )
     rows = cards.select("claim_id", "days_left", "deadline", "deadline_label", "urgency").rows()
     assert rows == [
         ("UHC1", -14, "2026-03-02", "14 days past the filing deadline", "late"),
@@ -42,8 +52,10 @@ def test_the_claim_closest_to_its_filing_deadline_comes_first(rulebook, profiles
 
 def test_a_page_too_long_to_work_keeps_the_most_urgent_claims(rulebook, profiles):
     claims = [
-        {"claim": {"claim_id": f"AET{days}", "payer_id": "AETNA", **TELEHEALTH},
-         "lines": [{"service_date": (AS_OF - dt.timedelta(days=days)).isoformat()}]}
+        {
+            "claim": {"claim_id": f"AET{days}", "payer_id": "AETNA", **TELEHEALTH},
+            "lines": [{"service_date": (AS_OF - dt.timedelta(days=days)).isoformat()}],
+        }
         for days in (10, 80, 40, 95)
     ]
     cards = queue(rulebook, profiles, claims, limit=2)
@@ -52,30 +64,48 @@ def test_a_page_too_long_to_work_keeps_the_most_urgent_claims(rulebook, profiles
 
 
 def test_the_deadline_counts_from_the_claims_first_date_of_service(rulebook, profiles):
-    cards = queue(rulebook, profiles, [
-        {"claim": {"claim_id": "AET2", "payer_id": "AETNA", **TELEHEALTH},
-         "lines": [{"service_date": "2026-03-02"}, {"service_date": "2026-02-20", "procedure_code": "36415"}]},
-    ])
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            {
+                "claim": {"claim_id": "AET2", "payer_id": "AETNA", **TELEHEALTH},
+                "lines": [{"service_date": "2026-03-02"}, {"service_date": "2026-02-20", "procedure_code": "36415"}],
+            },
+        ],
+    )
     card = cards.row(0, named=True)
     assert card["service_dates"] == "2026-02-20 to 2026-03-02"
     assert card["deadline"] == "2026-05-21" and card["days_left"] == 66
 
 
 def test_with_the_same_deadline_more_dollars_at_risk_come_first(rulebook, profiles):
-    cards = queue(rulebook, profiles, [
-        {"claim": {"claim_id": "SMALL", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "95.00"}]},
-        {"claim": {"claim_id": "LARGE", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "240.00"}]},
-    ])
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            {"claim": {"claim_id": "SMALL", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "95.00"}]},
+            {"claim": {"claim_id": "LARGE", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "240.00"}]},
+        ],
+    )
     assert cards["claim_id"].to_list() == ["LARGE", "SMALL"]
     assert cards["total_text"].to_list() == ["$240.00", "$95.00"]
 
 
 def test_a_finding_sits_beside_the_line_it_concerns(rulebook, profiles):
-    cards = queue(rulebook, profiles, [
-        {"claim": {"claim_id": "TWO", "payer_id": "AETNA"},
-         "lines": [{"procedure_code": "99213", "modifiers": ["95"], "place_of_service": "10"},
-                   {"procedure_code": "99214", "place_of_service": "02", "service_date": "2026-03-03"}]},
-    ])
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            {
+                "claim": {"claim_id": "TWO", "payer_id": "AETNA"},
+                "lines": [
+                    {"procedure_code": "99213", "modifiers": ["95"], "place_of_service": "10"},
+                    {"procedure_code": "99214", "place_of_service": "02", "service_date": "2026-03-03"},
+                ],
+            },
+        ],
+    )
     lines = cards.row(0, named=True)["lines"]
     assert [line["procedure_code"] for line in lines] == ["99213", "99214"]
     assert lines[0]["findings"] == []
@@ -86,9 +116,13 @@ def test_a_finding_sits_beside_the_line_it_concerns(rulebook, profiles):
 
 def test_claim_level_findings_are_above_the_lines_and_codes_read_with_their_dot(rulebook, profiles):
     # E11 is a category header (DX002); E1165 is billable and is shown as E11.65.
-    cards = queue(rulebook, profiles, [
-        {"claim": {"claim_id": "DX", "payer_id": "AETNA", "diagnosis_codes": ["E11", "E1165"]}},
-    ])
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            {"claim": {"claim_id": "DX", "payer_id": "AETNA", "diagnosis_codes": ["E11", "E1165"]}},
+        ],
+    )
     card = cards.row(0, named=True)
     assert card["diagnoses"] == "E11, E11.65"
     assert [f["rule_id"] for f in card["claim_findings"]] == ["DX002"]
@@ -96,10 +130,14 @@ def test_claim_level_findings_are_above_the_lines_and_codes_read_with_their_dot(
 
 
 def test_a_clean_claim_gets_no_card(rulebook, profiles):
-    cards = queue(rulebook, profiles, [
-        {"claim": {"claim_id": "CLEAN", "payer_id": "AETNA"}},
-        {"claim": {"claim_id": "TELE", "payer_id": "AETNA", **TELEHEALTH}},
-    ])
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            {"claim": {"claim_id": "CLEAN", "payer_id": "AETNA"}},
+            {"claim": {"claim_id": "TELE", "payer_id": "AETNA", **TELEHEALTH}},
+        ],
+    )
     assert cards["claim_id"].to_list() == ["TELE"]
 
 
@@ -113,10 +151,14 @@ def test_preview_findings_never_make_a_card_or_count_as_errors(rulebook, profile
 
 
 def test_dollars_at_risk_count_only_claims_with_errors(rulebook, profiles):
-    built = example_batch({"claims": [
-        {"claim": {"claim_id": "ERR", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "150.00"}]},
-        {"claim": {"claim_id": "WARN", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "80.00"}]},
-    ]})
+    built = example_batch(
+        {
+            "claims": [
+                {"claim": {"claim_id": "ERR", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "150.00"}]},
+                {"claim": {"claim_id": "WARN", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"charge": "80.00"}]},
+            ]
+        }
+    )
     findings = scrub(built.batch, rulebook, AS_OF).findings.with_columns(
         pl.when(pl.col("claim_id") == "WARN").then(pl.lit("warning")).otherwise(pl.col("severity")).alias("severity")
     )
@@ -127,10 +169,17 @@ def test_dollars_at_risk_count_only_claims_with_errors(rulebook, profiles):
 
 
 def test_a_payer_without_profile_has_no_deadline_and_goes_last(rulebook, profiles):
-    cards = queue(rulebook, profiles, [
-        {"claim": {"claim_id": "UNKNOWN", "payer_id": "CIGNA"}},
-        {"claim": {"claim_id": "AET", "payer_id": "AETNA", **TELEHEALTH}, "lines": [{"service_date": "2026-03-10"}]},
-    ])
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            {"claim": {"claim_id": "UNKNOWN", "payer_id": "CIGNA"}},
+            {
+                "claim": {"claim_id": "AET", "payer_id": "AETNA", **TELEHEALTH},
+                "lines": [{"service_date": "2026-03-10"}],
+            },
+        ],
+    )
     assert cards["claim_id"].to_list() == ["AET", "UNKNOWN"]
     unknown = cards.row(1, named=True)
     assert unknown["deadline_label"] == "filing deadline unknown" and unknown["team"] == "No payer profile"
@@ -138,8 +187,9 @@ def test_a_payer_without_profile_has_no_deadline_and_goes_last(rulebook, profile
 
 def test_a_finding_on_a_line_the_claim_does_not_have_is_still_shown_on_its_card(rulebook, profiles):
     # A load issue can name a line number the claim's lines do not hold (a repeated or unreadable one).
-    built = example_batch({"claims": [{"claim": {"claim_id": "AET9", "payer_id": "AETNA", **TELEHEALTH}}],
-                           "as_of": AS_OF.isoformat()})
+    built = example_batch(
+        {"claims": [{"claim": {"claim_id": "AET9", "payer_id": "AETNA", **TELEHEALTH}}], "as_of": AS_OF.isoformat()}
+    )
     found = scrub(built.batch, rulebook, AS_OF).findings
     stray = found.head(1).with_columns(pl.lit(9, pl.Int64).alias("line_number"), pl.lit("DQ015").alias("rule_id"))
     findings, _ = compare(pl.concat([found, stray]), [])

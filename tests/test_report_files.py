@@ -60,7 +60,10 @@ def test_the_worklist_has_a_filtered_sheet_with_a_frozen_header_per_payer(demo_r
 def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, rulebook):
     claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False)
     claims.with_columns(
-        pl.when(pl.col("claim_id") == "C1022").then(pl.lit('=HYPERLINK("http://x","open")')).otherwise(pl.col("patient_id")).alias("patient_id")
+        pl.when(pl.col("claim_id") == "C1022")
+        .then(pl.lit('=HYPERLINK("http://x","open")'))
+        .otherwise(pl.col("patient_id"))
+        .alias("patient_id")
     ).write_csv(demo_copy / "claims.csv")
     out = tmp_path / "out"
     run(demo_copy, out, AS_OF, rulebook)
@@ -100,11 +103,17 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     # and claim C1030 has arrived for the patient's next telehealth visit, two days later, without it (MOD001 new).
     fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
     next_visit = [pl.lit("C1030").alias("claim_id")]
-    pl.concat([claims, claims.filter(pl.col("claim_id") == "C1022").with_columns(next_visit)]).write_csv(demo_copy / "claims.csv")
-    pl.concat([
-        lines.with_columns(fixed),
-        lines.filter(pl.col("claim_id") == "C1022").with_columns(*next_visit, pl.lit("2026-09-12").alias("service_date")),
-    ]).write_csv(demo_copy / "claim_lines.csv")
+    pl.concat([claims, claims.filter(pl.col("claim_id") == "C1022").with_columns(next_visit)]).write_csv(
+        demo_copy / "claims.csv"
+    )
+    pl.concat(
+        [
+            lines.with_columns(fixed),
+            lines.filter(pl.col("claim_id") == "C1022").with_columns(
+                *next_visit, pl.lit("2026-09-12").alias("service_date")
+            ),
+        ]
+    ).write_csv(demo_copy / "claim_lines.csv")
     with (demo_copy / "encounters.csv").open("a") as visits:
         visits.write("E3130,P016,2026-09-12,1045678905,C1030\n")
     run(demo_copy, reports / "2026-09-14-noon", AS_OF, rulebook)
@@ -115,7 +124,7 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     assert "<b>1</b>new findings since 2026-09-14" in html
     assert "<b>1</b>resolved since then" in html
     assert f"<b>{morning.height - 1}</b>still open" in html
-    resolved = html[html.index('id="resolved"'):]
+    resolved = html[html.index('id="resolved"') :]
     assert "C1022" in resolved and "MOD001" in resolved
     assert [r.folder.name for r in previous_runs(reports / "2026-09-14-noon", AS_OF)] == ["2026-09-14"]
 
@@ -138,7 +147,6 @@ def test_bars_are_drawn_to_scale_and_the_long_tail_is_told_not_drawn():
     assert len(bars) == MOST_BARS
     assert bars[0]["label"] == "R00" and bars[1]["width"] * 2 == bars[0]["width"]
     assert chart["rest"] == f"+ {20 - MOST_BARS} more ({20 - MOST_BARS} findings)"
-
 
 
 def _five_aetna_rows() -> pl.DataFrame:

@@ -37,7 +37,9 @@ def test_a_rule_needs_the_tables_its_condition_cannot_hold_without(compiled, rul
 
 
 @pytest.mark.parametrize("source", ["demo", "benchmark"])
-def test_dropping_lines_a_needed_table_says_nothing_about_changes_no_finding(source, rules, profiles, references, tmp_path):
+def test_dropping_lines_a_needed_table_says_nothing_about_changes_no_finding(
+    source, rules, profiles, references, tmp_path
+):
     if source == "demo":
         batch, as_of = load_batch(DEMO), DEMO_AS_OF
     else:  # real MUE, NCD, MCE and HCPCS codes mixed at random
@@ -49,8 +51,16 @@ def test_dropping_lines_a_needed_table_says_nothing_about_changes_no_finding(sou
     fired = 0
     for item in needing:
         everything = dataclasses.replace(item, required=set(), side_filters=item.side_filters and {"a": [], "b": []})
-        narrowed = findings_query(item, scope_frame(item, scopes), profiles).collect().sort("claim_id", "line_number", "message")
-        whole = findings_query(everything, scope_frame(everything, scopes), profiles).collect().sort("claim_id", "line_number", "message")
+        narrowed = (
+            findings_query(item, scope_frame(item, scopes), profiles)
+            .collect()
+            .sort("claim_id", "line_number", "message")
+        )
+        whole = (
+            findings_query(everything, scope_frame(everything, scopes), profiles)
+            .collect()
+            .sort("claim_id", "line_number", "message")
+        )
         assert narrowed.equals(whole), item.rule.id
         fired += narrowed.height
     assert fired > 0

@@ -34,8 +34,10 @@ def test_every_rule_has_fire_and_pass_examples():
 
 
 def _findings(*rows):
-    return pl.DataFrame([{"claim_id": c, "line_number": n, "severity": s, "message": "m"} for c, n, s in rows],
-                        schema={"claim_id": pl.String, "line_number": pl.Int64, "severity": pl.String, "message": pl.String})
+    return pl.DataFrame(
+        [{"claim_id": c, "line_number": n, "severity": s, "message": "m"} for c, n, s in rows],
+        schema={"claim_id": pl.String, "line_number": pl.Int64, "severity": pl.String, "message": pl.String},
+    )
 
 
 def test_an_example_lists_every_finding_one_entry_each():
@@ -49,7 +51,9 @@ def test_an_example_lists_every_finding_one_entry_each():
 
 
 def test_a_missing_finding_is_named():
-    mismatch = compare(_findings(("C1", 1, "error")), [{"claim_id": "C1", "line_number": 1}, {"claim_id": "C2", "line_number": 1}])
+    mismatch = compare(
+        _findings(("C1", 1, "error")), [{"claim_id": "C1", "line_number": 1}, {"claim_id": "C2", "line_number": 1}]
+    )
     assert mismatch.missing == [{"claim_id": "C2", "line_number": 1}] and not mismatch.unexpected
     assert str(mismatch) == "missing {claim_id: C2, line_number: 1}"
 
@@ -62,5 +66,7 @@ def test_an_entry_without_line_number_means_a_claim_level_finding():
 
 def test_a_precise_entry_is_paired_before_a_loose_one():
     findings = _findings(("C1", 1, "warning"), ("C1", 1, "error"))
-    assert not compare(findings, [{"claim_id": "C1", "line_number": 1}, {"claim_id": "C1", "line_number": 1, "severity": "warning"}])
+    assert not compare(
+        findings, [{"claim_id": "C1", "line_number": 1}, {"claim_id": "C1", "line_number": 1, "severity": "warning"}]
+    )
     assert compare(findings, [{"claim_id": "C1", "line_number": 1, "severity": "error"}] * 2).missing

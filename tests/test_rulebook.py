@@ -101,8 +101,11 @@ def test_a_rule_file_is_named_by_its_id(rules_copy):
 
 def test_a_rule_lives_in_the_folder_of_its_category(rules_copy):
     (rules_copy / TELEHEALTH).rename(rules_copy / "coding" / "MOD001-telehealth-without-payer-modifier.yaml")
-    with pytest.raises(ScrubberInputError, match=r"coding/MOD001-telehealth-without-payer-modifier\.yaml:\d+: "
-                                                 r"a modifier rule lives in .*/modifier/"):
+    with pytest.raises(
+        ScrubberInputError,
+        match=r"coding/MOD001-telehealth-without-payer-modifier\.yaml:\d+: "
+        r"a modifier rule lives in .*/modifier/",
+    ):
         load_rules(rules_copy)
 
 

@@ -209,7 +209,8 @@ def test_4010_file_gives_one_clear_issue_and_no_claims():
 
 def test_a_file_that_is_not_x12_is_one_issue():
     assert messages(read_837(BADX12 / "errors" / "bad_file.edi")) == [
-        (None, 1, "ISA", "the file does not begin with an ISA interchange header; it is not an X12 file")]
+        (None, 1, "ISA", "the file does not begin with an ISA interchange header; it is not an X12 file")
+    ]
 
 
 def test_wrong_envelope_counts_and_control_numbers_name_the_trailer_segments():
@@ -368,7 +369,8 @@ def test_institutional_line_without_date_takes_the_statement_period_start(tmp_pa
     c = claim(read, "I1")
     assert (c["claim_type"], c["type_of_bill"], c["place_of_service"]) == ("institutional", "131", None)
     assert [(l["revenue_code"], l["procedure_code"], l["service_date"]) for l in lines(read, "I1")] == [
-        ("0450", "99284", "2025-02-10")]
+        ("0450", "99284", "2025-02-10")
+    ]
 
 
 def test_many_claims_are_read_in_one_pass(tmp_path):

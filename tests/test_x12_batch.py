@@ -45,7 +45,11 @@ def test_findings_point_into_the_837_file(tmp_path, rulebook):
     located = findings.filter(pl.col("claim_id") == "26463774")
     assert located.height > 0
     assert set(located["source_file"]) == {"demo.example1.837"}
-    clm = next(n for n, s in enumerate((SAMPLES / "demo.example1.837").read_text().replace("\n", "").split("~"), 1) if s.startswith("CLM"))
+    clm = next(
+        n
+        for n, s in enumerate((SAMPLES / "demo.example1.837").read_text().replace("\n", "").split("~"), 1)
+        if s.startswith("CLM")
+    )
     assert set(located["source_position"]) == {clm}
 
 
@@ -63,7 +67,9 @@ def test_the_same_claims_as_csv_and_as_837_give_the_same_findings(tmp_path, rule
     for table in ("claims", "claim_lines", "patients"):
         pl.concat([getattr(r, table) for r in reads], how="diagonal_relaxed").write_csv(csv_dir / f"{table}.csv")
     members = pl.read_csv(csv_dir / "claims.csv", infer_schema=False).select("member_id", "payer_id").unique()
-    eligibility = members.with_columns(coverage_start=pl.lit("2000-01-01"), coverage_end=pl.lit(None, pl.String), status=pl.lit("active"))
+    eligibility = members.with_columns(
+        coverage_start=pl.lit("2000-01-01"), coverage_end=pl.lit(None, pl.String), status=pl.lit("active")
+    )
     for folder in (csv_dir, x12_dir):
         eligibility.write_csv(folder / "eligibility.csv")
 

@@ -32,13 +32,17 @@ SETTINGS = {"practitioner": "practitioner", "outpatient_hospital": "outpatient h
 PTP_FILES = {
     "practitioner": ("ptp_practitioner_2024q3.csv.gz", "ncci_ptp_prac", "0682030f5d61d4f136748c45ffcabfc4eb7a2975"),
     "outpatient_hospital": (
-        "ptp_outpatient_hospital_2024q3.csv.gz", "ncci_ptp_out", "836b821ff2d4c25e2a264d87926cbce748dc07e5"
+        "ptp_outpatient_hospital_2024q3.csv.gz",
+        "ncci_ptp_out",
+        "836b821ff2d4c25e2a264d87926cbce748dc07e5",
     ),
 }
 MUE_FILES = {
     "practitioner": ("mue_practitioner_2024-07-01.csv.gz", "ncci_mue_prac", "d1f3d61891ead2e30ede6ba85176d40de6287e23"),
     "outpatient_hospital": (
-        "mue_outpatient_hospital_2024-07-01.csv.gz", "ncci_mue_out", "5e01ad4ce3c3900a9332d08e7c4ca1e505631c4e"
+        "mue_outpatient_hospital_2024-07-01.csv.gz",
+        "ncci_mue_out",
+        "5e01ad4ce3c3900a9332d08e7c4ca1e505631c4e",
     ),
     "dme": ("mue_dme_2024-07-01.csv", "ncci_mue_dme", "32c71cfd76067d78d219937310d41b5088187171"),
 }
@@ -138,9 +142,14 @@ def _ptp(source: Path, folder: Path) -> list[dict]:
             .filter(pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= QUARTER_START))
             .sort("column1", "column2")
         )
-        origin = _source(pin, blob, "ncci_ptps.R", f"Medicare NCCI PTP edits, {SETTINGS[setting]}, 2024 Q3 "
-                         f"(effective 2024-07-01): the {frame.height:,} rows in force on 2024-07-01 of the "
-                         f"{rows.height:,} in the file")
+        origin = _source(
+            pin,
+            blob,
+            "ncci_ptps.R",
+            f"Medicare NCCI PTP edits, {SETTINGS[setting]}, 2024 Q3 "
+            f"(effective 2024-07-01): the {frame.height:,} rows in force on 2024-07-01 of the "
+            f"{rows.height:,} in the file",
+        )
         releases.append(_setting_release(frame, folder, "ncci_ptp", setting, origin))
     return releases
 
@@ -149,8 +158,13 @@ def _setting_release(frame: pl.DataFrame, folder: Path, table: str, setting: str
     """Write one setting's rows of the quarter and describe them as that partition's release."""
     name = f"{table}_{setting}_2024q3.parquet"
     _write_parquet(frame, folder / name)
-    return {"id": f"2024Q3-{setting}", "partition": setting, "file": name, "effective_from": QUARTER_START,
-            "source": source}
+    return {
+        "id": f"2024Q3-{setting}",
+        "partition": setting,
+        "file": name,
+        "effective_from": QUARTER_START,
+        "source": source,
+    }
 
 
 def _mue(source: Path, folder: Path) -> list[dict]:
@@ -163,8 +177,12 @@ def _mue(source: Path, folder: Path) -> list[dict]:
             mai=pl.col("mue_adjudication_indicator"),
             rationale=pl.col("mue_rationale"),
         ).sort("code")
-        origin = _source(pin, blob, "ncci_mues.R", f"NCCI MUE table, {SETTINGS[setting]} services, effective "
-                         f"2024-07-01: all {frame.height:,} rows")
+        origin = _source(
+            pin,
+            blob,
+            "ncci_mues.R",
+            f"NCCI MUE table, {SETTINGS[setting]} services, effective 2024-07-01: all {frame.height:,} rows",
+        )
         releases.append(_setting_release(frame, folder, "mue", setting, origin))
     return releases
 
@@ -174,12 +192,16 @@ def _add_on(source: Path, folder: Path) -> list[dict]:
     frame = pl.read_csv(source / file, infer_schema=False).select("add_on_code", "primary_code", "aoc_edit_type")
     name = "ncci_add_on_2024q3.parquet"
     _write_parquet(frame.sort("add_on_code", "primary_code"), folder / name)
-    return [{
-        "id": "2024Q3",
-        "file": name,
-        "effective_from": QUARTER_START,
-        "source": _source(pin, blob, "ncci_aoc.R", f"NCCI add-on code edits posted 2024-06-03: all {frame.height:,} rows"),
-    }]
+    return [
+        {
+            "id": "2024Q3",
+            "file": name,
+            "effective_from": QUARTER_START,
+            "source": _source(
+                pin, blob, "ncci_aoc.R", f"NCCI add-on code edits posted 2024-06-03: all {frame.height:,} rows"
+            ),
+        }
+    ]
 
 
 def _write_table(spec: dict, build, source: Path) -> None:

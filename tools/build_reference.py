@@ -94,73 +94,97 @@ ICD10CM_SPEC = {
 
 def mce_spec(name: str, title: str, description: str, key: list[str], columns: dict, how: str) -> dict:
     release = {**MCE_RELEASE, "source": MCE_SOURCE + how}
-    return {"name": name, "title": title, "description": description, "key": key,
-            "columns": {**columns, **MCE_WINDOW}, "row_validity": MCE_VALIDITY, "releases": [release]}
-
-
-MCE_SPECS = {spec["name"]: spec for spec in [
-    mce_spec(
-        "mce_sex", "Diagnoses valid for one sex only (Medicare Code Editor)",
-        "Diagnosis codes the MCE accepted for one sex only: allowed_sex F or M (MCE sex conflict edit). "
-        "A patient of the other sex is a sex conflict. CMS removed the MCE sex edits from FY2025: every row "
-        "ends 2024-09-30, so nothing here applies to a later date of service. " + MCE_DATED,
-        ["code"], {"code": "string", "allowed_sex": "string"},
-        "rows flagged female -> F, male -> M.",
-    ),
-    mce_spec(
-        "mce_sex_last", "Diagnoses valid for one sex only, as the MCE last listed them (payer sex edits)",
-        "The MCE sex lists as they stood on 2024-09-30, the last day CMS applied them, carried forward from "
-        "2024-10-01 for payers that keep a diagnosis-sex edit of their own after CMS dropped it. Medicare "
-        "does not apply them; diagnosis codes created since FY2025 are missing, so a code's absence proves "
-        "nothing.",
-        ["code"], {"code": "string", "allowed_sex": "string"},
-        "rows flagged female -> F, male -> M that are in force on 2024-09-30, each given the window "
-        "2024-10-01 to open.",
-    ),
-    mce_spec(
-        "mce_age", "Diagnoses valid for one age group only (Medicare Code Editor)",
-        "Diagnosis codes the MCE accepts only for patients of one age group (age conflict edit): newborn, "
-        "pediatric, maternity or adult. The ages of each group, by date, are in mce_age_groups. " + MCE_DATED,
-        ["code"], {"code": "string", "age_group": "string"},
-        "rows flagged newborn, pediatric, maternity or adult (no code carries two at once).",
-    ),
-    {
-        "name": "mce_age_groups", "title": "Age range of each Medicare Code Editor age group",
-        "description": (
-            "Youngest and oldest age, in whole years and inclusive, of each MCE age group, by date: newborn "
-            "0-0, pediatric 0-17, adult 15-124, maternity 12-55 through 2019-09-30 and 9-64 since "
-            "2019-10-01."
-        ),
-        "key": ["age_group"],
-        "columns": {"age_group": "string", "min_age": "int", "max_age": "int", **MCE_WINDOW},
+    return {
+        "name": name,
+        "title": title,
+        "description": description,
+        "key": key,
+        "columns": {**columns, **MCE_WINDOW},
         "row_validity": MCE_VALIDITY,
-        "releases": [{
-            **MCE_RELEASE,
-            "file": "mce_age_groups_v43_1.csv",
-            "source": MCE_SOURCE.replace("into one row per code and date window with the MCE's flags "
-                                         "(mce_dx_master_v43_1.csv); ", "")
-            + "its age ranges with their dates (mce_age_ranges_v43_1.csv), group names lower-cased.",
-        }],
-    },
-    mce_spec(
-        "mce_manifestation", "Manifestation codes not allowed as principal diagnosis",
-        "Manifestation codes (MCE manifestation-as-principal edit): they describe a manifestation of an "
-        "underlying disease, which must be coded first, so they may not be the principal or first-listed "
-        "diagnosis. Descriptions come from the icd10cm table. " + MCE_DATED,
-        ["code"], {"code": "string"},
-        "rows flagged manifestation.",
-    ),
-    mce_spec(
-        "mce_unacceptable_principal", "Diagnoses unacceptable as principal diagnosis (inpatient)",
-        "Diagnosis codes the MCE does not accept as the principal diagnosis, mostly Z codes for "
-        "circumstances, history and status. This is an inpatient edit: many of these codes are a valid "
-        "first-listed diagnosis on outpatient and professional claims. requires_secondary = Y where the MCE "
-        "accepts the code as principal when a secondary diagnosis is reported (its reqsdx flag: Z51.89, "
-        "other specified aftercare). Descriptions come from the icd10cm table. " + MCE_DATED,
-        ["code"], {"code": "string", "requires_secondary": "string"},
-        "rows flagged unacceptable; requires_secondary = Y where the row is also flagged reqsdx.",
-    ),
-]}
+        "releases": [release],
+    }
+
+
+MCE_SPECS = {
+    spec["name"]: spec
+    for spec in [
+        mce_spec(
+            "mce_sex",
+            "Diagnoses valid for one sex only (Medicare Code Editor)",
+            "Diagnosis codes the MCE accepted for one sex only: allowed_sex F or M (MCE sex conflict edit). "
+            "A patient of the other sex is a sex conflict. CMS removed the MCE sex edits from FY2025: every row "
+            "ends 2024-09-30, so nothing here applies to a later date of service. " + MCE_DATED,
+            ["code"],
+            {"code": "string", "allowed_sex": "string"},
+            "rows flagged female -> F, male -> M.",
+        ),
+        mce_spec(
+            "mce_sex_last",
+            "Diagnoses valid for one sex only, as the MCE last listed them (payer sex edits)",
+            "The MCE sex lists as they stood on 2024-09-30, the last day CMS applied them, carried forward from "
+            "2024-10-01 for payers that keep a diagnosis-sex edit of their own after CMS dropped it. Medicare "
+            "does not apply them; diagnosis codes created since FY2025 are missing, so a code's absence proves "
+            "nothing.",
+            ["code"],
+            {"code": "string", "allowed_sex": "string"},
+            "rows flagged female -> F, male -> M that are in force on 2024-09-30, each given the window "
+            "2024-10-01 to open.",
+        ),
+        mce_spec(
+            "mce_age",
+            "Diagnoses valid for one age group only (Medicare Code Editor)",
+            "Diagnosis codes the MCE accepts only for patients of one age group (age conflict edit): newborn, "
+            "pediatric, maternity or adult. The ages of each group, by date, are in mce_age_groups. " + MCE_DATED,
+            ["code"],
+            {"code": "string", "age_group": "string"},
+            "rows flagged newborn, pediatric, maternity or adult (no code carries two at once).",
+        ),
+        {
+            "name": "mce_age_groups",
+            "title": "Age range of each Medicare Code Editor age group",
+            "description": (
+                "Youngest and oldest age, in whole years and inclusive, of each MCE age group, by date: newborn "
+                "0-0, pediatric 0-17, adult 15-124, maternity 12-55 through 2019-09-30 and 9-64 since "
+                "2019-10-01."
+            ),
+            "key": ["age_group"],
+            "columns": {"age_group": "string", "min_age": "int", "max_age": "int", **MCE_WINDOW},
+            "row_validity": MCE_VALIDITY,
+            "releases": [
+                {
+                    **MCE_RELEASE,
+                    "file": "mce_age_groups_v43_1.csv",
+                    "source": MCE_SOURCE.replace(
+                        "into one row per code and date window with the MCE's flags (mce_dx_master_v43_1.csv); ", ""
+                    )
+                    + "its age ranges with their dates (mce_age_ranges_v43_1.csv), group names lower-cased.",
+                }
+            ],
+        },
+        mce_spec(
+            "mce_manifestation",
+            "Manifestation codes not allowed as principal diagnosis",
+            "Manifestation codes (MCE manifestation-as-principal edit): they describe a manifestation of an "
+            "underlying disease, which must be coded first, so they may not be the principal or first-listed "
+            "diagnosis. Descriptions come from the icd10cm table. " + MCE_DATED,
+            ["code"],
+            {"code": "string"},
+            "rows flagged manifestation.",
+        ),
+        mce_spec(
+            "mce_unacceptable_principal",
+            "Diagnoses unacceptable as principal diagnosis (inpatient)",
+            "Diagnosis codes the MCE does not accept as the principal diagnosis, mostly Z codes for "
+            "circumstances, history and status. This is an inpatient edit: many of these codes are a valid "
+            "first-listed diagnosis on outpatient and professional claims. requires_secondary = Y where the MCE "
+            "accepts the code as principal when a secondary diagnosis is reported (its reqsdx flag: Z51.89, "
+            "other specified aftercare). Descriptions come from the icd10cm table. " + MCE_DATED,
+            ["code"],
+            {"code": "string", "requires_secondary": "string"},
+            "rows flagged unacceptable; requires_secondary = Y where the row is also flagged reqsdx.",
+        ),
+    ]
+}
 MCE_AGE_GROUPS = ("newborn", "pediatric", "maternity", "adult")
 MCE_SEX_FLAGS = {"female": "F", "male": "M"}
 MCE_SEX_LAST_DAY = date(2024, 9, 30)
@@ -178,53 +202,95 @@ HCPCS_SPEC = {
         "for a later date of service proves nothing, while a termination date remains meaningful."
     ),
     "key": ["code"],
-    "columns": {"code": "string", "short_description": "string", "betos": "string", "coverage": "string",
-                "add_date": "date", "termination_date": "date", "action_code": "string"},
-    "releases": [{
-        "id": "HCPCS_2024JUL",
-        "file": "hcpcs_2024jul.csv.gz",
-        "effective_from": date(2024, 1, 1),
-        "source": (
-            "CMS HCPCS Level II file, July 2024 (\"2024 HCPCS Level II Codes July 2024\"), as pinned in GitHub "
-            "andrewallenbruce/northstar commit a37fd49831c3614a1eaa279d4addf06ad35798c4, pins hcpcs_lvl2 (blob "
-            "9776a190a9baccefa0578e4e6909424743e29243) joined to two_descriptions (blob "
-            "7a70b7f3aff2bc3a5566232a9f6a0ba4d86f0bb2); columns hcpcs_code, short_description, betos, cov, "
-            "date_added, date_term and action. 8,033 codes, terminated ones included with their dates."
-        ),
-    }],
+    "columns": {
+        "code": "string",
+        "short_description": "string",
+        "betos": "string",
+        "coverage": "string",
+        "add_date": "date",
+        "termination_date": "date",
+        "action_code": "string",
+    },
+    "releases": [
+        {
+            "id": "HCPCS_2024JUL",
+            "file": "hcpcs_2024jul.csv.gz",
+            "effective_from": date(2024, 1, 1),
+            "source": (
+                'CMS HCPCS Level II file, July 2024 ("2024 HCPCS Level II Codes July 2024"), as pinned in GitHub '
+                "andrewallenbruce/northstar commit a37fd49831c3614a1eaa279d4addf06ad35798c4, pins hcpcs_lvl2 (blob "
+                "9776a190a9baccefa0578e4e6909424743e29243) joined to two_descriptions (blob "
+                "7a70b7f3aff2bc3a5566232a9f6a0ba4d86f0bb2); columns hcpcs_code, short_description, betos, cov, "
+                "date_added, date_term and action. 8,033 codes, terminated ones included with their dates."
+            ),
+        }
+    ],
 }
 
 # Short labels written for this project; the AMA descriptors are copyrighted.
 CPT_MODIFIERS = {
-    "22": "increased procedural services", "23": "unusual anesthesia",
-    "24": "unrelated E/M in postoperative period", "25": "separate E/M same day",
-    "26": "professional component", "27": "multiple outpatient hospital E/M same day",
-    "32": "mandated service", "33": "preventive service", "47": "anesthesia by surgeon",
-    "50": "bilateral procedure", "51": "multiple procedures", "52": "reduced services",
-    "53": "discontinued procedure", "54": "surgical care only", "55": "postoperative management only",
-    "56": "preoperative management only", "57": "decision for surgery",
-    "58": "staged or related procedure in postoperative period", "59": "distinct procedural service",
-    "62": "two surgeons", "63": "procedure on infant under 4 kg", "66": "surgical team",
-    "73": "outpatient procedure stopped before anesthesia", "74": "outpatient procedure stopped after anesthesia",
-    "76": "repeat procedure by same physician", "77": "repeat procedure by another physician",
+    "22": "increased procedural services",
+    "23": "unusual anesthesia",
+    "24": "unrelated E/M in postoperative period",
+    "25": "separate E/M same day",
+    "26": "professional component",
+    "27": "multiple outpatient hospital E/M same day",
+    "32": "mandated service",
+    "33": "preventive service",
+    "47": "anesthesia by surgeon",
+    "50": "bilateral procedure",
+    "51": "multiple procedures",
+    "52": "reduced services",
+    "53": "discontinued procedure",
+    "54": "surgical care only",
+    "55": "postoperative management only",
+    "56": "preoperative management only",
+    "57": "decision for surgery",
+    "58": "staged or related procedure in postoperative period",
+    "59": "distinct procedural service",
+    "62": "two surgeons",
+    "63": "procedure on infant under 4 kg",
+    "66": "surgical team",
+    "73": "outpatient procedure stopped before anesthesia",
+    "74": "outpatient procedure stopped after anesthesia",
+    "76": "repeat procedure by same physician",
+    "77": "repeat procedure by another physician",
     "78": "unplanned return to operating room in postoperative period",
-    "79": "unrelated procedure in postoperative period", "80": "assistant surgeon",
-    "81": "minimum assistant surgeon", "82": "assistant surgeon, no qualified resident",
-    "90": "reference (outside) laboratory", "91": "repeat clinical lab test",
-    "92": "alternative laboratory platform testing", "93": "telemedicine, audio only",
-    "95": "telemedicine, audio and video", "96": "habilitative services", "97": "rehabilitative services",
+    "79": "unrelated procedure in postoperative period",
+    "80": "assistant surgeon",
+    "81": "minimum assistant surgeon",
+    "82": "assistant surgeon, no qualified resident",
+    "90": "reference (outside) laboratory",
+    "91": "repeat clinical lab test",
+    "92": "alternative laboratory platform testing",
+    "93": "telemedicine, audio only",
+    "95": "telemedicine, audio and video",
+    "96": "habilitative services",
+    "97": "rehabilitative services",
     "99": "multiple modifiers",
 }
 NCCI_ANATOMIC = {
-    *(f"E{n}" for n in range(1, 5)), *(f"F{n}" for n in range(1, 10)), *(f"T{n}" for n in range(1, 10)),
-    "FA", "LC", "LD", "LM", "LT", "RC", "RI", "RT", "TA",
+    *(f"E{n}" for n in range(1, 5)),
+    *(f"F{n}" for n in range(1, 10)),
+    *(f"T{n}" for n in range(1, 10)),
+    "FA",
+    "LC",
+    "LD",
+    "LM",
+    "LT",
+    "RC",
+    "RI",
+    "RT",
+    "TA",
 }
 NCCI_ASSOCIATED = NCCI_ANATOMIC | {"XE", "XP", "XS", "XU", "24", "25", "27", "57", "58", "59", "78", "79", "91"}
 
 # CPT Category II performance-measure modifiers (on ...F codes), labels written for this project.
 CATEGORY_II_MODIFIERS = {
-    "1P": "performance measure exclusion, medical reasons", "2P": "performance measure exclusion, patient reasons",
-    "3P": "performance measure exclusion, system reasons", "8P": "performance measure action not performed",
+    "1P": "performance measure exclusion, medical reasons",
+    "2P": "performance measure exclusion, patient reasons",
+    "3P": "performance measure exclusion, system reasons",
+    "8P": "performance measure action not performed",
 }
 
 MODIFIERS_SPEC = {
@@ -243,21 +309,28 @@ MODIFIERS_SPEC = {
         "no dates."
     ),
     "key": ["code"],
-    "columns": {"code": "string", "source": "string", "description": "string", "ncci_associated": "string",
-                "anatomic": "string"},
-    "releases": [{
-        "id": "MODIFIERS_2024",
-        "file": "modifiers_2024.csv",
-        "effective_from": date(2024, 1, 1),
-        "source": (
-            "HCPCS rows: the HCPCS Level II modifier list pinned in GitHub andrewallenbruce/northstar commit "
-            "a37fd49831c3614a1eaa279d4addf06ad35798c4, pin modifiers (blob 65c279c04d18c91bf0a67935016083bb3478d041), "
-            "columns modifier and description; CPT Category II codes 1P 2P 3P 8P as listed (type QPP, no text) in "
-            "its pin mod_addition (blob a5e91bfaa946818e5ad75dee541d0394dea4d278). CPT rows: the CPT modifier "
-            "codes with labels written for this project. Flags: CMS NCCI Policy Manual for Medicare Services, "
-            "Chapter I, section E."
-        ),
-    }],
+    "columns": {
+        "code": "string",
+        "source": "string",
+        "description": "string",
+        "ncci_associated": "string",
+        "anatomic": "string",
+    },
+    "releases": [
+        {
+            "id": "MODIFIERS_2024",
+            "file": "modifiers_2024.csv",
+            "effective_from": date(2024, 1, 1),
+            "source": (
+                "HCPCS rows: the HCPCS Level II modifier list pinned in GitHub andrewallenbruce/northstar commit "
+                "a37fd49831c3614a1eaa279d4addf06ad35798c4, pin modifiers (blob 65c279c04d18c91bf0a67935016083bb3478d041), "
+                "columns modifier and description; CPT Category II codes 1P 2P 3P 8P as listed (type QPP, no text) in "
+                "its pin mod_addition (blob a5e91bfaa946818e5ad75dee541d0394dea4d278). CPT rows: the CPT modifier "
+                "codes with labels written for this project. Flags: CMS NCCI Policy Manual for Medicare Services, "
+                "Chapter I, section E."
+            ),
+        }
+    ],
 }
 
 FEE_SCHEDULE_SPEC = {
@@ -281,22 +354,35 @@ FEE_SCHEDULE_SPEC = {
         "changes of CY2025 and CY2026 are missing, and codes created since are absent, which proves nothing."
     ),
     "key": ["code"],
-    "columns": {"code": "string", "status": "string", "pctc": "int", "glob": "string", "mult_proc": "int",
-                "bilat_surg": "int", "asst_surg": "int", "co_surg": "int", "team_surg": "int",
-                "endo_base": "string", "facility_na": "string", "non_facility_na": "string"},
-    "releases": [{
-        "id": "RVU24C",
-        "file": "fee_schedule_rvu24c.csv.gz",
-        "effective_from": date(2024, 7, 1),
-        "source": (
-            "CMS National Physician Fee Schedule Relative Value File, July 2024 release (RVU24C), payment "
-            "indicators as pinned in GitHub andrewallenbruce/northstar commit "
-            "a37fd49831c3614a1eaa279d4addf06ad35798c4, pin pfs_rvu_ind (\"RVU File Indicators July 2024\", blob "
-            "0589962bca226f14625b853a8407097a6e30fb02, built by data-raw/pfs_rvu.R from CMS's file); columns "
-            "hcpcs_code, status, pctc, glob, mult_proc, bilat_surg, asst_surg, co_surg, team_surg, endo_base, "
-            "fac_na and non_na (NA -> Y) of the row without a modifier. 16,471 codes; no CPT descriptors."
-        ),
-    }],
+    "columns": {
+        "code": "string",
+        "status": "string",
+        "pctc": "int",
+        "glob": "string",
+        "mult_proc": "int",
+        "bilat_surg": "int",
+        "asst_surg": "int",
+        "co_surg": "int",
+        "team_surg": "int",
+        "endo_base": "string",
+        "facility_na": "string",
+        "non_facility_na": "string",
+    },
+    "releases": [
+        {
+            "id": "RVU24C",
+            "file": "fee_schedule_rvu24c.csv.gz",
+            "effective_from": date(2024, 7, 1),
+            "source": (
+                "CMS National Physician Fee Schedule Relative Value File, July 2024 release (RVU24C), payment "
+                "indicators as pinned in GitHub andrewallenbruce/northstar commit "
+                'a37fd49831c3614a1eaa279d4addf06ad35798c4, pin pfs_rvu_ind ("RVU File Indicators July 2024", blob '
+                "0589962bca226f14625b853a8407097a6e30fb02, built by data-raw/pfs_rvu.R from CMS's file); columns "
+                "hcpcs_code, status, pctc, glob, mult_proc, bilat_surg, asst_surg, co_surg, team_surg, endo_base, "
+                "fac_na and non_na (NA -> Y) of the row without a modifier. 16,471 codes; no CPT descriptors."
+            ),
+        }
+    ],
 }
 
 
@@ -346,8 +432,14 @@ def merge_windows(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     return (
         ordered.with_columns(run.alias("_run"))
         .group_by([*key, "_run"])
-        .agg(pl.col("valid_from").min(), pl.when(pl.col("valid_to").is_null().any()).then(None)
-             .otherwise(pl.col("valid_to").max()).first().alias("valid_to"))
+        .agg(
+            pl.col("valid_from").min(),
+            pl.when(pl.col("valid_to").is_null().any())
+            .then(None)
+            .otherwise(pl.col("valid_to").max())
+            .first()
+            .alias("valid_to"),
+        )
         .drop("_run")
     )
 
@@ -365,8 +457,12 @@ def mce_tables(mce: pl.DataFrame, age_ranges: pl.DataFrame) -> dict[str, pl.Data
     ).with_columns(pl.lit(date(2024, 10, 1)).alias("valid_from"), pl.lit(None, pl.Date).alias("valid_to"))
     # reqsdx (principal only with a secondary diagnosis) sits on rows also flagged unacceptable.
     unacceptable = mce.filter(pl.col("flags").list.contains("unacceptable")).select(
-        "code", "valid_from", "valid_to",
-        pl.when(pl.col("flags").list.contains("reqsdx")).then(pl.lit("Y")).otherwise(pl.lit("N"))
+        "code",
+        "valid_from",
+        "valid_to",
+        pl.when(pl.col("flags").list.contains("reqsdx"))
+        .then(pl.lit("Y"))
+        .otherwise(pl.lit("N"))
         .alias("requires_secondary"),
     )
     groups = age_ranges.select(
@@ -436,8 +532,17 @@ def fee_schedule(rvu: pl.DataFrame) -> pl.DataFrame:
         return pl.when(pl.col(column) == "NA").then(pl.lit("Y")).otherwise(pl.lit("N"))
 
     return preferred.select(
-        pl.col("hcpcs_code").alias("code"), "status", "pctc", "glob", "mult_proc", "bilat_surg", "asst_surg",
-        "co_surg", "team_surg", "endo_base", not_applicable("fac_na").alias("facility_na"),
+        pl.col("hcpcs_code").alias("code"),
+        "status",
+        "pctc",
+        "glob",
+        "mult_proc",
+        "bilat_surg",
+        "asst_surg",
+        "co_surg",
+        "team_surg",
+        "endo_base",
+        not_applicable("fac_na").alias("facility_na"),
         not_applicable("non_na").alias("non_facility_na"),
     )
 
@@ -453,9 +558,7 @@ def check_codes(df: pl.DataFrame, pattern: str, what: str) -> None:
 
 def folded(text: str, indent: int) -> str:
     # Hyphens must not be line-break points: YAML folding would turn "2024-10-01" into "2024- 10-01".
-    lines = textwrap.wrap(
-        " ".join(text.split()), width=100 - indent, break_on_hyphens=False, break_long_words=False
-    )
+    lines = textwrap.wrap(" ".join(text.split()), width=100 - indent, break_on_hyphens=False, break_long_words=False)
     return ">-\n" + "\n".join(" " * indent + line for line in lines)
 
 
@@ -467,8 +570,11 @@ def render_yaml(spec: dict) -> str:
         f"key: [{', '.join(spec['key'])}]",
         "columns:",
         *(f"  {column}: {kind}" for column, kind in spec["columns"].items()),
-        *([f"row_validity: {{from: {spec['row_validity']['from']}, to: {spec['row_validity']['to']}}}"]
-          if "row_validity" in spec else []),
+        *(
+            [f"row_validity: {{from: {spec['row_validity']['from']}, to: {spec['row_validity']['to']}}}"]
+            if "row_validity" in spec
+            else []
+        ),
         "releases:",
     ]
     for release in spec["releases"]:

@@ -63,15 +63,20 @@ def payers() -> Payers:
     profiles = load_profiles(paths.profiles_dir())
     frame = profiles.frame()
     modifiers = dict(zip(frame["payer.payer_id"].to_list(), frame["payer.telehealth_modifier"].to_list()))
+
     def column(name: str) -> dict:
         return {k: v for k, v in zip(frame["payer.payer_id"].to_list(), frame[name].to_list()) if v is not None}
 
     return Payers(
-        set(modifiers), {k: v for k, v in modifiers.items() if v}, profiles.defaults.get("telehealth_modifier"),
-        column("payer.timely_filing_days"), column("payer.timely_filing_months"),
+        set(modifiers),
+        {k: v for k, v in modifiers.items() if v},
+        profiles.defaults.get("telehealth_modifier"),
+        column("payer.timely_filing_days"),
+        column("payer.timely_filing_months"),
         {k for k, v in column("payer.timely_filing_next_workday").items() if v},
         {k for k, v in column("payer.accepts_replacement_claims").items() if v},
-        set(profiles.disabled("DX013")), {k: v for k, v in column("payer.ncci_professional_setting").items() if v},
+        set(profiles.disabled("DX013")),
+        {k: v for k, v in column("payer.ncci_professional_setting").items() if v},
     )
 
 

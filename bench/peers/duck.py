@@ -172,11 +172,30 @@ WHERE t.modifier_indicator = '1' AND NOT coalesce(
 }
 # Code-table probes on distinct (keys, date): the row in force on the date, newest release first.
 PROBES = {
-    "icd_hit": ("icd10cm", "dx", ("code",), "first_date", "arg_max(t.billable, t.valid_from) AS billable", ("DX001", "DX002")),
-    "sex_hit": ("mce_sex_last", "dx", ("code",), "first_date", "arg_max(t.allowed_sex, t.valid_from) AS allowed_sex", ("DX013",)),
-    "mue_hit": ("mue", "(SELECT ncci_setting AS setting, procedure_code AS code, service_date FROM cl)", ("setting", "code"),
-                "service_date", "arg_max(t.mai, t.valid_from) AS mai, arg_max(t.mue_value, t.valid_from) AS mue_value",
-                ("MUE001",)),
+    "icd_hit": (
+        "icd10cm",
+        "dx",
+        ("code",),
+        "first_date",
+        "arg_max(t.billable, t.valid_from) AS billable",
+        ("DX001", "DX002"),
+    ),
+    "sex_hit": (
+        "mce_sex_last",
+        "dx",
+        ("code",),
+        "first_date",
+        "arg_max(t.allowed_sex, t.valid_from) AS allowed_sex",
+        ("DX013",),
+    ),
+    "mue_hit": (
+        "mue",
+        "(SELECT ncci_setting AS setting, procedure_code AS code, service_date FROM cl)",
+        ("setting", "code"),
+        "service_date",
+        "arg_max(t.mai, t.valid_from) AS mai, arg_max(t.mue_value, t.valid_from) AS mue_value",
+        ("MUE001",),
+    ),
 }
 
 
@@ -207,28 +226,47 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
     con.execute(f"SET threads = {THREADS}")
     profiles = payers()
     known = sorted(profiles.known)
-    con.register("payer_params_src", pl.DataFrame(
-        {"payer_id": known, "telehealth_modifier": [profiles.telehealth_modifier.get(p) for p in known],
-         "timely_filing_days": [profiles.timely_filing_days.get(p) for p in known],
-         "timely_filing_months": [profiles.timely_filing_months.get(p) for p in known],
-         "next_workday": [p in profiles.next_workday for p in known],
-         "takes_replacements": [p in profiles.takes_replacements for p in known],
-         "ncci_professional_setting": [profiles.ncci_professional_setting.get(p) for p in known]},
-        schema={"payer_id": pl.String, "telehealth_modifier": pl.String, "timely_filing_days": pl.Int64,
-                "timely_filing_months": pl.Int64, "next_workday": pl.Boolean, "takes_replacements": pl.Boolean,
-                "ncci_professional_setting": pl.String},
-    ))
+    con.register(
+        "payer_params_src",
+        pl.DataFrame(
+            {
+                "payer_id": known,
+                "telehealth_modifier": [profiles.telehealth_modifier.get(p) for p in known],
+                "timely_filing_days": [profiles.timely_filing_days.get(p) for p in known],
+                "timely_filing_months": [profiles.timely_filing_months.get(p) for p in known],
+                "next_workday": [p in profiles.next_workday for p in known],
+                "takes_replacements": [p in profiles.takes_replacements for p in known],
+                "ncci_professional_setting": [profiles.ncci_professional_setting.get(p) for p in known],
+            },
+            schema={
+                "payer_id": pl.String,
+                "telehealth_modifier": pl.String,
+                "timely_filing_days": pl.Int64,
+                "timely_filing_months": pl.Int64,
+                "next_workday": pl.Boolean,
+                "takes_replacements": pl.Boolean,
+                "ncci_professional_setting": pl.String,
+            },
+        ),
+    )
     con.execute("CREATE TEMP TABLE payer_params AS SELECT * FROM payer_params_src")
     con.register("non_workdays_src", pl.DataFrame({"day": sorted(NON_WORKDAYS)}, schema={"day": pl.Date}))
     con.execute("CREATE TEMP TABLE non_workdays AS SELECT * FROM non_workdays_src")
     batch = Path(batch)
     # type_of_bill is optional in a batch (institutional claims only): absent, every claim has none.
     has_bill_type = "type_of_bill" in pq.read_schema(batch / "claims.parquet").names
-    con.execute(LOAD.format(
-        batch=batch.as_posix(), type_of_bill="nullif(trim(type_of_bill), '')" if has_bill_type else "NULL::VARCHAR",
-        default_setting=DEFAULT_SETTING, outpatient_bills="(" + ", ".join(f"'{b}'" for b in OUTPATIENT_BILLS) + ")",
-        em_low=EM_RANGE[0], em_high=EM_RANGE[1], lab=LAB, anatomic=_sql_list(anatomic_modifiers()),
-    ))
+    con.execute(
+        LOAD.format(
+            batch=batch.as_posix(),
+            type_of_bill="nullif(trim(type_of_bill), '')" if has_bill_type else "NULL::VARCHAR",
+            default_setting=DEFAULT_SETTING,
+            outpatient_bills="(" + ", ".join(f"'{b}'" for b in OUTPATIENT_BILLS) + ")",
+            em_low=EM_RANGE[0],
+            em_high=EM_RANGE[1],
+            lab=LAB,
+            anatomic=_sql_list(anatomic_modifiers()),
+        )
+    )
     in_force = {}
     for name, (table, source, keys, date, pick, users) in PROBES.items():
         if not set(users) & set(rule_ids):
@@ -245,10 +283,15 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
     if "PTP002" in rule_ids:
         con.register("ptp_src", reference("ncci_ptp").rows)
     windows = effective(rule_ids)
-    fill = {"icd_in_force": in_force.get("icd10cm", "false"), "default_modifier": profiles.default_telehealth_modifier,
-            "sex_edit_off": ", ".join(f"'{p}'" for p in sorted(profiles.sex_edit_off)) or "NULL",
-            "npi_check": _npi_check("c.billing_npi"), "as_of": as_of.isoformat(),
-            "distinct_service": _sql_list(DISTINCT_SERVICE), "visit_bypass": _sql_list(VISIT_BYPASS)}
+    fill = {
+        "icd_in_force": in_force.get("icd10cm", "false"),
+        "default_modifier": profiles.default_telehealth_modifier,
+        "sex_edit_off": ", ".join(f"'{p}'" for p in sorted(profiles.sex_edit_off)) or "NULL",
+        "npi_check": _npi_check("c.billing_npi"),
+        "as_of": as_of.isoformat(),
+        "distinct_service": _sql_list(DISTINCT_SERVICE),
+        "visit_bypass": _sql_list(VISIT_BYPASS),
+    }
     selects = [
         f"SELECT * FROM ({EDIT_SQL[r].format(**fill)}) "
         f"AS e(claim_id, line_number, rule_id, d) WHERE {_effective_filter(windows[r])}"

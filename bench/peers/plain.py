@@ -138,10 +138,19 @@ def _batch_indexes(claims: list[dict], lines_of: dict[str, list[dict]], profiles
             modifiers = [m.strip().upper() for m in line["modifiers"] or [] if m]
             here = (claim["claim_id"], line["line_number"])
             same_visit[(claim["patient_id"], day, provider)].append((*here, code, modifiers, setting, institutional))
-            service = (payer, claim["member_id"], claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)),
-                       (line["ndc"] or "").strip())
+            service = (
+                payer,
+                claim["member_id"],
+                claim["patient_id"],
+                code,
+                day,
+                provider,
+                ";".join(sorted(modifiers)),
+                (line["ndc"] or "").strip(),
+            )
             day_lines[(payer, claim["patient_id"], provider, code, day)].append(
-                (here, frequency, restates, service, line["units"] or 0))
+                (here, frequency, restates, service, line["units"] or 0)
+            )
             if not restates and (service not in first_seen or here < first_seen[service]):
                 first_seen[service] = here
     day_units: dict[tuple, object] = {}
@@ -169,15 +178,20 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
     lines_of: dict[str, list[dict]] = defaultdict(list)
     for line in _rows(batch, "claim_lines"):
         lines_of[line["claim_id"]].append(line)
-    ptp = _pair_index({(line["procedure_code"] or "").strip().upper() for rows in lines_of.values() for line in rows}) \
-        if "PTP002" in wanted else {}
+    ptp = (
+        _pair_index({(line["procedure_code"] or "").strip().upper() for rows in lines_of.values() for line in rows})
+        if "PTP002" in wanted
+        else {}
+    )
     sex_of: dict[str, str] = {}
     for patient in _rows(batch, "patients"):
         sex_of.setdefault(patient["patient_id"], (patient["sex"] or "").strip().upper())
     spans: dict[tuple, list[tuple]] = defaultdict(list)
     for row in _rows(batch, "eligibility"):
         key = (_clean(row["member_id"]), (row["payer_id"] or "").strip().upper())
-        spans[key].append((row["coverage_start"], row["coverage_end"], (row["status"] or "").strip().lower() == "active"))
+        spans[key].append(
+            (row["coverage_start"], row["coverage_end"], (row["status"] or "").strip().lower() == "active")
+        )
 
     def in_effect(rule_id: str, day: dt.date | None) -> bool:
         start, end = windows[rule_id]
@@ -210,7 +224,12 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                 if "DX013" in wanted and payer not in profiles.sex_edit_off:
                     row = _in_force(sex_codes, code, first)
                     sex = sex_of.get(claim["patient_id"])
-                    if row is not None and sex in ("M", "F") and sex != row["allowed_sex"] and in_effect("DX013", first):
+                    if (
+                        row is not None
+                        and sex in ("M", "F")
+                        and sex != row["allowed_sex"]
+                        and in_effect("DX013", first)
+                    ):
                         out.append((claim_id, None, "DX013"))
 
         if "DQ005" in wanted and lines and in_effect("DQ005", first):
@@ -230,7 +249,9 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
             if "ELIG001" in wanted and day is not None and in_effect("ELIG001", day):
                 member_spans = spans.get((member, payer))
                 if member_spans:
-                    covering = [active for start, end, active in member_spans if start <= day and (end is None or day <= end)]
+                    covering = [
+                        active for start, end, active in member_spans if start <= day and (end is None or day <= end)
+                    ]
                     if not covering:
                         out.append((claim_id, line["line_number"], "ELIG001"))
             if "MOD001" in wanted and in_effect("MOD001", day):
@@ -248,16 +269,29 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                 deadline = filing_deadline(day, payer, profiles)
                 if deadline is not None and deadline < as_of:
                     out.append((*here, "TF001"))
-            service = (payer, claim["member_id"], claim["patient_id"], code, day, provider, ";".join(sorted(modifiers)),
-                       (line["ndc"] or "").strip())
+            service = (
+                payer,
+                claim["member_id"],
+                claim["patient_id"],
+                code,
+                day,
+                provider,
+                ";".join(sorted(modifiers)),
+                (line["ndc"] or "").strip(),
+            )
             if "DUP001" in wanted and first_seen.get(service, here) != here and in_effect("DUP001", day):
                 out.append((*here, "DUP001"))
             if "MUE001" in wanted and in_effect("MUE001", day):
                 limit = _in_force(mue, (setting, code), day)
                 through = day_units.get(here)  # None: the line does not count (void, restated, exact repeat)
-                if limit is not None and through is not None and limit["mue_value"] > 0 and (
-                    (limit["mai"] == "1" and line["units"] is not None and line["units"] > limit["mue_value"])
-                    or (limit["mai"] in ("2", "3") and through > limit["mue_value"])
+                if (
+                    limit is not None
+                    and through is not None
+                    and limit["mue_value"] > 0
+                    and (
+                        (limit["mai"] == "1" and line["units"] is not None and line["units"] > limit["mue_value"])
+                        or (limit["mai"] in ("2", "3") and through > limit["mue_value"])
+                    )
                 ):
                     out.append((*here, "MUE001"))
             if "PTP002" in wanted and provider is not None and not _is_em(code) and in_effect("PTP002", day):
@@ -266,9 +300,16 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                     if (other_claim, other_line) == here or other_setting is None or other_setting != setting:
                         continue
                     pair = _in_force(ptp, (other_setting, other_code, code), day)
-                    if (pair is not None and pair["modifier_indicator"] == "1"
-                            and not pair_bypassed((other_code, other_modifiers), (code, modifiers), sites, other_institutional)):
+                    if (
+                        pair is not None
+                        and pair["modifier_indicator"] == "1"
+                        and not pair_bypassed(
+                            (other_code, other_modifiers), (code, modifiers), sites, other_institutional
+                        )
+                    ):
                         out.append((*here, "PTP002"))
                         break
 
-    return pl.DataFrame(out, schema={"claim_id": pl.String, "line_number": pl.Int64, "rule_id": pl.String}, orient="row").unique()
+    return pl.DataFrame(
+        out, schema={"claim_id": pl.String, "line_number": pl.Int64, "rule_id": pl.String}, orient="row"
+    ).unique()

@@ -56,7 +56,11 @@ def cell_issues(checked: pl.DataFrame, table: Table, transcoded_files: set[str])
         raw = pl.col(column.name)
         if checked.schema[column.name] != pl.String:
             # A native Parquet column: only emptiness can be wrong with it.
-            empty = raw.is_null() | (raw.list.len() == 0) if isinstance(checked.schema[column.name], pl.List) else raw.is_null()
+            empty = (
+                raw.is_null() | (raw.list.len() == 0)
+                if isinstance(checked.schema[column.name], pl.List)
+                else raw.is_null()
+            )
             if not column.nullable:
                 checks.append(("missing_value", column.name, empty, pl.lit(None, pl.String)))
             continue
@@ -72,8 +76,16 @@ def cell_issues(checked: pl.DataFrame, table: Table, transcoded_files: set[str])
             checks.append(("transcoded_text", column.name, transcoded & raw.str.contains(r"[^\x00-\x7F]"), raw))
     if EXTRA in checked.columns:
         checks.append(("extra_fields", None, pl.col(EXTRA).is_not_null(), pl.col(EXTRA)))
-    key = _typed(table.claim_key) if table.claim_key and TYPED + table.claim_key in checked.columns else pl.lit(None, pl.String)
-    line = _typed("line_number") if table is CLAIM_LINES and TYPED + "line_number" in checked.columns else pl.lit(None, pl.Int64)
+    key = (
+        _typed(table.claim_key)
+        if table.claim_key and TYPED + table.claim_key in checked.columns
+        else pl.lit(None, pl.String)
+    )
+    line = (
+        _typed("line_number")
+        if table is CLAIM_LINES and TYPED + "line_number" in checked.columns
+        else pl.lit(None, pl.Int64)
+    )
     return _concat(
         checked.filter(wrong.fill_null(False)).select(
             kind=pl.lit(kind, pl.String),
@@ -124,7 +136,11 @@ def _one_per_key(kind: str, rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     return (
         rows.sort(FILE, ROW)
         .group_by(key, maintain_order=True)
-        .agg(pl.col(FILE).first().alias("file"), pl.col(ROW).first().alias("row"), pl.col(ROW).cast(pl.String).alias("rows"))
+        .agg(
+            pl.col(FILE).first().alias("file"),
+            pl.col(ROW).first().alias("row"),
+            pl.col(ROW).cast(pl.String).alias("rows"),
+        )
         .select(
             kind=pl.lit(kind, pl.String),
             file=pl.col("file"),

@@ -55,13 +55,17 @@ def _read(source: Path | bytes, path: Path) -> pl.DataFrame:
     try:
         frame = pl.read_csv(data, infer_schema=False, encoding="utf8")
     except pl.exceptions.NoDataError:
-        raise ScrubberInputError(f"{path}: file is empty (expected a header row); was the export interrupted?") from None
+        raise ScrubberInputError(
+            f"{path}: file is empty (expected a header row); was the export interrupted?"
+        ) from None
     except pl.exceptions.ComputeError as exc:
         message = str(exc)
         if "utf-8" in message.lower() or "utf8" in message.lower():
             raise _NotUtf8 from None
         if "more fields" not in message:
-            raise ScrubberInputError(f"{path}: not a readable CSV file (an unclosed quote?): {redact(message.splitlines()[0])}") from None
+            raise ScrubberInputError(
+                f"{path}: not a readable CSV file (an unclosed quote?): {redact(message.splitlines()[0])}"
+            ) from None
         return _read_ragged(source, path)
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
 

@@ -103,7 +103,9 @@ def with_x12(entry: RawTable | None, table: Table, x12: list[tuple[Path, X12Read
     frames, inputs = ([entry[0]], [entry[1]]) if entry else ([], [])
     for path, read in x12:
         rows = getattr(read, table.name)
-        position = pl.col("source_segment").cast(pl.Int64) if "source_segment" in rows.columns else pl.lit(None, pl.Int64)
+        position = (
+            pl.col("source_segment").cast(pl.Int64) if "source_segment" in rows.columns else pl.lit(None, pl.Int64)
+        )
         frames.append(rows.with_columns(pl.lit(path.name).alias(FILE), position.alias(ROW)))
         inputs.append(InputFile(table.name, str(path), "x12", rows.height))
     return pl.concat(frames, how="diagonal_relaxed"), inputs
@@ -139,7 +141,8 @@ def assemble(raw: dict[str, RawTable | None], extra_issues: list[pl.DataFrame] =
     issue_frames.append(batch_issues(typed))
     issues = pl.concat(issue_frames, how="vertical")
     claims = typed["claims"].with_columns(
-        pl.col(FILE).alias("source_file"), pl.col(ROW).alias("source_position")  # row in a CSV, CLM segment in an 837
+        pl.col(FILE).alias("source_file"),
+        pl.col(ROW).alias("source_position"),  # row in a CSV, CLM segment in an 837
     )
     return Batch(
         claims=claims.drop(ROW, FILE),
@@ -161,7 +164,9 @@ def _read_raw(batch_dir: Path, table: Table, required: bool) -> RawTable | None:
         )
     if not candidates:
         if required:
-            raise ScrubberInputError(f"{batch_dir / (table.name + '.csv')}: required file missing (or {table.name}.parquet)")
+            raise ScrubberInputError(
+                f"{batch_dir / (table.name + '.csv')}: required file missing (or {table.name}.parquet)"
+            )
         return None
     path = candidates[0]
     try:
@@ -193,7 +198,9 @@ def _read_parquet(path: Path, table: Table) -> pl.DataFrame:
         if is_native(column.kind, dtype):
             continue  # already typed: _cast only normalises it
         if not readable_as_text(dtype):
-            raise ScrubberInputError(f"{path}: column {column.name!r} has type {dtype}, which cannot be read as {column.kind.value}")
+            raise ScrubberInputError(
+                f"{path}: column {column.name!r} has type {dtype}, which cannot be read as {column.kind.value}"
+            )
         columns.append(to_text(pl.col(column.name), dtype).alias(column.name))
     return frame.with_columns(columns).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 

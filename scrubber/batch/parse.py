@@ -19,8 +19,10 @@ def _blank_to_null(raw: pl.Expr) -> pl.Expr:
 
 def _split_list(text: pl.Expr) -> pl.Expr:
     # An empty cell is an empty list ("no modifiers"), not an unknown one.
-    return text.fill_null("").str.split(";").list.eval(
-        pl.element().str.strip_chars().filter(pl.element().str.strip_chars().str.len_chars() > 0)
+    return (
+        text.fill_null("")
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.strip_chars().str.len_chars() > 0))
     )
 
 
@@ -37,9 +39,9 @@ def parse(kind: Kind, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     elif kind in (Kind.MONEY, Kind.UNITS, Kind.INT):
         value = text.cast(target, strict=False)
     elif kind is Kind.ICD_LIST:
-        return _split_list(text).list.eval(pl.element().str.replace_all(".", "", literal=True).str.to_uppercase()), pl.lit(
-            False
-        )
+        return _split_list(text).list.eval(
+            pl.element().str.replace_all(".", "", literal=True).str.to_uppercase()
+        ), pl.lit(False)
     elif kind is Kind.CODE_LIST:
         return _split_list(text).list.eval(pl.element().str.to_uppercase()), pl.lit(False)
     elif kind is Kind.INT_LIST:
@@ -94,7 +96,10 @@ def native_value(values: pl.Series, kind: Kind) -> pl.Expr:
         return column.cast(POLARS_TYPE[kind])
     # Upper-case letters and digits only (and the dots ICD codes are written with), none empty.
     codes = inner.str.replace_all(".", "", literal=True) if kind is Kind.ICD_LIST else inner
-    if inner.str.contains("[^A-Z0-9.]" if kind is Kind.ICD_LIST else "[^A-Z0-9]").any() or (codes.str.len_bytes() == 0).any():
+    if (
+        inner.str.contains("[^A-Z0-9.]" if kind is Kind.ICD_LIST else "[^A-Z0-9]").any()
+        or (codes.str.len_bytes() == 0).any()
+    ):
         return from_native(kind, column)
     return column.list.eval(pl.element().str.replace_all(".", "", literal=True)) if kind is Kind.ICD_LIST else column
 
@@ -109,7 +114,11 @@ def from_native(kind: Kind, column: pl.Expr) -> pl.Expr:
         cleaned = column.list.eval(code.filter(code.str.len_chars() > 0))
         return pl.when(column.is_null()).then(pl.lit([], target)).otherwise(cleaned)
     if kind is Kind.INT_LIST:
-        return pl.when(column.is_null()).then(pl.lit([], target)).otherwise(column.cast(target).list.filter(pl.element().is_not_null()))
+        return (
+            pl.when(column.is_null())
+            .then(pl.lit([], target))
+            .otherwise(column.cast(target).list.filter(pl.element().is_not_null()))
+        )
     return column.cast(target)
 
 
@@ -130,5 +139,7 @@ def to_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         # pandas stores an integer column with gaps as float: line 1 arrives as 1.0.
         column = column.fill_nan(None)
         whole = column.is_finite() & (column == column.floor())
-        return pl.when(whole).then(column.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(column.cast(pl.String))
+        return (
+            pl.when(whole).then(column.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(column.cast(pl.String))
+        )
     return column.cast(pl.String)

@@ -25,12 +25,13 @@ def claim_issues(claims: pl.DataFrame, lines: pl.DataFrame, orphan_lines: pl.Dat
     at_claim = {"claim_id": pl.col("claim_id"), "segment_position": pl.col("clm_pos")}
     found = [
         claims.filter(pl.col("claim_id").is_null()).select(
-            **at_claim, segment_id=pl.lit("CLM"),
+            **at_claim,
+            segment_id=pl.lit("CLM"),
             message=pl.lit("CLM01 claim id is empty; the claim and its lines were not read"),
         ),
-        claims.filter(pl.col("claim_id").is_not_null()).join(lines, on="clm_pos", how="anti").select(
-            **at_claim, segment_id=pl.lit("LX"), message=pl.lit("the claim has no service line (LX, loop 2400)")
-        ),
+        claims.filter(pl.col("claim_id").is_not_null())
+        .join(lines, on="clm_pos", how="anti")
+        .select(**at_claim, segment_id=pl.lit("LX"), message=pl.lit("the claim has no service line (LX, loop 2400)")),
     ]
     for condition, segment_id, message in _CLAIM_CHECKS:
         found.append(

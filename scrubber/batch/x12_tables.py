@@ -143,9 +143,7 @@ def build_tables(
 
 def _diagnoses(hi: pl.DataFrame, component: str) -> pl.DataFrame:
     """HI composites in order: principal (ABK/BK) first, then the others (ABF/BF)."""
-    hi = hi.unpivot(
-        index=["clm_pos", "pos"], on=[f"e{i}" for i in range(1, 13)], variable_name="element"
-    )
+    hi = hi.unpivot(index=["clm_pos", "pos"], on=[f"e{i}" for i in range(1, 13)], variable_name="element")
     parts = _components(pl.col("value"), component)
     return (
         hi.filter(pl.col("value").is_not_null())
@@ -162,12 +160,26 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
     sv1_proc, sv2_proc = _components(_e(1), component), _components(_e(2), component)
     service = pl.concat(
         [
-            _first(part("line", "SV1"), "lx_pos", proc=sv1_proc, charge=_e(2), units=_e(4),
-                   place_of_service=_e(5), diagnosis_pointers=_joined(_components(_e(7), component)),
-                   revenue_code=pl.lit(None, pl.String)),
-            _first(part("line", "SV2"), "lx_pos", proc=sv2_proc, charge=_e(3), units=_e(5),
-                   place_of_service=pl.lit(None, pl.String), diagnosis_pointers=pl.lit(None, pl.String),
-                   revenue_code=_e(1)),
+            _first(
+                part("line", "SV1"),
+                "lx_pos",
+                proc=sv1_proc,
+                charge=_e(2),
+                units=_e(4),
+                place_of_service=_e(5),
+                diagnosis_pointers=_joined(_components(_e(7), component)),
+                revenue_code=pl.lit(None, pl.String),
+            ),
+            _first(
+                part("line", "SV2"),
+                "lx_pos",
+                proc=sv2_proc,
+                charge=_e(3),
+                units=_e(5),
+                place_of_service=pl.lit(None, pl.String),
+                diagnosis_pointers=pl.lit(None, pl.String),
+                revenue_code=_e(1),
+            ),
         ]  # fmt: skip
     ).unique(subset="lx_pos", keep="first", maintain_order=True)
     lines = part("line", "LX").select("lx_pos", "clm_pos", line_number=_e(1))

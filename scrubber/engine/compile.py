@@ -51,6 +51,7 @@ def _unpaired(column: str) -> str:
 
 def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, references: ReferenceLibrary) -> CompiledRule:
     """Check every name the rule uses and build its condition; errors name the rule file."""
+
     def new_resolver() -> Resolver:
         return Resolver(
             param_defaults=profiles.defaults,
@@ -65,7 +66,9 @@ def compile_rule(rule: Rule, scope_columns: set[str], profiles: Profiles, refere
         table = references.get(lookup.table)
         for column in [*lookup.on, *lookup.where]:
             if column not in table.columns:
-                raise ScrubberInputError(f"{rule.path}: lookup {lookup.alias!r}: table {table.name} has no column {column!r}")
+                raise ScrubberInputError(
+                    f"{rule.path}: lookup {lookup.alias!r}: table {table.name} has no column {column!r}"
+                )
         if table.partition and table.partition not in lookup.on:
             raise ScrubberInputError(
                 f"{rule.path}: lookup {lookup.alias!r}: table {table.name} is released per {table.partition}: match it"
@@ -126,14 +129,25 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, req
         pl.col(date).is_between(pl.col(VALID_FROM), pl.col(VALID_TO))
     )
     if set(lookup.on) >= set(table.key):
-        matched = in_window.sort(VALID_FROM, descending=True).unique(subset=[*keys, date], keep="first").select(
-            [*keys, date, pl.lit(True).alias(f"{prefix}.found"), *[pl.col(c).alias(f"{prefix}.{c}") for c in others]]
+        matched = (
+            in_window.sort(VALID_FROM, descending=True)
+            .unique(subset=[*keys, date], keep="first")
+            .select(
+                [
+                    *keys,
+                    date,
+                    pl.lit(True).alias(f"{prefix}.found"),
+                    *[pl.col(c).alias(f"{prefix}.{c}") for c in others],
+                ]
+            )
         )
     else:
         # Each column's distinct values, sorted: rules test them as sets and messages list them once.
-        matched = in_window.group_by([*keys, date]).agg(
-            pl.col(c).drop_nulls().unique().sort().alias(f"{prefix}.{c}") for c in others
-        ).with_columns(pl.lit(True).alias(f"{prefix}.found"))
+        matched = (
+            in_window.group_by([*keys, date])
+            .agg(pl.col(c).drop_nulls().unique().sort().alias(f"{prefix}.{c}") for c in others)
+            .with_columns(pl.lit(True).alias(f"{prefix}.found"))
+        )
     in_force = table.in_force(pl.col(date), pl.col(lookup.on[table.partition]) if table.partition else None)
     # A rule that needs a row of the table drops the rows that have none at once.
     how = "inner" if required else "left"

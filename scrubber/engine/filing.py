@@ -90,8 +90,10 @@ def filing_deadline(start: pl.Expr, days: pl.Expr, months: pl.Expr, next_workday
     February 28); otherwise `days` calendar days. Where `next_workday`, a deadline on a weekend or
     federal non-workday moves to the next workday.
     """
-    last_day = pl.when(months.is_not_null()).then(start.dt.offset_by(pl.format("{}mo", months))).otherwise(
-        start + pl.duration(days=days)
+    last_day = (
+        pl.when(months.is_not_null())
+        .then(start.dt.offset_by(pl.format("{}mo", months)))
+        .otherwise(start + pl.duration(days=days))
     )
     moved = last_day.dt.add_business_days(0, holidays=FEDERAL_NON_WORKDAYS, roll="forward")
     return pl.when(next_workday).then(moved).otherwise(last_day)

@@ -77,7 +77,11 @@ class Resolver:
         default = self.param_defaults.get(name)
         elsewhere = subject.is_in(default) if default is not None else pl.lit(None, pl.Boolean)
         payer = pl.col("_payer_id")
-        return pl.when(payer.is_in(list(lists))).then(pl.concat_str(payer, pl.lit("\x1f"), subject).is_in(pairs)).otherwise(elsewhere)
+        return (
+            pl.when(payer.is_in(list(lists)))
+            .then(pl.concat_str(payer, pl.lit("\x1f"), subject).is_in(pairs))
+            .otherwise(elsewhere)
+        )
 
     def values(self, value: Any) -> list[Any]:
         """A literal list: written out, or the codes a reference table lists (`{table: modifiers, where: ...}`)."""
@@ -229,5 +233,5 @@ def compile_condition(node: dict, resolver: Resolver) -> pl.Expr:
         return pl.any_horizontal(compile_condition(child, resolver) for child in node["any"])
     if "not" in node:
         return ~compile_condition(node["not"], resolver)
-    (name, argument), = ((k, v) for k, v in node.items() if k != "field")
+    ((name, argument),) = ((k, v) for k, v in node.items() if k != "field")
     return OPERATORS[name](resolver.column(node["field"]), argument, resolver)

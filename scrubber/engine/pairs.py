@@ -67,7 +67,9 @@ def lookup_filters(
             billed.setdefault(name, lines.get_column(name).unique().implode())
         rows = table.rows_where(lookup.where).filter(*(pl.col(c).is_in(billed[name]) for c, name in unpaired.items()))
         for column, field_name in lookup.on.items():
-            filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(rows.get_column(column).unique().implode()))
+            filters[field_name.split(".", 1)[0]].append(
+                pl.col(field_name).is_in(rows.get_column(column).unique().implode())
+            )
     return filters
 
 

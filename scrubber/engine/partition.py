@@ -40,7 +40,9 @@ def split(batch: Batch, parts: int) -> Iterator[Batch]:
     claim_part = batch.claims.select(_part("patient_id", parts))
     of_claim = pl.concat([batch.claims.select("claim_id"), claim_part], how="horizontal")
     if repeated_keys(of_claim.filter(pl.col("claim_id").is_not_null()), ["claim_id"]).height:
-        of_claim = of_claim.unique("claim_id", keep="first", maintain_order=True)  # a repeated id's lines follow its first row
+        of_claim = of_claim.unique(
+            "claim_id", keep="first", maintain_order=True
+        )  # a repeated id's lines follow its first row
     # A line whose claim is missing belongs to no part (the loader has reported it).
     line_part = batch.claim_lines.select("claim_id").join(of_claim, on="claim_id", how="left", maintain_order="left")
     patient_part = batch.patients.select(_part("patient_id", parts))
@@ -54,8 +56,8 @@ def split(batch: Batch, parts: int) -> Iterator[Batch]:
             patients=batch.patients.filter(patient_part.to_series() == k),
             encounters=None if encounter_part is None else batch.encounters.filter(encounter_part.to_series() == k),
             # Coverage rows of the part's members only, at every payer (ELIG004 looks at the others).
-            eligibility=None if batch.eligibility is None else batch.eligibility.join(
-                claims.select("member_id").unique(), on="member_id", how="semi"
-            ),
+            eligibility=None
+            if batch.eligibility is None
+            else batch.eligibility.join(claims.select("member_id").unique(), on="member_id", how="semi"),
             issues=batch.issues.clear(),
         )

@@ -30,7 +30,9 @@ def term_reads(term: dict, new_resolver: Callable[[], Resolver]) -> tuple[pl.Exp
     return expr, {name.split(".", 1)[0] for name in expr.meta.root_names()}
 
 
-def required_lookups(rule: Rule, new_resolver: Callable[[], Resolver], lookups: list[tuple[Lookup, ReferenceTable]]) -> set[str]:
+def required_lookups(
+    rule: Rule, new_resolver: Callable[[], Resolver], lookups: list[tuple[Lookup, ReferenceTable]]
+) -> set[str]:
     """Aliases of the lookups the rule cannot fire without a row of."""
     by_alias = {lookup.alias: table for lookup, table in lookups}
 

@@ -61,7 +61,12 @@ def run_rules(rules: list[Rule], ctx: RunContext, parts: int | None = None) -> R
     for item in compiled:
         missing = sorted(t for t in item.requirements() | _scope_requirement(item.rule) if not ctx.has(t))
         if missing:
-            not_checked.append({"rule_id": item.rule.id, "reason": "; ".join(MISSING_REASON.get(t, f"no {t} file in the batch") for t in missing)})
+            not_checked.append(
+                {
+                    "rule_id": item.rule.id,
+                    "reason": "; ".join(MISSING_REASON.get(t, f"no {t} file in the batch") for t in missing),
+                }
+            )
         else:
             runnable.append(item)
     # Load issues are few and name claims of any patient: their rules run once over the whole batch.
@@ -83,7 +88,9 @@ def _findings(runnable: list[CompiledRule], ctx: RunContext) -> pl.DataFrame:
         try:
             queries.append(findings_query(item, scope_frame(item, scopes), ctx.profiles))
         except pl.exceptions.PolarsError as exc:
-            raise ScrubberInputError(f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}") from None
+            raise ScrubberInputError(
+                f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}"
+            ) from None
     return _collect(queries, runnable)
 
 
@@ -168,8 +175,11 @@ def scope_columns(ctx: RunContext) -> dict[str, list[str]]:
     listed = {}
     for scope in SCOPES:
         # A pair rule's a.dup.occurrence means what dup.occurrence means on that line.
-        named = {c: meanings.get(c.split(".", 1)[1] if scope == "line_pair" else c, "")
-                 for c in sorted(available_columns(ctx, scope)) if not c.startswith("_")}
+        named = {
+            c: meanings.get(c.split(".", 1)[1] if scope == "line_pair" else c, "")
+            for c in sorted(available_columns(ctx, scope))
+            if not c.startswith("_")
+        }
         width = max((len(c) for c, meaning in named.items() if meaning), default=0)
         listed[scope] = [f"{c:<{width}}  {meaning}".rstrip() for c, meaning in named.items()]
     return listed

@@ -54,9 +54,12 @@ def _bill_classes() -> list[pl.Expr]:
     return [
         institutional.alias("claim.institutional"),
         # Without a type of bill, only place of service 21 (inpatient hospital) says inpatient.
-        (institutional & pl.when(facility.is_not_null()).then(facility.is_in(INPATIENT_BILLS)).otherwise(
-            pl.col("claim.place_of_service").str.strip_chars().eq("21").fill_null(False)
-        )).alias("claim.inpatient"),
+        (
+            institutional
+            & pl.when(facility.is_not_null())
+            .then(facility.is_in(INPATIENT_BILLS))
+            .otherwise(pl.col("claim.place_of_service").str.strip_chars().eq("21").fill_null(False))
+        ).alias("claim.inpatient"),
         pl.when(~institutional)
         .then(professional_table)
         .when(facility.is_in(NCCI_OUTPATIENT_BILLS))
@@ -174,9 +177,15 @@ def modifier_scope(ctx: RunContext) -> pl.LazyFrame:
 
 
 def encounter_scope(ctx: RunContext) -> pl.LazyFrame:
-    claims = ctx.batch.claims.lazy().select(
-        pl.col("claim_id"), pl.col("payer_id").alias("encounter.claim_payer_id"), pl.lit(True).alias("encounter.claim_found")
-    ).unique("claim_id", keep="first")
+    claims = (
+        ctx.batch.claims.lazy()
+        .select(
+            pl.col("claim_id"),
+            pl.col("payer_id").alias("encounter.claim_payer_id"),
+            pl.lit(True).alias("encounter.claim_found"),
+        )
+        .unique("claim_id", keep="first")
+    )
     return (
         _prefixed(ctx.batch.encounters, "encounter")
         .join(claims, left_on="encounter.claim_id", right_on="claim_id", how="left")

@@ -25,9 +25,9 @@ Generated from `rules/` by `scrubber catalog --write`; do not edit by hand. A te
 when this file is out of date.
 
 Each rule's examples are run by the test suite (and `scrubber examples`). An example states only
-what differs from the default claim (claim C1: a {DEFAULT_CLAIM['payer_id'].title()} office visit,
-{DEFAULT_LINE['procedure_code']} for {DEFAULT_CLAIM['diagnosis_codes'][0]}, place of service {DEFAULT_CLAIM['place_of_service']},
-on {DEFAULT_LINE['service_date']}, run on {DEFAULT_AS_OF}); a fire example lists every finding the rule gives on it,
+what differs from the default claim (claim C1: a {DEFAULT_CLAIM["payer_id"].title()} office visit,
+{DEFAULT_LINE["procedure_code"]} for {DEFAULT_CLAIM["diagnosis_codes"][0]}, place of service {DEFAULT_CLAIM["place_of_service"]},
+on {DEFAULT_LINE["service_date"]}, run on {DEFAULT_AS_OF}); a fire example lists every finding the rule gives on it,
 and a pass example gives none.
 
 """
@@ -46,7 +46,11 @@ def _found(entry: dict) -> str:
     if entry["claim_id"] is None:
         where = f"visit {entry['encounter_id']}" if "encounter_id" in entry else "the file"
     else:
-        where = f"{entry['claim_id']} line {entry['line_number']}" if entry.get("line_number") else f"claim {entry['claim_id']}"
+        where = (
+            f"{entry['claim_id']} line {entry['line_number']}"
+            if entry.get("line_number")
+            else f"claim {entry['claim_id']}"
+        )
     more = [f"{k} {v}" for k, v in entry.items() if k not in ("claim_id", "line_number", "encounter_id")]
     return where + (f" ({', '.join(more)})" if more else "")
 
@@ -112,7 +116,15 @@ def effectiveness(runs: list[PastRun]) -> pl.DataFrame:
         if (run.folder / "findings.parquet").is_file()
     ]
     if not frames:
-        return pl.DataFrame(schema={"rule_id": pl.String, "payer_id": pl.String, "len": pl.UInt32, "run_date": pl.Date, "run": pl.String})
+        return pl.DataFrame(
+            schema={
+                "rule_id": pl.String,
+                "payer_id": pl.String,
+                "len": pl.UInt32,
+                "run_date": pl.Date,
+                "run": pl.String,
+            }
+        )
     return pl.concat(frames, how="vertical_relaxed").collect().sort("rule_id", "run_date", "payer_id")
 
 

@@ -35,8 +35,10 @@ def validate_command(settings) -> None:
         click.echo(str(problem), err=True)
     if problems:
         sys.exit(2)
-    click.echo(f"ok: rules and reference tables in {settings.rules_dir} and payer profiles in {settings.profiles_dir} "
-               f"are valid (from {settings.found})")
+    click.echo(
+        f"ok: rules and reference tables in {settings.rules_dir} and payer profiles in {settings.profiles_dir} "
+        f"are valid (from {settings.found})"
+    )
 
 
 @click.command("explain")
@@ -74,8 +76,10 @@ def examples_command(rule_ids, settings) -> None:
     if failed:
         sys.exit(1)
     count = len(wanted) or len(rulebook.rules)
-    click.echo(f"ok: every example of {count} rule(s) in {settings.rules_dir} gives exactly its "
-               f"expected findings (from {settings.found})")
+    click.echo(
+        f"ok: every example of {count} rule(s) in {settings.rules_dir} gives exactly its "
+        f"expected findings (from {settings.found})"
+    )
 
 
 @click.command("catalog")
@@ -104,9 +108,17 @@ def catalog_command(write_docs, check, runs, settings) -> None:
 
 @click.command("diff")
 @click.argument("batch_dir", type=click.Path(path_type=Path))
-@click.option("--base", required=True, help="A git revision (e.g. main, HEAD~1) or a folder holding rules/ and payer_profiles/.")
+@click.option(
+    "--base", required=True, help="A git revision (e.g. main, HEAD~1) or a folder holding rules/ and payer_profiles/."
+)
 @click.option("--as-of", "as_of", default=None, help="Run date YYYY-MM-DD (default: today).")
-@click.option("--html", "html_path", type=click.Path(path_type=Path), default=None, help="Also write the comparison as an HTML page.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the comparison as an HTML page.",
+)
 @rulebook_options
 def diff_command(batch_dir, base, as_of, html_path, settings) -> None:
     """Scrub BATCH_DIR under --base and under the working tree; show claims newly flagged or cleared, per rule."""
@@ -138,10 +150,16 @@ def reference_group() -> None:
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--release", "release_id", required=True, help="Release id, e.g. 2026Q4 or FY2027.")
 @click.option("--effective-from", required=True, help="First date of service the release applies to, YYYY-MM-DD.")
-@click.option("--setting", type=click.Choice(SETTINGS), default=None,
-              help="NCCI table of which setting (ncci-ptp: practitioner, outpatient_hospital; mue: those and dme). "
-                   "Default: told from CMS's file names.")
-@click.option("--origin", default=None, help="Where the file came from (URL or note), kept in the release's source line.")
+@click.option(
+    "--setting",
+    type=click.Choice(SETTINGS),
+    default=None,
+    help="NCCI table of which setting (ncci-ptp: practitioner, outpatient_hospital; mue: those and dme). "
+    "Default: told from CMS's file names.",
+)
+@click.option(
+    "--origin", default=None, help="Where the file came from (URL or note), kept in the release's source line."
+)
 @rules_option
 def reference_import_command(kind, source, release_id, effective_from, setting, origin, rules_dir) -> None:
     """Import a CMS release file (PTP text/zip, MUE CSV, ICD-10-CM order file) as a new release, keeping earlier ones."""

@@ -52,7 +52,9 @@ def rules_at(base: str, project_root: Path):
     )
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise ScrubberInputError(f"--base {base}: not a folder and not a git revision of {project_root} ({message[0] if message else 'git failed'})")
+        raise ScrubberInputError(
+            f"--base {base}: not a folder and not a git revision of {project_root} ({message[0] if message else 'git failed'})"
+        )
     with tempfile.TemporaryDirectory(prefix="scrubber-base-") as temporary:
         with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
             archive.extractall(temporary, filter="data")
@@ -91,7 +93,10 @@ def diff(batch: Batch, base: Settings, head: Settings, as_of: dt.date) -> list[R
 def as_text(changes: list[RuleChange], base: str) -> str:
     if not changes:
         return f"No finding changes against {base}."
-    lines = [f"Findings against {base} -> working tree:", f"{'rule':<9} {'newly flagged':>14} {'$':>12} {'cleared':>8} {'$':>12}"]
+    lines = [
+        f"Findings against {base} -> working tree:",
+        f"{'rule':<9} {'newly flagged':>14} {'$':>12} {'cleared':>8} {'$':>12}",
+    ]
     for c in changes:
         lines.append(
             f"{c.rule_id:<9} {len(c.newly_flagged):>14} {c.dollars_flagged:>12,.2f} {len(c.cleared):>8} {c.dollars_cleared:>12,.2f}"

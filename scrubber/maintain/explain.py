@@ -38,7 +38,7 @@ def describe(node: dict, depth: int = 0) -> list[str]:
     if "not" in node:
         return [f"{pad}not:"] + describe(node["not"], depth + 1)
     pad = "  " * depth
-    (operator, argument), = ((k, v) for k, v in node.items() if k != "field")
+    ((operator, argument),) = ((k, v) for k, v in node.items() if k != "field")
     field = node["field"]
     phrase = VOCABULARY[operator].phrase
     if isinstance(phrase, tuple):  # a flag: its phrase for true or for false
@@ -71,7 +71,11 @@ def payer_effects(rule: Rule, profiles: Profiles) -> list[str]:
             continue
         notes = [f"severity {setting['severity']}"] if "severity" in setting else []
         values = {**profiles.defaults, **profile.params}
-        notes += [f"{p.split('.', 1)[1]} = {values[p.split('.', 1)[1]]}" for p in sorted(params) if p.split(".", 1)[1] in values]
+        notes += [
+            f"{p.split('.', 1)[1]} = {values[p.split('.', 1)[1]]}"
+            for p in sorted(params)
+            if p.split(".", 1)[1] in values
+        ]
         lines.append(f"  {profile.payer_id}: " + ("; ".join(notes) if notes else "as written"))
     return lines
 

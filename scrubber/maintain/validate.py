@@ -98,9 +98,14 @@ def check_denial_codes(rules: list[Rule], references: ReferenceLibrary) -> list[
         named = [("CARC", rule.carc.split("-", 1)[1])] + [("RARC", code) for code in rule.rarc]
         for kind, code in named:
             if (kind, code) not in known:
-                problems.append(Problem(str(rule.path), line_of(rule.path, ("denial",)),
-                                        f"{kind} {code} is not in rules/reference/{REMIT_CODES} (the X12 codes the pack "
-                                        "may name): use the code whose X12 text fits, or add it with its official text"))
+                problems.append(
+                    Problem(
+                        str(rule.path),
+                        line_of(rule.path, ("denial",)),
+                        f"{kind} {code} is not in rules/reference/{REMIT_CODES} (the X12 codes the pack "
+                        "may name): use the code whose X12 text fits, or add it with its official text",
+                    )
+                )
     return problems
 
 

@@ -56,8 +56,10 @@ def claim_facts(
         (pl.col("severity") == "warning").sum().alias("warnings"),
     )
     # Only the claims with findings are grouped: a night's batch is mostly clean claims.
-    dates = lines.join(counts.select("claim_id"), on="claim_id", how="semi").group_by("claim_id").agg(
-        pl.col("service_date").min().alias("first_date"), pl.col("service_date").max().alias("last_date")
+    dates = (
+        lines.join(counts.select("claim_id"), on="claim_id", how="semi")
+        .group_by("claim_id")
+        .agg(pl.col("service_date").min().alias("first_date"), pl.col("service_date").max().alias("last_date"))
     )
     known = first_claim_rows(claims, counts.select("claim_id"))
     facts = (
@@ -96,7 +98,9 @@ def claim_facts(
 
 def by_priority(frame: pl.DataFrame) -> pl.DataFrame:
     """Closest filing deadline first (past-due claims lead), then dollars at risk, then the larger claim."""
-    return frame.sort(["days_left", "at_risk", "total", "claim_id"], descending=[False, True, True, False], nulls_last=True)
+    return frame.sort(
+        ["days_left", "at_risk", "total", "claim_id"], descending=[False, True, True, False], nulls_last=True
+    )
 
 
 def _deadline_label() -> pl.Expr:
@@ -121,7 +125,9 @@ def _findings_struct() -> pl.Expr:
     return pl.struct(FINDING_FIELDS).alias("findings")
 
 
-def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame, limit: int = PAGE_CARDS) -> pl.DataFrame:
+def claim_cards(
+    facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame, limit: int = PAGE_CARDS
+) -> pl.DataFrame:
     """The cards of the `limit` most urgent claims: closest filing deadline first, then dollars at risk.
 
     `facts` comes from claim_facts, in priority order; `findings` must carry `is_new` (see compare.py).
@@ -130,13 +136,15 @@ def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame
     """
     facts = facts.head(limit)
     shown = facts.select("claim_id")
-    active = counting(findings).filter(pl.col("claim_id").is_not_null()).join(
-        shown, on="claim_id", how="semi"
+    active = counting(findings).filter(pl.col("claim_id").is_not_null()).join(shown, on="claim_id", how="semi")
+    on_claim = (
+        active.filter(pl.col("line_number").is_null())
+        .group_by("claim_id")
+        .agg(_findings_struct().alias("claim_findings"))
     )
-    on_claim = active.filter(pl.col("line_number").is_null()).group_by("claim_id").agg(
-        _findings_struct().alias("claim_findings")
+    on_lines = (
+        active.filter(pl.col("line_number").is_not_null()).group_by("claim_id", "line_number").agg(_findings_struct())
     )
-    on_lines = active.filter(pl.col("line_number").is_not_null()).group_by("claim_id", "line_number").agg(_findings_struct())
     # The shown claims' lines only: a finding's line is looked for among its own claim's lines
     # (checked against every line of a big batch, the orphan check alone was slow: bench/README.md).
     shown_lines = lines.join(shown, on="claim_id", how="semi")
@@ -153,9 +161,9 @@ def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame
         .sort("claim_id", "line_number")
         .group_by("claim_id", maintain_order=True)
         .agg(
-            pl.struct("line_number", "procedure_code", "modifiers", "units", "charge", "service_date", "pointers", "findings").alias(
-                "lines"
-            )
+            pl.struct(
+                "line_number", "procedure_code", "modifiers", "units", "charge", "service_date", "pointers", "findings"
+            ).alias("lines")
         )
     )
     orphans = (
@@ -174,9 +182,25 @@ def claim_cards(facts: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame
 
 
 CARD_COLUMNS = [
-    "claim_id", "patient_id", "member_id", "payer_id", "payer_label", "team", "rendering_npi", "service_dates",
-    "deadline", "deadline_label", "urgency", "total_text", "diagnoses", "counts_label", "unknown_claim", "search",
-    "claim_findings", "lines", "other_findings",
+    "claim_id",
+    "patient_id",
+    "member_id",
+    "payer_id",
+    "payer_label",
+    "team",
+    "rendering_npi",
+    "service_dates",
+    "deadline",
+    "deadline_label",
+    "urgency",
+    "total_text",
+    "diagnoses",
+    "counts_label",
+    "unknown_claim",
+    "search",
+    "claim_findings",
+    "lines",
+    "other_findings",
 ]
 
 
@@ -196,6 +220,8 @@ def _display() -> list[pl.Expr]:
         .alias("service_dates"),
         pl.col("deadline").cast(pl.String).fill_null(dash),
         pl.when(pl.col("diagnoses") == "").then(dash).otherwise(pl.col("diagnoses")).alias("diagnoses"),
-        pl.concat_str(plural(pl.col("errors"), "error"), pl.lit(", "), plural(pl.col("warnings"), "warning")).alias("counts_label"),
+        pl.concat_str(plural(pl.col("errors"), "error"), pl.lit(", "), plural(pl.col("warnings"), "warning")).alias(
+            "counts_label"
+        ),
         (~pl.col("known_claim")).alias("unknown_claim"),
     ]

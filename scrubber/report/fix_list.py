@@ -151,8 +151,15 @@ def rule_catalogue(rules: list[Rule], profiles: Profiles, findings: pl.DataFrame
     return entries
 
 
-def render_fix_list(path: Path, report: RunReport, findings: pl.DataFrame, facts: pl.DataFrame, cards: pl.DataFrame,
-                    comparison: Comparison | None, warning_days: int) -> None:
+def render_fix_list(
+    path: Path,
+    report: RunReport,
+    findings: pl.DataFrame,
+    facts: pl.DataFrame,
+    cards: pl.DataFrame,
+    comparison: Comparison | None,
+    warning_days: int,
+) -> None:
     """Write the page. `findings` carries `is_new`; `facts` and `cards` come from cards.py."""
     payer_names = {p.payer_id: p.name for p in report.profiles.payers.values()}
     data = {

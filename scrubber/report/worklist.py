@@ -62,8 +62,11 @@ def worklist_rows(findings: pl.DataFrame, facts: pl.DataFrame, lines: pl.DataFra
         .unique(["claim_id", "line_number"], keep="first")
     )
     return (
-        active.join(ranked.select("claim_id", "priority", "days_left", "deadline", "patient_id", "team", "rendering_npi"),
-              on="claim_id", how="left")
+        active.join(
+            ranked.select("claim_id", "priority", "days_left", "deadline", "patient_id", "team", "rendering_npi"),
+            on="claim_id",
+            how="left",
+        )
         .join(codes, on=["claim_id", "line_number"], how="left")
         .with_columns(
             pl.when(pl.col("is_new").is_null())
@@ -119,7 +122,10 @@ def worklist_written(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     writer = subprocess.Popen(
         [sys.executable, "-m", __name__, str(handoff), str(path), str(left_out), str(limit), as_of.isoformat()],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         yield

@@ -51,7 +51,9 @@ class Profiles:
     defaults: dict[str, Any]
 
     def disabled(self, rule_id: str) -> list[str]:
-        return sorted(p.payer_id for p in self.payers.values() if p.rule_settings.get(rule_id, {}).get("enabled") is False)
+        return sorted(
+            p.payer_id for p in self.payers.values() if p.rule_settings.get(rule_id, {}).get("enabled") is False
+        )
 
     def regraded(self, rule_id: str) -> dict[str, str]:
         return {

@@ -121,7 +121,8 @@ class ReferenceTable:
     def in_force(self, date: pl.Expr, partition: pl.Expr | None = None) -> pl.Expr:
         """True where some release (of the row's partition) covers the date: outside them the table cannot answer."""
         return pl.any_horizontal(
-            date.is_between(r.effective_from, r.effective_to) & (pl.lit(True) if partition is None else partition == r.partition)
+            date.is_between(r.effective_from, r.effective_to)
+            & (pl.lit(True) if partition is None else partition == r.partition)
             for r in self.releases
         )
 

@@ -44,16 +44,19 @@ MUE_SETTINGS = {
     "outpatient_hospital": r"outpatient[ _-]?hospital",
     "dme": r"dme[ _-]?supplier|(?<![a-z])dme(?![a-z])",
 }
-_MUE_VALUES = {"practitioner": "Practitioner Services MUE Values",
-               "outpatient_hospital": "Outpatient Hospital Services MUE Values",
-               "dme": "DME Supplier Services MUE Values"}
+_MUE_VALUES = {
+    "practitioner": "Practitioner Services MUE Values",
+    "outpatient_hospital": "Outpatient Hospital Services MUE Values",
+    "dme": "DME Supplier Services MUE Values",
+}
 
 
 class ImportFormatError(ValueError):
     """A source file does not follow the CMS layout; says where."""
 
-    def __init__(self, path: str, reason: str, line: int | None = None,
-                 column: str | None = None, value: object = None):
+    def __init__(
+        self, path: str, reason: str, line: int | None = None, column: str | None = None, value: object = None
+    ):
         self.path, self.reason, self.line, self.column, self.value = path, reason, line, column, value
         where = path if line is None else f"{path}, line {line}"
         if column is not None:
@@ -81,27 +84,39 @@ class ImportResult:
 
 # ---------------------------------------------------------------- public entry points
 
-def import_ncci_ptp(source: Path, table_dir: Path, release_id: str, effective_from: date,
-                    *, setting: str | None = None, origin: str | None = None) -> ImportResult:
+
+def import_ncci_ptp(
+    source: Path,
+    table_dir: Path,
+    release_id: str,
+    effective_from: date,
+    *,
+    setting: str | None = None,
+    origin: str | None = None,
+) -> ImportResult:
     """CMS PTP edits for practitioners (ccipra-*.TXT) or outpatient hospitals (ccioph-*.TXT),
     tab-delimited, or the same columns as .csv/.xlsx. `source` may be one file, a CMS zip, or
     a folder holding the f1-f4 parts; `setting` is told from CMS's file names when not given."""
     setting, members = _members_of_setting(Path(source), PTP_SETTINGS, setting)
     parts = [_ptp_rows(name, raw) for name, raw in members]
-    values = ["column1", "column2", "prior_1996", "effective_date", "deletion_date",
-              "modifier_indicator", "rationale"]
+    values = ["column1", "column2", "prior_1996", "effective_date", "deletion_date", "modifier_indicator", "rationale"]
     rows = pl.concat(parts).select(values)
     # The files are cumulative since 1996: a row deleted before the release starts never applies in it.
     running = pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= effective_from)
     current = rows.filter(running)  # first, to rank fewer rows; again after rows were ended
     kept, adjusted = _one_row_per_pair_and_date(current)
     frame = kept.filter(running)
-    note = f" {rows.height - current.height + kept.height - frame.height} rows deleted before {effective_from} left out."
+    note = (
+        f" {rows.height - current.height + kept.height - frame.height} rows deleted before {effective_from} left out."
+    )
     if adjusted:
-        note += (f" {adjusted} rows whose date window overlapped another row of the same pair were "
-                 "dropped or ended the day before that row starts.")
-    return _append_release(frame, table_dir, release_id, effective_from, members,
-                           "import_ncci_ptp", origin, note, adjusted, setting)
+        note += (
+            f" {adjusted} rows whose date window overlapped another row of the same pair were "
+            "dropped or ended the day before that row starts."
+        )
+    return _append_release(
+        frame, table_dir, release_id, effective_from, members, "import_ncci_ptp", origin, note, adjusted, setting
+    )
 
 
 def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -113,8 +128,14 @@ def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     rows kept and how many were dropped or shortened (exact copies not counted)."""
     key = ["column1", "column2"]
     ranked = frame.sort(
-        [*key, "effective_date", pl.col("modifier_indicator") == "9",
-         pl.col("deletion_date").fill_null(date.max), "modifier_indicator", "rationale"],
+        [
+            *key,
+            "effective_date",
+            pl.col("modifier_indicator") == "9",
+            pl.col("deletion_date").fill_null(date.max),
+            "modifier_indicator",
+            "rationale",
+        ],
         descending=[False, False, False, False, True, False, False],
     )
     # Neighbours in the sorted frame stand in for group-bys: far faster on millions of rows.
@@ -128,13 +149,23 @@ def _one_row_per_pair_and_date(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     runs_on = next_start.is_not_null() & (pl.col("deletion_date").is_null() | (pl.col("deletion_date") >= next_start))
     clipped = kept.select(runs_on.sum()).item()
     kept = kept.with_columns(
-        pl.when(runs_on).then(next_start - pl.duration(days=1)).otherwise(pl.col("deletion_date")).alias("deletion_date")
+        pl.when(runs_on)
+        .then(next_start - pl.duration(days=1))
+        .otherwise(pl.col("deletion_date"))
+        .alias("deletion_date")
     )
     return kept, frame.height - copies - kept.height + clipped
 
 
-def import_mue(source: Path, table_dir: Path, release_id: str, effective_from: date,
-               *, setting: str | None = None, origin: str | None = None) -> ImportResult:
+def import_mue(
+    source: Path,
+    table_dir: Path,
+    release_id: str,
+    effective_from: date,
+    *,
+    setting: str | None = None,
+    origin: str | None = None,
+) -> ImportResult:
     """CMS MUE table of one setting (MCR_MUE_PractitionerServices_Eff_*.csv, ..._OutpatientHospital...,
     ..._DMESupplier..., or .xlsx, or the CMS zip holding it); `setting` is told from the name when not given."""
     setting, members = _members_of_setting(Path(source), MUE_SETTINGS, setting)
@@ -142,14 +173,15 @@ def import_mue(source: Path, table_dir: Path, release_id: str, effective_from: d
     dup = frame.filter(pl.col("code").is_duplicated())
     if dup.height:
         row = dup.row(0, named=True)
-        raise ImportFormatError(row["source"], "code listed twice", column="HCPCS/CPT Code",
-                                value=row["code"])
-    return _append_release(frame.drop("source"), table_dir, release_id, effective_from, members,
-                           "import_mue", origin, setting=setting)
+        raise ImportFormatError(row["source"], "code listed twice", column="HCPCS/CPT Code", value=row["code"])
+    return _append_release(
+        frame.drop("source"), table_dir, release_id, effective_from, members, "import_mue", origin, setting=setting
+    )
 
 
-def import_icd10cm_order(source: Path, table_dir: Path, release_id: str, effective_from: date,
-                         *, origin: str | None = None) -> ImportResult:
+def import_icd10cm_order(
+    source: Path, table_dir: Path, release_id: str, effective_from: date, *, origin: str | None = None
+) -> ImportResult:
     """CMS fixed-width icd10cm_order_YYYY.txt into the icd10cm table (code, billable,
     description = the long description)."""
     members = _read_members(Path(source), r"icd10cm_order")
@@ -158,11 +190,13 @@ def import_icd10cm_order(source: Path, table_dir: Path, release_id: str, effecti
     if dup.height:
         row = dup.row(0, named=True)
         raise ImportFormatError(row["source"], "code listed twice", column="code", value=row["code"])
-    return _append_release(frame.drop("source"), table_dir, release_id, effective_from,
-                           members, "import_icd10cm_order", origin)
+    return _append_release(
+        frame.drop("source"), table_dir, release_id, effective_from, members, "import_icd10cm_order", origin
+    )
 
 
 # ---------------------------------------------------------------- reading sources
+
 
 def _read_members(source: Path, wanted: str) -> list[tuple[str, bytes]]:
     """(file name, bytes) of the data files in a file, a zip or a folder: those whose name
@@ -171,7 +205,9 @@ def _read_members(source: Path, wanted: str) -> list[tuple[str, bytes]]:
     return _data_files(source, [m for m in found if re.search(wanted, m[0], re.IGNORECASE)] or found)
 
 
-def _members_of_setting(source: Path, patterns: dict[str, str], setting: str | None) -> tuple[str, list[tuple[str, bytes]]]:
+def _members_of_setting(
+    source: Path, patterns: dict[str, str], setting: str | None
+) -> tuple[str, list[tuple[str, bytes]]]:
     """The setting of an NCCI source and its data files. CMS's file names tell the setting; a
     name that does not is told by the zip's or folder's name, else by `setting`. A source
     holding several settings' files needs `setting` to pick one; a name contradicting it is refused."""
@@ -183,8 +219,11 @@ def _members_of_setting(source: Path, patterns: dict[str, str], setting: str | N
     named = sorted({s for s in told.values() if s})
     if setting is None:
         if len(named) != 1:
-            why = (f"holds files of several settings ({', '.join(named)})" if named
-                   else "names no setting (CMS's file names do: ccipra/ccioph, PractitionerServices, ...)")
+            why = (
+                f"holds files of several settings ({', '.join(named)})"
+                if named
+                else "names no setting (CMS's file names do: ccipra/ccioph, PractitionerServices, ...)"
+            )
             raise ImportFormatError(str(source), f"{why}; say which with --setting {choices}")
         setting = named[0]
     elif named and setting not in named:
@@ -226,21 +265,25 @@ def _raw_fields(name: str, raw: bytes, n_fields: int, header: str, preamble_date
     head = text.split("\n", _PREAMBLE_LINES)[:_PREAMBLE_LINES]
     start = next((i for i, ln in enumerate(head) if re.match(_FIRST_FIELD + r"[\t,]", ln)), None)
     if start is None:
-        raise ImportFormatError(name, "no data row (one starting with a 5-character code) in the "
-                                      f"first {_PREAMBLE_LINES} lines")
+        raise ImportFormatError(
+            name, f"no data row (one starting with a 5-character code) in the first {_PREAMBLE_LINES} lines"
+        )
     if start and not any(header.lower() in ln.lower() for ln in head[:start]):
         raise ImportFormatError(name, f"no CMS header line containing '{header}' before the data")
     for i, ln in enumerate(head[:start]):
         # A dated line in the preamble is an edit row whose codes are malformed.
         if preamble_dates_are_rows and re.search(r"(?<!\d)(19|20)\d{6}(?!\d)", ln):
-            raise ImportFormatError(name, "malformed row before the first valid one", line=i + 1,
-                                    value=ln.rstrip("\r"))
+            raise ImportFormatError(name, "malformed row before the first valid one", line=i + 1, value=ln.rstrip("\r"))
     tab = name.lower().endswith(".txt")
     body = text.split("\n", start)[-1].encode() if start else text.encode()
     frame = pl.read_csv(
-        io.BytesIO(body), has_header=False, separator="\t" if tab else ",",
-        quote_char=None if tab else '"', schema={f"f{i}": pl.String for i in range(n_fields + 1)},
-        missing_columns="insert", truncate_ragged_lines=True,
+        io.BytesIO(body),
+        has_header=False,
+        separator="\t" if tab else ",",
+        quote_char=None if tab else '"',
+        schema={f"f{i}": pl.String for i in range(n_fields + 1)},
+        missing_columns="insert",
+        truncate_ragged_lines=True,
     )
     frame = frame.with_row_index("line", offset=start + 1)
     return frame.filter(~pl.all_horizontal(pl.col(f"f{i}").is_null() for i in range(n_fields)))
@@ -248,11 +291,13 @@ def _raw_fields(name: str, raw: bytes, n_fields: int, header: str, preamble_date
 
 def _workbook_fields(name: str, raw: bytes, n_fields: int, header: str) -> pl.DataFrame:
     try:
-        sheet = pl.read_excel(io.BytesIO(raw), has_header=False, infer_schema_length=0,
-                              drop_empty_rows=False, drop_empty_cols=False)
+        sheet = pl.read_excel(
+            io.BytesIO(raw), has_header=False, infer_schema_length=0, drop_empty_rows=False, drop_empty_cols=False
+        )
     except ModuleNotFoundError as exc:
-        raise ImportFormatError(name, "reading .xlsx needs the fastexcel package; "
-                                      "use CMS's .txt/.csv copy instead") from exc
+        raise ImportFormatError(
+            name, "reading .xlsx needs the fastexcel package; use CMS's .txt/.csv copy instead"
+        ) from exc
     # Excel stores codes such as 99213 and dates such as 20220101 as numbers.
     sheet = sheet.select(pl.all().cast(pl.String).str.replace(r"\.0$", ""))
     width = min(sheet.width, n_fields + 1)
@@ -287,21 +332,30 @@ def _surplus_check(n_fields: int) -> tuple[str, pl.Expr, str, str]:
 
 # ---------------------------------------------------------------- the three layouts
 
+
 def _ptp_rows(name: str, raw: bytes) -> pl.DataFrame:
     f = _raw_fields(name, raw, 7, "Column 1", True)
     f = f.with_columns(pl.col(f"f{i}").str.strip_chars() for i in range(7))
     eff = pl.col("f3").str.strptime(pl.Date, "%Y%m%d", strict=False)
     dele = pl.col("f4").str.strptime(pl.Date, "%Y%m%d", strict=False)
-    _first_failure(name, f, [
-        ("Column 1", ~pl.col("f0").str.contains(_HCPCS), "not a 5-character HCPCS/CPT code", "f0"),
-        ("Column 2", ~pl.col("f1").str.contains(_HCPCS), "not a 5-character HCPCS/CPT code", "f1"),
-        ("*=in existence prior to 1996", ~pl.col("f2").fill_null("").is_in(["", "*"]),
-         "expected '*' or blank", "f2"),
-        ("Effective Date", eff.is_null(), "expected a date YYYYMMDD", "f3"),
-        ("Deletion Date", (pl.col("f4") != "*") & dele.is_null(), "expected a date YYYYMMDD or '*'", "f4"),
-        ("Modifier", ~pl.col("f5").is_in(["0", "1", "9"]), "expected modifier indicator 0, 1 or 9", "f5"),
-        _surplus_check(7),
-    ])
+    _first_failure(
+        name,
+        f,
+        [
+            ("Column 1", ~pl.col("f0").str.contains(_HCPCS), "not a 5-character HCPCS/CPT code", "f0"),
+            ("Column 2", ~pl.col("f1").str.contains(_HCPCS), "not a 5-character HCPCS/CPT code", "f1"),
+            (
+                "*=in existence prior to 1996",
+                ~pl.col("f2").fill_null("").is_in(["", "*"]),
+                "expected '*' or blank",
+                "f2",
+            ),
+            ("Effective Date", eff.is_null(), "expected a date YYYYMMDD", "f3"),
+            ("Deletion Date", (pl.col("f4") != "*") & dele.is_null(), "expected a date YYYYMMDD or '*'", "f4"),
+            ("Modifier", ~pl.col("f5").is_in(["0", "1", "9"]), "expected modifier indicator 0, 1 or 9", "f5"),
+            _surplus_check(7),
+        ],
+    )
     return f.select(
         pl.col("f0").alias("column1"),
         pl.col("f1").alias("column2"),
@@ -317,13 +371,21 @@ def _ptp_rows(name: str, raw: bytes) -> pl.DataFrame:
 def _mue_rows(name: str, raw: bytes, setting: str) -> pl.DataFrame:
     f = _raw_fields(name, raw, 4, "Adjudication Indicator", False)
     f = f.with_columns(pl.col(f"f{i}").str.strip_chars() for i in range(4))
-    _first_failure(name, f, [
-        ("HCPCS/CPT Code", ~pl.col("f0").str.contains(_HCPCS), "not a 5-character HCPCS/CPT code", "f0"),
-        (_MUE_VALUES[setting], ~pl.col("f1").str.contains(r"^\d+$"), "expected a whole number of units", "f1"),
-        ("MUE Adjudication Indicator", ~pl.col("f2").str.contains(r"^[123](\s|$)"),
-         "expected an indicator starting 1, 2 or 3", "f2"),
-        _surplus_check(4),
-    ])
+    _first_failure(
+        name,
+        f,
+        [
+            ("HCPCS/CPT Code", ~pl.col("f0").str.contains(_HCPCS), "not a 5-character HCPCS/CPT code", "f0"),
+            (_MUE_VALUES[setting], ~pl.col("f1").str.contains(r"^\d+$"), "expected a whole number of units", "f1"),
+            (
+                "MUE Adjudication Indicator",
+                ~pl.col("f2").str.contains(r"^[123](\s|$)"),
+                "expected an indicator starting 1, 2 or 3",
+                "f2",
+            ),
+            _surplus_check(4),
+        ],
+    )
     return f.select(
         pl.col("f0").alias("code"),
         pl.col("f1").cast(pl.Int64).alias("mue_value"),
@@ -341,18 +403,28 @@ def _icd10cm_rows(name: str, raw: bytes) -> pl.DataFrame:
     f = f.filter(pl.col("text").str.strip_chars() != "")
     t = pl.col("text")
     f = f.with_columns(
-        t.str.slice(0, 5).alias("order"), t.str.slice(6, 7).str.strip_chars().alias("code"),
-        t.str.slice(14, 1).alias("flag"), t.str.slice(77).str.strip_chars().alias("long"),
+        t.str.slice(0, 5).alias("order"),
+        t.str.slice(6, 7).str.strip_chars().alias("code"),
+        t.str.slice(14, 1).alias("flag"),
+        t.str.slice(77).str.strip_chars().alias("long"),
         (t.str.slice(5, 1) + t.str.slice(13, 1) + t.str.slice(15, 1) + t.str.slice(76, 1)).alias("gaps"),
     )
-    _first_failure(name, f, [
-        ("order number", ~pl.col("order").str.contains(r"^\d{5}$"), "expected a 5-digit order number", "order"),
-        ("layout", (pl.col("gaps") != "    ") | (t.str.len_chars() < 78),
-         "fields not at the fixed CMS positions", "text"),
-        ("code", ~pl.col("code").str.contains(_ICD10CM), "not an ICD-10-CM code without dot", "code"),
-        ("valid flag", ~pl.col("flag").is_in(["0", "1"]), "expected 0 (header) or 1 (billable)", "flag"),
-        ("long description", pl.col("long") == "", "missing long description", "long"),
-    ])
+    _first_failure(
+        name,
+        f,
+        [
+            ("order number", ~pl.col("order").str.contains(r"^\d{5}$"), "expected a 5-digit order number", "order"),
+            (
+                "layout",
+                (pl.col("gaps") != "    ") | (t.str.len_chars() < 78),
+                "fields not at the fixed CMS positions",
+                "text",
+            ),
+            ("code", ~pl.col("code").str.contains(_ICD10CM), "not an ICD-10-CM code without dot", "code"),
+            ("valid flag", ~pl.col("flag").is_in(["0", "1"]), "expected 0 (header) or 1 (billable)", "flag"),
+            ("long description", pl.col("long") == "", "missing long description", "long"),
+        ],
+    )
     return f.select(
         "code",
         pl.when(pl.col("flag") == "1").then(pl.lit("Y")).otherwise(pl.lit("N")).alias("billable"),
@@ -363,9 +435,19 @@ def _icd10cm_rows(name: str, raw: bytes) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- writing the release
 
-def _append_release(frame: pl.DataFrame, table_dir: Path, release_id: str, effective_from: date,
-                    members: list[tuple[str, bytes]], how: str, origin: str | None,
-                    note: str = "", adjusted: int = 0, setting: str | None = None) -> ImportResult:
+
+def _append_release(
+    frame: pl.DataFrame,
+    table_dir: Path,
+    release_id: str,
+    effective_from: date,
+    members: list[tuple[str, bytes]],
+    how: str,
+    origin: str | None,
+    note: str = "",
+    adjusted: int = 0,
+    setting: str | None = None,
+) -> ImportResult:
     table_dir = Path(table_dir)
     meta_path = table_dir / "table.yaml"
     if not meta_path.is_file():
@@ -373,12 +455,15 @@ def _append_release(frame: pl.DataFrame, table_dir: Path, release_id: str, effec
     meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
     partition = meta.get("partition")
     if (partition is None) != (setting is None):
-        raise ReleaseConflictError(f"{meta_path}: the table is {'partitioned by ' + partition if partition else 'not partitioned'}"
-                                   f", the import is {'for setting ' + setting if setting else 'for no setting'}")
+        raise ReleaseConflictError(
+            f"{meta_path}: the table is {'partitioned by ' + partition if partition else 'not partitioned'}"
+            f", the import is {'for setting ' + setting if setting else 'for no setting'}"
+        )
     columns = [c for c in meta["columns"] if c != partition]  # the loader adds the partition column
     if sorted(columns) != sorted(frame.columns):
-        raise ReleaseConflictError(f"{meta_path}: table columns {columns} do not match "
-                                   f"the imported columns {frame.columns}")
+        raise ReleaseConflictError(
+            f"{meta_path}: table columns {columns} do not match the imported columns {frame.columns}"
+        )
     file_name = re.sub(r"[^a-z0-9]+", "_", "_".join(filter(None, (meta["name"], setting, release_id))).lower())
     file_name = file_name.strip("_") + ".parquet"  # e.g. ncci_ptp_practitioner_2024q4.parquet
     if setting:
@@ -397,15 +482,17 @@ def _append_release(frame: pl.DataFrame, table_dir: Path, release_id: str, effec
 
     digest = hashlib.sha256(b"".join(raw for _, raw in members)).hexdigest()
     names = ", ".join(n for n, _ in members)
-    releases.append({
-        "id": release_id,
-        **({"partition": setting} if setting else {}),
-        "file": file_name,
-        "effective_from": effective_from,
-        "source": (f"{origin.rstrip('.')}. " if origin else "")
-        + f"Loaded from {names} (sha256 {digest[:16]}) with "
-          f"scrubber.rulebook.reference_import.{how}; {frame.height} rows.{note}",
-    })
+    releases.append(
+        {
+            "id": release_id,
+            **({"partition": setting} if setting else {}),
+            "file": file_name,
+            "effective_from": effective_from,
+            "source": (f"{origin.rstrip('.')}. " if origin else "")
+            + f"Loaded from {names} (sha256 {digest[:16]}) with "
+            f"scrubber.rulebook.reference_import.{how}; {frame.height} rows.{note}",
+        }
+    )
     meta["releases"] = releases
 
     data_path = table_dir / file_name
@@ -416,8 +503,17 @@ def _append_release(frame: pl.DataFrame, table_dir: Path, release_id: str, effec
     except BaseException:
         data_path.unlink(missing_ok=True)  # no release points at it
         raise
-    return ImportResult(meta["name"], release_id, data_path, frame.height, effective_from, closed,
-                        tuple(n for n, _ in members), adjusted, setting)
+    return ImportResult(
+        meta["name"],
+        release_id,
+        data_path,
+        frame.height,
+        effective_from,
+        closed,
+        tuple(n for n, _ in members),
+        adjusted,
+        setting,
+    )
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -434,8 +530,9 @@ def _close_previous(releases: list[dict], effective_from: date, meta_path: Path)
         start = _as_date(rel["effective_from"])
         end = _as_date(rel["effective_to"]) if rel.get("effective_to") else None
         if start >= effective_from:
-            raise ReleaseConflictError(f"{meta_path}: release {rel['id']} starts {start}, not before "
-                                       f"the new release's {effective_from}")
+            raise ReleaseConflictError(
+                f"{meta_path}: release {rel['id']} starts {start}, not before the new release's {effective_from}"
+            )
         if end is None:
             # Rebuilt so effective_to sits beside effective_from in the rewritten YAML.
             ordered = {k: rel[k] for k in ("id", "partition", "file", "effective_from") if k in rel}
@@ -445,8 +542,9 @@ def _close_previous(releases: list[dict], effective_from: date, meta_path: Path)
             rel.update(ordered)
             closed = rel["id"]
         elif end >= effective_from:
-            raise ReleaseConflictError(f"{meta_path}: release {rel['id']} runs to {end}, past the new "
-                                       f"release's start {effective_from}")
+            raise ReleaseConflictError(
+                f"{meta_path}: release {rel['id']} runs to {end}, past the new release's start {effective_from}"
+            )
     return closed
 
 

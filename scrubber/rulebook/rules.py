@@ -63,9 +63,7 @@ def denial_codes(rule: Rule) -> str:
 
 def rule_files(rules_dir: Path) -> list[Path]:
     """Every rule file, in a stable order; reference tables live apart under rules/reference/."""
-    return sorted(
-        p for p in Path(rules_dir).rglob("*.yaml") if REFERENCE_FOLDER not in p.relative_to(rules_dir).parts
-    )
+    return sorted(p for p in Path(rules_dir).rglob("*.yaml") if REFERENCE_FOLDER not in p.relative_to(rules_dir).parts)
 
 
 def load_rules(rules_dir: Path) -> list[Rule]:

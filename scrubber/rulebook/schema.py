@@ -168,7 +168,12 @@ RULE_SCHEMA = {
                 "carc": {"type": "string", "pattern": r"^(CO|PR|OA|PI)-[0-9A-Z]+$"},
                 "text": {"type": "string"},
                 # The remark codes (RARC) payers usually send with the CARC, e.g. [N362] for an MUE.
-                "rarc": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string", "pattern": r"^(M|MA|N)[0-9]+$"}},
+                "rarc": {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "pattern": r"^(M|MA|N)[0-9]+$"},
+                },
             },
             "required": ["carc"],
             "additionalProperties": False,
@@ -180,7 +185,10 @@ RULE_SCHEMA = {
         # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before b).
         "pairing": {
             "type": "object",
-            "properties": {"provider": {"enum": ["rendering", "billing"]}, "days_before": {"type": "integer", "minimum": 0, "maximum": 7}},
+            "properties": {
+                "provider": {"enum": ["rendering", "billing"]},
+                "days_before": {"type": "integer", "minimum": 0, "maximum": 7},
+            },
             "additionalProperties": False,
         },
         "when": {"$ref": "#/$defs/condition"},

@@ -20,8 +20,12 @@ from tests.conftest import REPO
 
 CHROMIUM = os.environ.get("SCRUBBER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
 ]
 
 
@@ -78,7 +82,11 @@ def demo_report(tmp_path_factory) -> Path:
     """`scrubber demo --out DIR`, as a biller's first look would run it."""
     out = tmp_path_factory.mktemp("demo") / "report"
     result = subprocess.run(
-        [sys.executable, "-m", "scrubber", "demo", "--out", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300
+        [sys.executable, "-m", "scrubber", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return out

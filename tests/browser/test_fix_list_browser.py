@@ -85,7 +85,7 @@ def test_the_page_asks_for_nothing_beyond_its_own_file(visit, demo_report):
 
 
 HOSTILE_PATIENT = "<script>document.title='pwned'</script>\"onload=alert(1)"
-HOSTILE_NPI = "\"><img src=x onerror=\"document.title='pwned'\">"
+HOSTILE_NPI = '"><img src=x onerror="document.title=\'pwned\'">'
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["scripts_on", "scripts_off"])

@@ -46,8 +46,10 @@ def test_fifty_thousand_findings_open_and_filter_quickly(visit, tmp_path):
     page.get_by_role("button", name="Next claims").click()
     expect(status).to_contain_text(f"Claims 51–100 of {CLAIMS}")
 
-    print(f"\n{FINDINGS} findings on {CLAIMS} claims: fix_list.html {size_mb:.1f} MB, outputs written in {written:.1f} s; "
-          f"Chromium opens it to the first page in {opened:.2f} s, filters by payer in {filtered:.2f} s, "
-          f"finds a claim id in {searched:.2f} s (each including the 120 ms pause after typing)")
+    print(
+        f"\n{FINDINGS} findings on {CLAIMS} claims: fix_list.html {size_mb:.1f} MB, outputs written in {written:.1f} s; "
+        f"Chromium opens it to the first page in {opened:.2f} s, filters by payer in {filtered:.2f} s, "
+        f"finds a claim id in {searched:.2f} s (each including the 120 ms pause after typing)"
+    )
     assert size_mb < 10
     assert opened < 10 and filtered < 3 and searched < 3
