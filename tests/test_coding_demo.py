@@ -22,7 +22,7 @@ SHOWN = {
     "NCD001": [("C2018", 1)],
     "PTP001": [("C2014", 2)],  # 43235 inside 43239
     "PTP002": [("C2017", 1)],  # 82947 on C2017 inside the panel 80053 on C2016, same patient and day
-    "PTP003": [("C2020", 1)],  # the visit with the knee injection, without 25 (MOD002 says it too)
+    "PTP003": [("C2044", 1)],  # the visit with an injection, without 25 (a minor procedure's is MOD002's: C2020)
     "MUE001": [("C2040", 1), ("C2042", 1)],  # C2042: the third venipuncture of the day, after C2041's two
     "MOD002": [("C2020", 1)],
     "MOD003": [("C2022", 1)],
@@ -34,7 +34,21 @@ SHOWN = {
     "MOD008": [("C2030", 1)],
 }
 # The clean claim beside each edit: right order, right modifier, right code.
-CLEAN = ["C2002", "C2004", "C2007", "C2011", "C2013", "C2015", "C2016", "C2021", "C2023", "C2025", "C2027", "C2043"]
+CLEAN = [
+    "C2002",
+    "C2004",
+    "C2007",
+    "C2011",
+    "C2013",
+    "C2015",
+    "C2016",
+    "C2021",
+    "C2023",
+    "C2025",
+    "C2027",
+    "C2043",
+    "C2045",
+]
 
 
 @pytest.fixture(scope="module")

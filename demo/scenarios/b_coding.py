@@ -99,8 +99,8 @@ def add(b):
     # PTP001: a diagnostic EGD (43235) billed with the EGD with biopsy that includes it (43239): indicator
     # 0, no modifier helps. PTP002: a glucose test (82947) on C2017 with the comprehensive panel (80053)
     # on C2016, same patient, provider and day: the panel includes it (indicator 1). C2015 x-rays both
-    # feet, one view set per foot (RT, LT): different sites, clean. PTP003: C2020 below (visit in an
-    # injection without 25).
+    # feet, one view set per foot (RT, LT): different sites, clean. PTP003: a visit with a B12 injection
+    # (96372) on C2044, no 25 on the visit; C2045 has 25 on it: clean.
     b.claim(
         "C2014",
         "P202",
@@ -121,6 +121,20 @@ def add(b):
     )
     b.claim("C2016", "P206", "MEDICARE", ["E11.9"], [line("80053", "2026-09-09", "40.00")], referring_npi=ORDERING_NPI)
     b.claim("C2017", "P206", "MEDICARE", ["E11.9"], [line("82947", "2026-09-09", "15.00")], referring_npi=ORDERING_NPI)
+    b.claim(
+        "C2044",
+        "P212",
+        "MEDICARE",
+        ["D51.0"],
+        [line("99213", "2026-09-08", "120.00"), line("96372", "2026-09-08", "25.00")],
+    )
+    b.claim(
+        "C2045",
+        "P210",
+        "MEDICARE",
+        ["D51.0"],
+        [line("99213", "2026-09-08", "120.00", modifiers="25"), line("96372", "2026-09-08", "25.00")],
+    )
     # MUE001: three office visits in one day on C2040 (99213, MUE 2 per day, clinical); a third
     # venipuncture (36415, MUE 2 per day) on C2042 after two on C2041, same patient, provider and day.
     # C2043 bills two venipunctures on another day: at the limit, clean.
