@@ -11,8 +11,9 @@ a rule narrow the lines each side of its pairs may come from, without changing w
   that side's lines before they are paired: a pair whose line fails it cannot fire;
 - a lookup the rule cannot fire without (engine/requirements.py) keeps only lines whose code
   appears in that table column, among the rows whose every key is billed on some line of the
-  batch: an NCCI pair needs its column-one code on one line and its column-two code on
-  another. Dates are left to the lookup itself.
+  batch and that meet the rule's terms on that lookup alone (`pfs.glob in [000, 010, 090]`):
+  an NCCI pair needs its column-one code on one line and its column-two code on another, a
+  global-package pair a procedure with a global period. Dates are left to the lookup itself.
 """
 
 from __future__ import annotations
@@ -39,23 +40,29 @@ def line_columns(reads: set[str]) -> set[str]:
 
 
 def side_filters(rule: Rule, new_resolver: Callable[[], Resolver]) -> dict[str, list[pl.Expr]]:
-    """Per side, the terms of the rule's `all` a line must meet for some pair of it to fire."""
+    """Per side (and per lookup alias), the terms of the rule's `all` that read it alone: a line, or a
+    table row, must meet them for some pair of it to fire."""
     filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
     for term in conjuncts(rule.when):
         expr, heads = term_reads(term, new_resolver)
-        if len(heads) == 1 and (side := next(iter(heads))) in filters:
-            filters[side].append(expr)
+        if len(heads) == 1:
+            filters.setdefault(next(iter(heads)), []).append(expr)
     return filters
 
 
 def lookup_filters(
-    lines: pl.DataFrame, lookups: list[tuple[Lookup, ReferenceTable]], required: set[str]
+    lines: pl.DataFrame,
+    lookups: list[tuple[Lookup, ReferenceTable]],
+    required: set[str],
+    terms: dict[str, list[pl.Expr]] | None = None,
 ) -> dict[str, list[pl.Expr]]:
     """Per side, the codes a line must carry for a pair of it to find a row of each table the rule needs.
 
-    Only the table rows whose every key value is on some of these lines count. A full NCCI
-    release (2.6 million rows) pairs nearly every code with another, so its codes alone
-    narrow nothing; few of those partners are billed in one batch.
+    Only the table rows whose every key value is on some of these lines count, and that meet the
+    rule's `terms` on the lookup alone (side_filters). A full NCCI release (2.6 million rows) pairs
+    nearly every code with another, so its codes alone narrow nothing; few of those partners are
+    billed in one batch. A term is tested on a single row only where the lookup matches the whole
+    key (a partial match gives lists).
     """
     filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
     billed: dict[str, pl.Series] = {}  # a line column's values, once for both sides (column1 and column2 are codes)
@@ -66,11 +73,22 @@ def lookup_filters(
         for name in unpaired.values():
             billed.setdefault(name, lines.get_column(name).unique().implode())
         rows = table.rows_where(lookup.where).filter(*(pl.col(c).is_in(billed[name]) for c, name in unpaired.items()))
+        rows = _meeting(rows, lookup, table, (terms or {}).get(lookup.alias, []))
         for column, field_name in lookup.on.items():
             filters[field_name.split(".", 1)[0]].append(
                 pl.col(field_name).is_in(rows.get_column(column).unique().implode())
             )
     return filters
+
+
+def _meeting(rows: pl.DataFrame, lookup: Lookup, table: ReferenceTable, terms: list[pl.Expr]) -> pl.DataFrame:
+    """The rows that meet the rule's terms on this lookup's own columns (flags such as `found` are left out)."""
+    columns = {f"{lookup.alias}.{c}" for c in table.columns}
+    usable = [t for t in terms if set(t.meta.root_names()) <= columns]
+    if not usable or not set(lookup.on) >= set(table.key):
+        return rows
+    meets = rows.select(pl.all().name.prefix(f"{lookup.alias}.")).select(pl.all_horizontal(usable).fill_null(False))
+    return rows.filter(meets.to_series())
 
 
 def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing = Pairing()) -> pl.LazyFrame:

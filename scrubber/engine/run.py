@@ -144,7 +144,7 @@ def scope_frame(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> pl.LazyF
     if item.rule.scope == "line_pair":
         # From only the line columns the rule reads: pairs multiply every column they carry.
         lines = scopes["line"].select(sorted(line_columns(item.reads)))
-        tables = lookup_filters(lines, item.lookups, item.required)
+        tables = lookup_filters(lines, item.lookups, item.required, item.side_filters)
         filters = {side: [*item.side_filters[side], *tables[side]] for side in PAIR_SIDES}
         return pair_scope(lines, filters, item.rule.pairing).with_columns(pair_keys(item.rule.finding_on))
     return scopes[item.rule.scope].lazy()
