@@ -10,7 +10,7 @@ from scrubber.report.write import write_outputs
 from tests.browser.big_report import big_report
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 FINDINGS = 50_000
 CLAIMS = 20_000
