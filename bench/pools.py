@@ -126,7 +126,7 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
         em=EM_CODES,
         em_weights=EM_WEIGHTS,
         procedures=procedures,
-        procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS) if c not in ncd_tests],
+        procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS, strict=True) if c not in ncd_tests],
         hcpcs=variety.gather_every(max(1, variety.len() // 400)).to_list(),
         professional_component=library.get("fee_schedule").rows.filter(pl.col("pctc") == 1)["code"].to_list(),
         bundles_visit=sorted(set(bundles["column1"].to_list())),

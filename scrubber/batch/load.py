@@ -217,7 +217,10 @@ def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.D
         usable = pl.when(raw.str.len_chars() <= MAX_CELL).then(raw)
         parsed[column.name] = parse(column.kind, usable)
     checked = frame.with_columns(
-        [value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name) for c, (value, _) in zip(present, parsed.values())]
+        [
+            value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name)
+            for c, (value, _) in zip(present, parsed.values(), strict=True)
+        ]
         + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items()]
     )
     issues = cell_issues(checked, table, transcoded)

@@ -259,4 +259,4 @@ def _finish(
 def _text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Exactly the given columns, as strings, empty cells null."""
     cells = [pl.col(c).cast(pl.String) for c in columns]
-    return frame.select([pl.when(cell != "").then(cell).alias(c) for cell, c in zip(cells, columns)])
+    return frame.select([pl.when(cell != "").then(cell).alias(c) for cell, c in zip(cells, columns, strict=True)])
