@@ -6,20 +6,18 @@ import datetime as dt
 import os
 import platform
 from importlib import metadata
+from pathlib import Path
 
 GIB = 1024
 
 
+def _lines(path: str) -> list[str]:
+    return Path(path).read_text(encoding="utf-8").splitlines()
+
+
 def machine() -> dict:
-    meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo", encoding="utf-8") if ":" in line)
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo", encoding="utf-8")
-            if line.startswith("model name")
-        ),
-        "",
-    )
+    meminfo = dict(line.split(":", 1) for line in _lines("/proc/meminfo") if ":" in line)
+    cpu = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")), "")
 
     def version(package: str) -> str:
         try:

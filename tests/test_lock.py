@@ -55,9 +55,12 @@ def test_the_lock_is_released_when_the_run_fails(tmp_path):
     with pytest.raises(ValueError), run_lock(out):
         raise ValueError("the batch could not be read")
     assert not lock_path(out).exists()
-    with run_lock(out):
-        with pytest.raises(RunInProgressError, match="another scrubber run is writing this folder"), run_lock(out):
-            pass
+    with (
+        run_lock(out),
+        pytest.raises(RunInProgressError, match="another scrubber run is writing this folder"),
+        run_lock(out),
+    ):
+        pass
 
 
 def test_the_lock_file_is_owner_only_and_names_its_holder(tmp_path):

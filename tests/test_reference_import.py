@@ -256,7 +256,7 @@ def test_a_file_whose_name_tells_no_setting_is_refused_until_the_setting_is_give
         tmp_path / "edits.txt", ["43239\t43237\t\t20241001\t*\t0\tMisuse of column two code with column one code"]
     )
     before = snapshot(reference / "ncci_ptp")
-    with pytest.raises(ImportFormatError, match="names no setting.*--setting practitioner | outpatient_hospital"):
+    with pytest.raises(ImportFormatError, match=r"names no setting.*--setting practitioner \| outpatient_hospital"):
         import_ncci_ptp(source, reference / "ncci_ptp", "2024Q4", Q4_2024)
     assert snapshot(reference / "ncci_ptp") == before
     result = import_ncci_ptp(source, reference / "ncci_ptp", "2024Q4", Q4_2024, setting="outpatient_hospital")
@@ -499,7 +499,7 @@ def test_a_malformed_mue_row_is_reported_at_its_line_in_the_file(reference, tmp_
 def test_a_code_listed_twice_in_the_mue_table_is_refused(reference, tmp_path):
     doubled = tmp_path / MUE_FILE.name
     doubled.write_bytes(MUE_FILE.read_bytes() + b"0001U,3,3 Date of Service Edit: Clinical,Nature of Analyte\r\n")
-    with pytest.raises(ImportFormatError, match="code listed twice.*0001U"):
+    with pytest.raises(ImportFormatError, match=r"code listed twice.*0001U"):
         import_mue(doubled, reference / "mue", "2026Q4", Q4)
 
 

@@ -13,9 +13,9 @@ release holds one partition's rows, and releases follow each other within their 
 from __future__ import annotations
 
 import datetime as dt
-from itertools import pairwise
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
