@@ -160,7 +160,8 @@ def _read_raw(batch_dir: Path, table: Table, required: bool) -> RawTable | None:
     candidates = [p for p in (batch_dir / f"{table.name}.parquet", batch_dir / f"{table.name}.csv") if p.is_file()]
     if len(candidates) > 1:
         raise ScrubberInputError(
-            f"{batch_dir}: both {table.name}.parquet and {table.name}.csv are present; keep one so the batch is unambiguous"
+            f"{batch_dir}: both {table.name}.parquet and {table.name}.csv are present; "
+            "keep one so the batch is unambiguous"
         )
     if not candidates:
         if required:
