@@ -15,7 +15,8 @@ from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 def scrubber_run(out, *extra):
     return subprocess.run(
-        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out), *extra],
+        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(),
+         "--out", str(out), *extra],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )  # fmt: skip
 

@@ -44,9 +44,9 @@ def test_narrowed_pairs_find_what_every_pair_would(source, rules, profiles, refe
 
 def _pair_rule(when: dict, lookups=()) -> Rule:
     return Rule(id="T001", title="t", category="coding", severity="error", status="active", scope="line_pair",
-                payers=None, effective_from=dt.date(2000, 1, 1), effective_to=None, carc="CO-97", rarc=(), denial_text="",
-                why="", reference="", lookups=tuple(lookups), finding_on="b", when=when, message="m", fix="f",
-                examples={}, path=Path("t.yaml"))  # fmt: skip
+                payers=None, effective_from=dt.date(2000, 1, 1), effective_to=None, carc="CO-97", rarc=(),
+                denial_text="", why="", reference="", lookups=tuple(lookups), finding_on="b", when=when, message="m",
+                fix="f", examples={}, path=Path("t.yaml"))  # fmt: skip
 
 
 PTP = Lookup("ncci_ptp", "ptp", {"setting": "a.claim.ncci_setting", "column1": "a.line.procedure_code",

@@ -111,8 +111,8 @@ def test_commercial_claim_for_a_dependent_maps_header_and_lines():
     # The patient is Ted, a dependent of subscriber Jane: his own id under her member id, no name in it.
     assert c["patient_id"].startswith("JS00111223333-") and "TED" not in c["patient_id"].upper()
     assert read.patients.to_dicts() == [{"patient_id": c["patient_id"], "birth_date": "1973-05-01", "sex": "M"}]
-    assert [(line["line_number"], line["procedure_code"], line["charge"], line["units"], line["service_date"], line["diagnosis_pointers"])
-            for line in lines(read, "26463774")] == [
+    assert [(line["line_number"], line["procedure_code"], line["charge"], line["units"], line["service_date"],
+             line["diagnosis_pointers"]) for line in lines(read, "26463774")] == [
         ("1", "99213", "40", "1", "2006-10-03", "1"), ("2", "87070", "15", "1", "2006-10-03", "1"),
         ("3", "99214", "35", "1", "2006-10-10", "2"), ("4", "86663", "10", "1", "2006-10-10", "2"),
     ]  # fmt: skip
@@ -170,8 +170,8 @@ def test_referring_provider_and_a_body_that_ignores_the_declared_component_separ
     read = read_837(LFH / "demo.example11.837")
     c = claim(read, "ABC123-RI")
     assert (c["referring_npi"], c["rendering_npi"], c["diagnosis_codes"]) == ("9988776655", "1122334455", "496;25000")
-    assert [(line["procedure_code"], line["modifiers"], line["diagnosis_pointers"]) for line in lines(read, "ABC123-RI")] == [
-        ("E0570", "RR", "1;2"), ("A7003", "NU", "1")]  # fmt: skip
+    assert [(line["procedure_code"], line["modifiers"], line["diagnosis_pointers"])
+            for line in lines(read, "ABC123-RI")] == [("E0570", "RR", "1;2"), ("A7003", "NU", "1")]  # fmt: skip
     ((_, position, segment, message),) = messages(read)
     assert (position, segment) == (1, "ISA") and "ISA16 declares ':'" in message and "'>'" in message
 

@@ -47,7 +47,8 @@ def test_fifty_thousand_findings_open_and_filter_quickly(visit, tmp_path):
     expect(status).to_contain_text(f"Claims 51–100 of {CLAIMS}")
 
     print(
-        f"\n{FINDINGS} findings on {CLAIMS} claims: fix_list.html {size_mb:.1f} MB, outputs written in {written:.1f} s; "
+        f"\n{FINDINGS} findings on {CLAIMS} claims: fix_list.html {size_mb:.1f} MB, "
+        f"outputs written in {written:.1f} s; "
         f"Chromium opens it to the first page in {opened:.2f} s, filters by payer in {filtered:.2f} s, "
         f"finds a claim id in {searched:.2f} s (each including the 120 ms pause after typing)"
     )
