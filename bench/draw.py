@@ -28,7 +28,7 @@ class Draw:
 
     def choice(self, n: int, values: list, weights: list[int] | None = None) -> pl.Series:
         """n values, each drawn with probability proportional to its (integer) weight."""
-        pool = [v for v, w in zip(values, weights) for _ in range(w)] if weights else list(values)
+        pool = [v for v, w in zip(values, weights, strict=True) for _ in range(w)] if weights else list(values)
         return pl.Series(pool).sample(n, with_replacement=True, seed=self._next_seed())
 
     def chance(self, n: int, per_mille: int) -> pl.Series:

@@ -322,7 +322,8 @@ def _claim_table(claims: pl.DataFrame, lines: pl.DataFrame, pools: Pools) -> pl.
         .when((defect == "sex_conflict") & (pl.col("sex") == "M"))
         .then(_pick(pools.dx_female_only, pl.col("bad_dx")))
     )
-    # The defective code takes the last position, so the claim still has a valid principal diagnosis when it has several.
+    # The defective code takes the last position, so the claim still has a valid principal diagnosis
+    # when it has several.
     positions = [
         pl.when(i < pl.col("dx_count")).then(
             pl.when((i == pl.col("dx_count") - 1) & bad.is_not_null()).then(bad).otherwise(code)

@@ -16,22 +16,30 @@ import polars as pl
 from scrubber.rulebook.reference import VALID_FROM, VALID_TO, ReferenceLibrary
 
 # Primary-care diagnoses as practices bill them (complete codes, dots dropped as the loader does).
-COMMON_DX = (
-    "I10 E119 E785 E782 J069 M5450 Z0000 Z0001 Z23 E6601 E669 F329 F419 J45909 K219 M179 N390 R0789 "
-    "R509 Z1231 Z79899 E039 D649 G4733 J302 K5900 L309 M25561 N179 R109 R197 R42 R0602 Z1211 E1165 "
-    "E1122 I2510 I4891 I509 J449 Z7901 E559 R7303 G8929 H1013 B349 J029 J209 J0190 R21 Z1331"
-).split()
+# fmt: off
+COMMON_DX = [
+    "I10", "E119", "E785", "E782", "J069", "M5450", "Z0000", "Z0001", "Z23", "E6601", "E669", "F329", "F419",
+    "J45909", "K219", "M179", "N390", "R0789", "R509", "Z1231", "Z79899", "E039", "D649", "G4733", "J302", "K5900",
+    "L309", "M25561", "N179", "R109", "R197", "R42", "R0602", "Z1211", "E1165", "E1122", "I2510", "I4891", "I509",
+    "J449", "Z7901", "E559", "R7303", "G8929", "H1013", "B349", "J029", "J209", "J0190", "R21", "Z1331",
+]
+# fmt: on
 # Category headers that need more characters: the "not billable" defect.
-HEADER_DX = "E11 I25 M54 J45 N18 E78 F32 K21 Z00".split()
+HEADER_DX = ["E11", "I25", "M54", "J45", "N18", "E78", "F32", "K21", "Z00"]
 # CPT codes (codes only) of an office practice: visits, venipuncture, panels, ECG, imaging, vaccines, therapy.
 # The clean mix bills no real NCCI pair (practitioner table) except a visit beside a code that bundles it,
 # which then carries 25: so it leaves out 99211 (bundled into 36415, 93000, 96372 ...), the preventive
 # visits 99395-99397 (practitioner MUE 0: Medicare never pays them), the minor procedures that bundle
 # 93000 and 96372 (11102, 17110, 20610, 69210), 80048 and 82947 (inside 80053), G0008/G0009 (beside
 # 90471) and Q2038 (beside 90686). The defects bill those pairs on purpose.
-EM_CODES = "99212 99213 99214 99215 99203 99204 99202 99205".split()
+EM_CODES = ["99212", "99213", "99214", "99215", "99203", "99204", "99202", "99205"]
 EM_WEIGHTS = [12, 40, 25, 5, 6, 3, 2, 1]
-PROCEDURES = "36415 80053 85025 80061 83036 84443 81001 93000 71046 90471 90686 87880 96372 97110 J1100 J3301".split()
+# fmt: off
+PROCEDURES = [
+    "36415", "80053", "85025", "80061", "83036", "84443", "81001", "93000",
+    "71046", "90471", "90686", "87880", "96372", "97110", "J1100", "J3301",
+]
+# fmt: on
 PROCEDURE_WEIGHTS = [30, 14, 12, 10, 6, 4, 5, 6, 3, 4, 3, 2, 3, 3, 2, 1]
 # Everyday bundles the ptp_pair defect bills (column one, column two): indicator 0 (PTP001: 43239/43235,
 # 45385/45378, 80053/80048), indicator 1 on two procedures (PTP002: 93000/93005, 80053/82947, 85025/85027),
@@ -118,7 +126,7 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
         em=EM_CODES,
         em_weights=EM_WEIGHTS,
         procedures=procedures,
-        procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS) if c not in ncd_tests],
+        procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS, strict=True) if c not in ncd_tests],
         hcpcs=variety.gather_every(max(1, variety.len() // 400)).to_list(),
         professional_component=library.get("fee_schedule").rows.filter(pl.col("pctc") == 1)["code"].to_list(),
         bundles_visit=sorted(set(bundles["column1"].to_list())),

@@ -6,20 +6,18 @@ import datetime as dt
 import os
 import platform
 from importlib import metadata
+from pathlib import Path
 
 GIB = 1024
 
 
+def _lines(path: str) -> list[str]:
+    return Path(path).read_text(encoding="utf-8").splitlines()
+
+
 def machine() -> dict:
-    meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo", encoding="utf-8") if ":" in line)
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo", encoding="utf-8")
-            if line.startswith("model name")
-        ),
-        "",
-    )
+    meminfo = dict(line.split(":", 1) for line in _lines("/proc/meminfo") if ":" in line)
+    cpu = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")), "")
 
     def version(package: str) -> str:
         try:
@@ -55,7 +53,8 @@ def pipeline_line(title: str, lines: int, figures: dict) -> str:
         return f"{title:<26} FAILED: {figures['failed']}"
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in figures.get("stages", {}).items())
     return (
-        f"{title:<26} {figures['total']:8.2f}s  {_rate(lines, figures['total']):>16}  peak {figures['peak_rss_mib'] / GIB:5.2f} GiB"
+        f"{title:<26} {figures['total']:8.2f}s  {_rate(lines, figures['total']):>16}"
+        f"  peak {figures['peak_rss_mib'] / GIB:5.2f} GiB"
         f"  cpu {figures['cpu_seconds']:.1f}s  load {figures['load_average']}"
         + (f"\n{'':28}{stages}" if stages else "")
     )
@@ -244,16 +243,19 @@ def markdown(results: dict) -> str:
     out.append("")
     if extra and _ok(extra["plus"]):
         out.append(
-            f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: {extra['plus']['total']:.2f}s "
+            f"With {extra['extra_rules']} generated payer rules on {extra['lines']:,} lines: "
+            f"{extra['plus']['total']:.2f}s "
             f"(plain pack {extra['plain']['total']:.2f}s), {extra['plus']['findings']:,} findings, "
             f"peak {extra['plus']['peak_rss_mib'] / GIB:.2f} GiB."
         )
     out.append(
-        f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: {results['small_batch']['walls']} s."
+        f"A {results['small_batch']['claims']}-claim batch through `python -m scrubber run`: "
+        f"{results['small_batch']['walls']} s."
     )
     if parse := results.get("x12_parse"):
         out.append(
-            f"837P parse: {parse['claims']:,} claims ({parse['megabytes']} MB, {parse['lines']:,} lines) in {parse['seconds']} s, "
+            f"837P parse: {parse['claims']:,} claims ({parse['megabytes']} MB, {parse['lines']:,} lines) "
+            f"in {parse['seconds']} s, "
             f"{parse['claims_per_second']:,} claims per second."
         )
     fix = results.get("fix_list", {})

@@ -21,7 +21,7 @@ from scrubber.rulebook.rules import REFERENCE_FOLDER
 PREFIX = "BPR"
 # The less common codes of the generated batches: a bulletin names a handful of services, so
 # each generated rule fires on a small share of lines, as real payer rules do.
-CODES = [c for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS) if w <= 3] + EM_CODES[4:]
+CODES = [c for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS, strict=True) if w <= 3] + EM_CODES[4:]
 PROFILED = [p for p in PAYERS if p != "CIGNA"]
 
 

@@ -23,7 +23,8 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "message": pl.String(),
     "fix": pl.String(),
     "denial_code": pl.String(),
-    "remark_codes": pl.String(),  # the rule's RARCs joined by ";" (one text cell in CSV and Parquet alike); null if none
+    # The rule's RARCs joined by ";" (one text cell in CSV and Parquet alike); null if none.
+    "remark_codes": pl.String(),
     "queue": pl.String(),
     "rule_status": pl.String(),
     "service_date": pl.Date(),

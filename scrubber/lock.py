@@ -59,7 +59,8 @@ def _acquire(path: Path, out_dir: Path) -> int:
             holder = _read(fd) or "starting"
             os.close(fd)
             raise RunInProgressError(
-                f"{out_dir}: another scrubber run is writing this folder ({holder}); this run stopped without touching it"
+                f"{out_dir}: another scrubber run is writing this folder ({holder}); "
+                "this run stopped without touching it"
             ) from None
         try:
             same_file = os.fstat(fd).st_ino == os.stat(path).st_ino

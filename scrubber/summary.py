@@ -72,7 +72,7 @@ def write_summary(folder: Path, summary: RunSummary) -> None:
 
 def _counts(frame: pl.DataFrame, key: str) -> dict[str, int]:
     counted = frame.group_by(key).len().sort(key)
-    return dict(zip(counted[key].to_list(), counted["len"].to_list()))
+    return dict(zip(counted[key].to_list(), counted["len"].to_list(), strict=True))
 
 
 def summarise(
@@ -89,7 +89,7 @@ def summarise(
 ) -> RunSummary:
     """The run's summary: what was read and checked, and every claim row counted once by its worst finding."""
     outcomes = claim_outcomes(claims, findings)["outcome"].value_counts()
-    outcome = dict(zip(outcomes["outcome"].to_list(), outcomes["count"].to_list()))
+    outcome = dict(zip(outcomes["outcome"].to_list(), outcomes["count"].to_list(), strict=True))
     active = counting(findings)
     return RunSummary(
         as_of=as_of,

@@ -90,7 +90,7 @@ def test_encounters_file_is_optional(demo_copy):
 
 def test_a_table_given_twice_is_refused(demo_copy):
     load_batch(demo_copy).patients.write_parquet(demo_copy / "patients.parquet")
-    with pytest.raises(ScrubberInputError, match="both patients.parquet and patients.csv"):
+    with pytest.raises(ScrubberInputError, match=r"both patients\.parquet and patients\.csv"):
         load_batch(demo_copy)
 
 

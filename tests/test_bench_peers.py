@@ -83,7 +83,7 @@ def test_all_three_let_only_a_modifier_that_fits_the_pair_bypass_an_indicator_1_
     tables = generate(2_000, seed=11)
     sizes = tables["claim_lines"].group_by("claim_id").len()
     chosen = sizes.filter(pl.col("len") == 2)["claim_id"].sort().head(len(PAIR_CASES)).to_list()
-    cases = dict(zip(chosen, PAIR_CASES))
+    cases = dict(zip(chosen, PAIR_CASES, strict=True))
     billed = pl.DataFrame(
         [(claim, number, *side) for claim, (one, two, _, _) in cases.items() for number, side in ((1, one), (2, two))],
         schema={"claim_id": pl.String, "line_number": pl.Int64, "code": pl.String, "mods": pl.List(pl.String)},

@@ -15,7 +15,8 @@ from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 def scrubber_run(out, *extra):
     return subprocess.run(
-        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out", str(out), *extra],
+        [sys.executable, "-m", "scrubber", "run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(),
+         "--out", str(out), *extra],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )  # fmt: skip
 
@@ -55,9 +56,12 @@ def test_the_lock_is_released_when_the_run_fails(tmp_path):
     with pytest.raises(ValueError), run_lock(out):
         raise ValueError("the batch could not be read")
     assert not lock_path(out).exists()
-    with run_lock(out):
-        with pytest.raises(RunInProgressError, match="another scrubber run is writing this folder"), run_lock(out):
-            pass
+    with (
+        run_lock(out),
+        pytest.raises(RunInProgressError, match="another scrubber run is writing this folder"),
+        run_lock(out),
+    ):
+        pass
 
 
 def test_the_lock_file_is_owner_only_and_names_its_holder(tmp_path):

@@ -269,7 +269,7 @@ def test_reference_import_asks_for_the_setting_when_the_file_name_does_not_tell(
     shutil.copy(next((REPO / "tests" / "fixtures" / "cms").glob("MCR_MUE_*")), renamed)
     args = ["mue", renamed, "--release", "2026Q4", "--effective-from", "2026-10-01", "--rules-dir", rules]
     with pytest.raises(
-        ScrubberInputError, match="names no setting.*--setting practitioner | outpatient_hospital | dme"
+        ScrubberInputError, match=r"names no setting.*--setting practitioner \| outpatient_hospital \| dme"
     ):
         invoke(reference_import_command, *args)
     result = invoke(reference_import_command, *args, "--setting", "dme")

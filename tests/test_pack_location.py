@@ -23,8 +23,8 @@ MUE = "coding/MUE001-units-over-medically-unlikely-edit.yaml"
 
 def scrubber(*args, cwd: Path):
     env = {k: v for k, v in os.environ.items() if k != "SCRUBBER_HOME"}
-    return subprocess.run([sys.executable, "-m", "scrubber", *map(str, args)], check=False, capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=180)  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "scrubber", *map(str, args)], check=False, capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=180)  # fmt: skip
 
 
 def checkout(folder: Path, title: str) -> Path:

@@ -13,7 +13,7 @@ from bench.generate import AS_OF, generate, write_batch
 from scrubber.batch import load_batch
 from scrubber.engine.compile import compile_rule, findings_query
 from scrubber.engine.context import RunContext
-from scrubber.engine.pairs import lookup_filters
+from scrubber.engine.pairs import PAIR_SIDES, lookup_filters
 from scrubber.engine.run import compile_all, materialise_scopes, scope_frame
 from scrubber.rulebook.rules import Lookup, Rule
 from tests.conftest import DEMO, DEMO_AS_OF
@@ -44,9 +44,9 @@ def test_narrowed_pairs_find_what_every_pair_would(source, rules, profiles, refe
 
 def _pair_rule(when: dict, lookups=()) -> Rule:
     return Rule(id="T001", title="t", category="coding", severity="error", status="active", scope="line_pair",
-                payers=None, effective_from=dt.date(2000, 1, 1), effective_to=None, carc="CO-97", rarc=(), denial_text="",
-                why="", reference="", lookups=tuple(lookups), finding_on="b", when=when, message="m", fix="f",
-                examples={}, path=Path("t.yaml"))  # fmt: skip
+                payers=None, effective_from=dt.date(2000, 1, 1), effective_to=None, carc="CO-97", rarc=(),
+                denial_text="", why="", reference="", lookups=tuple(lookups), finding_on="b", when=when, message="m",
+                fix="f", examples={}, path=Path("t.yaml"))  # fmt: skip
 
 
 PTP = Lookup("ncci_ptp", "ptp", {"setting": "a.claim.ncci_setting", "column1": "a.line.procedure_code",
@@ -60,7 +60,7 @@ PAIR_COLUMNS = {
 
 def _filters(rule: Rule, profiles, references) -> dict[str, list[str]]:
     compiled = compile_rule(rule, PAIR_COLUMNS, profiles, references)
-    return {side: [e.meta.root_names() for e in exprs] for side, exprs in compiled.side_filters.items()}
+    return {side: [e.meta.root_names() for e in compiled.side_filters[side]] for side in PAIR_SIDES}
 
 
 def _sides_kept(codes: list[str], references) -> dict[str, list[str]]:
@@ -70,6 +70,17 @@ def _sides_kept(codes: list[str], references) -> dict[str, list[str]]:
     filters = lookup_filters(lines, [(PTP, table)], {"ptp"})
     sides = pl.DataFrame({f"{side}.{c}": lines[c] for side in "ab" for c in lines.columns})
     return {side: sides.filter(*filters[side])[f"{side}.line.procedure_code"].to_list() for side in "ab"}
+
+
+def test_a_global_package_pair_keeps_only_procedures_whose_global_period_the_rule_reads(references):
+    # MOD002 reads the fee schedule's global days of line b: of a visit, a venipuncture (XXX), a joint
+    # injection (000) and a knee replacement (090), only the 090 procedure can be line b of a pair that fires.
+    fee_schedule = Lookup("fee_schedule", "pfs", {"code": "b.line.procedure_code"}, "b.line.service_date", {})
+    lines = pl.DataFrame({"line.procedure_code": ["99213", "36415", "20610", "27447"]})
+    major = {"pfs": [pl.col("pfs.glob") == "090"]}
+    filters = lookup_filters(lines, [(fee_schedule, references.get("fee_schedule"))], {"pfs"}, major)
+    kept = lines.select(pl.col("line.procedure_code").alias("b.line.procedure_code")).filter(*filters["b"])
+    assert kept.to_series().to_list() == ["27447"]
 
 
 def test_an_ncci_pair_needs_a_column_one_code_on_one_line_and_its_column_two_code_on_another(references):

@@ -26,7 +26,8 @@ def table(name: str) -> pl.DataFrame:
         # Unquoted YAML dates load as date objects, quoted ones as strings.
         start = date.fromisoformat(str(release["effective_from"]))
         end = release.get("effective_to")
-        if start <= DOS and (end is None or DOS <= date.fromisoformat(str(end))):
+        last = date.max if end is None else date.fromisoformat(str(end))
+        if start <= DOS <= last:
             frame = pl.read_csv(REFERENCE / name / release["file"], infer_schema=False)
             ints = [c for c, kind in spec["columns"].items() if kind == "int"]
             return frame.with_columns(pl.col(ints).cast(pl.Int64))

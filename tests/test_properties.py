@@ -53,15 +53,18 @@ def broken_batches(draw):
         for line_number in range(1, draw(st.integers(1, 3)) + 1):
             charge = draw(st.sampled_from(["100.00", "45.50", "20.00"]))
             charges.append(float(charge))
-            lines.append({"claim_id": claim_id, "line_number": str(line_number), "procedure_code": draw(st.sampled_from(CODES)),
-                          "modifiers": "", "units": "1", "charge": charge,
-                          "service_date": f"2026-03-{draw(st.integers(1, 14)):02d}", "diagnosis_pointers": "1",
-                          "place_of_service": "", "ndc": ""})  # fmt: skip
+            lines.append({"claim_id": claim_id, "line_number": str(line_number),
+                          "procedure_code": draw(st.sampled_from(CODES)), "modifiers": "", "units": "1",
+                          "charge": charge, "service_date": f"2026-03-{draw(st.integers(1, 14)):02d}",
+                          "diagnosis_pointers": "1", "place_of_service": "", "ndc": ""})  # fmt: skip
+        payer = draw(st.sampled_from(PAYERS))
+        diagnoses = draw(st.lists(st.sampled_from(DIAGNOSES), min_size=1, max_size=3, unique=True))
         claims.append({"claim_id": claim_id, "patient_id": f"P{number}", "member_id": f"M{number}",
-                       "payer_id": draw(st.sampled_from(PAYERS)), "claim_type": "professional",
+                       "payer_id": payer, "claim_type": "professional",
                        "billing_npi": "1234567893", "rendering_npi": "1045678905", "referring_npi": "",
-                       "place_of_service": "11", "diagnosis_codes": ";".join(draw(st.lists(st.sampled_from(DIAGNOSES), min_size=1, max_size=3, unique=True))),
-                       "prior_auth_number": "", "frequency_code": "1", "total_charge": f"{sum(charges):.2f}"})  # fmt: skip
+                       "place_of_service": "11", "diagnosis_codes": ";".join(diagnoses),
+                       "prior_auth_number": "", "frequency_code": "1",
+                       "total_charge": f"{sum(charges):.2f}"})  # fmt: skip
     damages = draw(st.lists(st.tuples(st.sampled_from([*CELL_DAMAGE, *ROW_DAMAGE]), st.integers(0, 999)), max_size=5))
     return claims, lines, damages
 

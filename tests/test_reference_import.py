@@ -184,9 +184,9 @@ def test_a_claim_in_the_new_quarter_gets_the_new_edit_and_one_in_the_shipped_qua
     assert egd("43237", "2024-11-05", OUTPATIENT) == []  # the outpatient hospital table has no such pair
     assert egd("43235", "2024-11-05", OUTPATIENT) == [2]  # and still answers from its 2024 Q3 release
     in_q3 = edits_in_force(reference, date(2024, 9, 30))
-    assert ("43239", "43236") in set(zip(in_q3["column1"], in_q3["column2"]))
+    assert ("43239", "43236") in set(zip(in_q3["column1"], in_q3["column2"], strict=True))
     in_q4 = edits_in_force(reference, date(2024, 10, 1))
-    assert set(zip(in_q4["column1"], in_q4["column2"])) == {("43239", "43235"), ("43239", "43237")}
+    assert set(zip(in_q4["column1"], in_q4["column2"], strict=True)) == {("43239", "43235"), ("43239", "43237")}
 
 
 def test_a_new_mue_quarter_changes_the_limit_for_its_dates_and_setting_only(reference, tmp_path):
@@ -256,7 +256,7 @@ def test_a_file_whose_name_tells_no_setting_is_refused_until_the_setting_is_give
         tmp_path / "edits.txt", ["43239\t43237\t\t20241001\t*\t0\tMisuse of column two code with column one code"]
     )
     before = snapshot(reference / "ncci_ptp")
-    with pytest.raises(ImportFormatError, match="names no setting.*--setting practitioner | outpatient_hospital"):
+    with pytest.raises(ImportFormatError, match=r"names no setting.*--setting practitioner \| outpatient_hospital"):
         import_ncci_ptp(source, reference / "ncci_ptp", "2024Q4", Q4_2024)
     assert snapshot(reference / "ncci_ptp") == before
     result = import_ncci_ptp(source, reference / "ncci_ptp", "2024Q4", Q4_2024, setting="outpatient_hospital")
@@ -282,7 +282,7 @@ def test_cms_part_files_become_one_release_of_the_edits_in_force(reference, ptp_
     assert "ccipra-v322r0-f1.sample.txt" in new["source"] and "ccipra-v322r0-f2.sample.txt" in new["source"]
     assert "29 rows deleted before 2026-10-01 left out" in new["source"]
     in_q4 = edits_in_force(reference, date(2026, 11, 2))
-    pairs = set(zip(in_q4["column1"], in_q4["column2"]))
+    pairs = set(zip(in_q4["column1"], in_q4["column2"], strict=True))
     assert ("0001U", "0030U") in pairs  # in force since 2018-07-01
     assert ("0001U", "0029U") not in pairs  # CMS deleted it on 2026-06-30
     assert ("0001A", "99213") not in pairs  # the visit bundle ended 2023-12-31
@@ -499,7 +499,7 @@ def test_a_malformed_mue_row_is_reported_at_its_line_in_the_file(reference, tmp_
 def test_a_code_listed_twice_in_the_mue_table_is_refused(reference, tmp_path):
     doubled = tmp_path / MUE_FILE.name
     doubled.write_bytes(MUE_FILE.read_bytes() + b"0001U,3,3 Date of Service Edit: Clinical,Nature of Analyte\r\n")
-    with pytest.raises(ImportFormatError, match="code listed twice.*0001U"):
+    with pytest.raises(ImportFormatError, match=r"code listed twice.*0001U"):
         import_mue(doubled, reference / "mue", "2026Q4", Q4)
 
 

@@ -177,7 +177,8 @@ def test_the_reference_readme_lists_every_table():
 
 
 def in_force(name: str, service_date: date, partition: str | None = None) -> pl.DataFrame:
-    """The rows of a table (of one partition) that apply to a date of service: its release's, within their own dates if dated."""
+    """The rows of a table (of one partition) that apply to a date of service: its release's, within their own
+    dates if dated."""
     folder = REFERENCE / name
     window = spec(folder).get("row_validity")
     for release, frame in rows(folder):

@@ -188,7 +188,9 @@ def test_the_worklist_writers_error_is_not_lost(tmp_path, monkeypatch):
     monkeypatch.setattr(worklist, "SECOND_PROCESS_ROWS", 1)
     folder = tmp_path / "staging"
     folder.mkdir()
-    with pytest.raises(OSError, match="worklist.xlsx could not be written: .*FileCreateError"):
-        with worklist.worklist_written(folder / "worklist.xlsx", _five_aetna_rows(), AS_OF):
-            (folder / "worklist.xlsx").mkdir()  # something in the way of the workbook
+    with (
+        pytest.raises(OSError, match=r"worklist\.xlsx could not be written: .*FileCreateError"),
+        worklist.worklist_written(folder / "worklist.xlsx", _five_aetna_rows(), AS_OF),
+    ):
+        (folder / "worklist.xlsx").mkdir()  # something in the way of the workbook
     assert list(folder.iterdir()) == [folder / "worklist.xlsx"]  # the hand-over file is gone

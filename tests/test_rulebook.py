@@ -87,7 +87,7 @@ def test_duplicate_rule_ids_are_refused(rules_copy):
 
 def test_yaml_tags_are_not_executed(rules_copy):
     (rules_copy / "modifier" / "MOD998-evil.yaml").write_text("!!python/object/apply:os.system ['true']\n")
-    with pytest.raises(ScrubberInputError, match="MOD998-evil.yaml"):
+    with pytest.raises(ScrubberInputError, match=r"MOD998-evil\.yaml"):
         load_rules(rules_copy)
 
 

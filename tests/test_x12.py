@@ -111,8 +111,8 @@ def test_commercial_claim_for_a_dependent_maps_header_and_lines():
     # The patient is Ted, a dependent of subscriber Jane: his own id under her member id, no name in it.
     assert c["patient_id"].startswith("JS00111223333-") and "TED" not in c["patient_id"].upper()
     assert read.patients.to_dicts() == [{"patient_id": c["patient_id"], "birth_date": "1973-05-01", "sex": "M"}]
-    assert [(l["line_number"], l["procedure_code"], l["charge"], l["units"], l["service_date"], l["diagnosis_pointers"])
-            for l in lines(read, "26463774")] == [
+    assert [(line["line_number"], line["procedure_code"], line["charge"], line["units"], line["service_date"],
+             line["diagnosis_pointers"]) for line in lines(read, "26463774")] == [
         ("1", "99213", "40", "1", "2006-10-03", "1"), ("2", "87070", "15", "1", "2006-10-03", "1"),
         ("3", "99214", "35", "1", "2006-10-10", "2"), ("4", "86663", "10", "1", "2006-10-10", "2"),
     ]  # fmt: skip
@@ -129,15 +129,15 @@ def test_claim_and_line_point_back_to_their_segments():
     read = read_837(LFH / "demo.example1.837")
     c = claim(read, "26463774")
     assert (c["source_segment"], c["source_file"]) == ("27", "demo.example1.837")
-    assert [l["source_segment"] for l in lines(read, "26463774")] == ["30", "33", "36", "39"]
+    assert [line["source_segment"] for line in lines(read, "26463774")] == ["30", "33", "36", "39"]
 
 
 def test_ambulance_claim_keeps_mileage_units_modifiers_and_four_pointers():
     read = read_837(LFH / "demo.ambulance.example5.837")
     c = claim(read, "051068")
     assert (c["place_of_service"], c["diagnosis_codes"], c["total_charge"]) == ("41", "8628;E8888;9592;8540", "766.50")
-    assert [(l["procedure_code"], l["modifiers"], l["units"], l["charge"], l["diagnosis_pointers"])
-            for l in lines(read, "051068")] == [
+    assert [(line["procedure_code"], line["modifiers"], line["units"], line["charge"], line["diagnosis_pointers"])
+            for line in lines(read, "051068")] == [
         ("A0427", "RH", "1.00", "700.00", "1;2;3;4"), ("A0425", "RH", "21.00", "8.20", "1;2;3;4"),
         ("A0422", "RH", "1.00", "46.00", "1;2;3;4"), ("A0382", "RH", "1.00", "12.30", "1;2;3;4"),
     ]  # fmt: skip
@@ -155,7 +155,7 @@ def test_anesthesia_claim_on_one_line_reads_minutes_and_three_modifiers():
 
 def test_drug_administered_in_the_office_carries_its_ndc_on_the_j_code_line():
     read = read_837(LFH / "demo.drug.example10.1.837")
-    assert [(l["procedure_code"], l["ndc"], l["charge"]) for l in lines(read, "CLMNO12345")] == [
+    assert [(line["procedure_code"], line["ndc"], line["charge"]) for line in lines(read, "CLMNO12345")] == [
         ("90782", None, "50.00"), ("J1550", "00026063512", "53.37")]  # fmt: skip
     assert claim(read, "CLMNO12345")["rendering_npi"] == "1122333341"
 
@@ -170,8 +170,8 @@ def test_referring_provider_and_a_body_that_ignores_the_declared_component_separ
     read = read_837(LFH / "demo.example11.837")
     c = claim(read, "ABC123-RI")
     assert (c["referring_npi"], c["rendering_npi"], c["diagnosis_codes"]) == ("9988776655", "1122334455", "496;25000")
-    assert [(l["procedure_code"], l["modifiers"], l["diagnosis_pointers"]) for l in lines(read, "ABC123-RI")] == [
-        ("E0570", "RR", "1;2"), ("A7003", "NU", "1")]  # fmt: skip
+    assert [(line["procedure_code"], line["modifiers"], line["diagnosis_pointers"])
+            for line in lines(read, "ABC123-RI")] == [("E0570", "RR", "1;2"), ("A7003", "NU", "1")]  # fmt: skip
     ((_, position, segment, message),) = messages(read)
     assert (position, segment) == (1, "ISA") and "ISA16 declares ':'" in message and "'>'" in message
 
@@ -185,8 +185,8 @@ def test_institutional_claim_reads_revenue_lines_and_only_the_diagnosis_qualifie
         "total_charge": "89.93", "diagnosis_codes": "3669;4019;79431", "frequency_code": "1",
         "place_of_service": None, "type_of_bill": "141",
     }  # fmt: skip
-    assert [(l["revenue_code"], l["procedure_code"], l["charge"], l["units"], l["service_date"])
-            for l in lines(read, "756048Q")] == [
+    assert [(line["revenue_code"], line["procedure_code"], line["charge"], line["units"], line["service_date"])
+            for line in lines(read, "756048Q")] == [
         ("0305", "85025", "13.39", "1.00", "1996-09-11"), ("0730", "93005", "76.54", "3.00", "1996-09-11")]  # fmt: skip
 
 
@@ -283,7 +283,7 @@ def test_icd10_principal_first_prior_auth_and_line_rendering_override(tmp_path):
     assert (c["diagnosis_codes"], c["prior_auth_number"], c["referring_npi"], c["rendering_npi"]) == (
         "E1165;I10;Z794", "AUTH778899", "1245319599", "1003000126")  # fmt: skip
     # The lab line was rendered by another provider (loop 2420A); the claim keeps its own rendering NPI.
-    assert [(l["modifiers"], l["rendering_npi"], l["service_date"]) for l in lines(read, "C100")] == [
+    assert [(line["modifiers"], line["rendering_npi"], line["service_date"]) for line in lines(read, "C100")] == [
         ("25", "1003000126", "2025-01-02"), (None, "1497758544", "2025-01-06")]  # fmt: skip
     assert read.issues.is_empty()
 
@@ -368,7 +368,7 @@ def test_institutional_line_without_date_takes_the_statement_period_start(tmp_pa
     read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments, version="005010")))
     c = claim(read, "I1")
     assert (c["claim_type"], c["type_of_bill"], c["place_of_service"]) == ("institutional", "131", None)
-    assert [(l["revenue_code"], l["procedure_code"], l["service_date"]) for l in lines(read, "I1")] == [
+    assert [(line["revenue_code"], line["procedure_code"], line["service_date"]) for line in lines(read, "I1")] == [
         ("0450", "99284", "2025-02-10")
     ]
 

@@ -323,7 +323,8 @@ MODIFIERS_SPEC = {
             "effective_from": date(2024, 1, 1),
             "source": (
                 "HCPCS rows: the HCPCS Level II modifier list pinned in GitHub andrewallenbruce/northstar commit "
-                "a37fd49831c3614a1eaa279d4addf06ad35798c4, pin modifiers (blob 65c279c04d18c91bf0a67935016083bb3478d041), "
+                "a37fd49831c3614a1eaa279d4addf06ad35798c4, pin modifiers "
+                "(blob 65c279c04d18c91bf0a67935016083bb3478d041), "
                 "columns modifier and description; CPT Category II codes 1P 2P 3P 8P as listed (type QPP, no text) in "
                 "its pin mod_addition (blob a5e91bfaa946818e5ad75dee541d0394dea4d278). CPT rows: the CPT modifier "
                 "codes with labels written for this project. Flags: CMS NCCI Policy Manual for Medicare Services, "

@@ -62,10 +62,11 @@ def reference(name: str, reference_dir: Path | None = None) -> Reference:
 def payers() -> Payers:
     profiles = load_profiles(paths.profiles_dir())
     frame = profiles.frame()
-    modifiers = dict(zip(frame["payer.payer_id"].to_list(), frame["payer.telehealth_modifier"].to_list()))
+    ids = frame["payer.payer_id"].to_list()
+    modifiers = dict(zip(ids, frame["payer.telehealth_modifier"].to_list(), strict=True))
 
     def column(name: str) -> dict:
-        return {k: v for k, v in zip(frame["payer.payer_id"].to_list(), frame[name].to_list()) if v is not None}
+        return {k: v for k, v in zip(ids, frame[name].to_list(), strict=True) if v is not None}
 
     return Payers(
         set(modifiers),

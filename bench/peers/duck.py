@@ -36,7 +36,8 @@ CREATE TEMP TABLE claims AS
 SELECT claim_id, trim(patient_id) AS patient_id, trim(member_id) AS member_id, upper(trim(payer_id)) AS payer_id,
        lower(trim(claim_type)) AS claim_type, trim(billing_npi) AS billing_npi,
        coalesce(nullif(trim(rendering_npi), ''), trim(billing_npi)) AS provider,
-       trim(place_of_service) AS place_of_service, diagnosis_codes, trim(frequency_code) AS frequency_code, total_charge,
+       trim(place_of_service) AS place_of_service, diagnosis_codes, trim(frequency_code) AS frequency_code,
+       total_charge,
        {type_of_bill} AS type_of_bill
 FROM read_parquet('{batch}/claims.parquet');
 -- Which NCCI tables judge a claim: the payer's for a professional claim, outpatient hospital for an
@@ -45,12 +46,13 @@ ALTER TABLE claims ADD COLUMN institutional BOOLEAN;
 ALTER TABLE claims ADD COLUMN ncci_setting VARCHAR;
 UPDATE claims SET institutional = coalesce(lower(claim_type) = 'institutional', false);
 UPDATE claims c SET ncci_setting = CASE
-    WHEN NOT c.institutional THEN coalesce((SELECT p.ncci_professional_setting FROM payer_params p WHERE p.payer_id = c.payer_id),
-                                           '{default_setting}')
+    WHEN NOT c.institutional THEN coalesce(
+        (SELECT p.ncci_professional_setting FROM payer_params p WHERE p.payer_id = c.payer_id), '{default_setting}')
     WHEN substr(ltrim(trim(c.type_of_bill), '0'), 1, 2) IN {outpatient_bills} THEN 'outpatient_hospital' END;
 CREATE TEMP TABLE lines AS
 SELECT claim_id, line_number, upper(trim(procedure_code)) AS procedure_code, units, charge, service_date,
-       nullif(trim(place_of_service), '') AS place_of_service, list_transform(modifiers, lambda m: upper(trim(m))) AS modifiers,
+       nullif(trim(place_of_service), '') AS place_of_service,
+       list_transform(modifiers, lambda m: upper(trim(m))) AS modifiers,
        coalesce(trim(ndc), '') AS ndc
 FROM read_parquet('{batch}/claim_lines.parquet');
 CREATE TEMP TABLE patients AS
@@ -60,7 +62,8 @@ SELECT trim(member_id) AS member_id, upper(trim(payer_id)) AS payer_id, coverage
        lower(trim(status)) = 'active' AS active
 FROM read_parquet('{batch}/eligibility.parquet');
 CREATE TEMP TABLE cl AS
-SELECT l.claim_id, l.line_number, l.procedure_code, l.units, l.service_date, coalesce(l.place_of_service, c.place_of_service) AS pos,
+SELECT l.claim_id, l.line_number, l.procedure_code, l.units, l.service_date,
+       coalesce(l.place_of_service, c.place_of_service) AS pos,
        l.modifiers, l.ndc, c.patient_id, c.member_id, c.payer_id, c.provider, c.frequency_code, c.claim_type,
        c.institutional, c.ncci_setting, l.procedure_code BETWEEN '{em_low}' AND '{em_high}' AS is_em,
        regexp_full_match(l.procedure_code, '{lab}') AS is_lab,
@@ -84,8 +87,10 @@ FROM cl JOIN (
     FROM (SELECT DISTINCT member_id, payer_id, service_date FROM cl) k
     JOIN elig e ON e.member_id = k.member_id AND e.payer_id = k.payer_id
     GROUP BY ALL
-    HAVING NOT bool_or(e.active AND e.coverage_start <= k.service_date AND (e.coverage_end IS NULL OR k.service_date <= e.coverage_end))
-       AND NOT bool_or(NOT e.active AND e.coverage_start <= k.service_date AND (e.coverage_end IS NULL OR k.service_date <= e.coverage_end))
+    HAVING NOT bool_or(e.active AND e.coverage_start <= k.service_date
+                       AND (e.coverage_end IS NULL OR k.service_date <= e.coverage_end))
+       AND NOT bool_or(NOT e.active AND e.coverage_start <= k.service_date
+                       AND (e.coverage_end IS NULL OR k.service_date <= e.coverage_end))
 ) u USING (member_id, payer_id, service_date)""",
     "DX001": """
 SELECT dx.claim_id, NULL::BIGINT, 'DX001', dx.first_date
@@ -105,7 +110,8 @@ WHERE cl.pos IN ('02', '10')
   AND NOT coalesce(list_contains(cl.modifiers, coalesce(p.telehealth_modifier, '{default_modifier}')), false)""",
     "DQ003": """
 SELECT c.claim_id, NULL::BIGINT, 'DQ003', f.first_date
-FROM claims c LEFT JOIN per_claim f USING (claim_id) LEFT JOIN payer_params p USING (payer_id) WHERE p.payer_id IS NULL""",
+FROM claims c LEFT JOIN per_claim f USING (claim_id) LEFT JOIN payer_params p USING (payer_id)
+WHERE p.payer_id IS NULL""",
     "DQ005": """
 SELECT c.claim_id, NULL::BIGINT, 'DQ005', f.first_date FROM claims c JOIN per_claim f USING (claim_id)
 WHERE c.total_charge <> f.line_total""",
@@ -115,7 +121,8 @@ WHERE NOT coalesce(regexp_full_match(c.billing_npi, '[0-9]{{10}}') AND {npi_chec
     "TF001": """
 SELECT claim_id, line_number, 'TF001', service_date FROM (
     SELECT cl.claim_id, cl.line_number, cl.service_date, CASE
-        WHEN p.timely_filing_months IS NOT NULL THEN CAST(cl.service_date + to_months(p.timely_filing_months::INTEGER) AS DATE)
+        WHEN p.timely_filing_months IS NOT NULL
+            THEN CAST(cl.service_date + to_months(p.timely_filing_months::INTEGER) AS DATE)
         ELSE cl.service_date + p.timely_filing_days::INTEGER END AS limit_day, p.next_workday
     FROM cl JOIN payer_params p USING (payer_id)
     WHERE coalesce(cl.claim_type, '') <> 'institutional' AND coalesce(cl.frequency_code <> '8', true)

@@ -157,7 +157,7 @@ def _batch_indexes(claims: list[dict], lines_of: dict[str, list[dict]], profiles
     for rows in day_lines.values():
         replaced = any(frequency == "7" and restates for _, frequency, restates, _, _ in rows)
         counted, running = set(), 0
-        for here, frequency, restates, service, units in sorted(rows):
+        for here, frequency, _, service, units in sorted(rows):
             if frequency == "8" or (replaced and frequency not in ("7", "8")) or (service, units) in counted:
                 continue
             counted.add((service, units))

@@ -30,15 +30,23 @@ TYPED = "~"  # prefix of a column's typed value beside its raw text while checki
 UNREADABLE = "!"  # prefix of the flag: the cell held text its type cannot read
 
 ISSUE_KINDS = {
-    "unreadable_value": "a cell holds text that cannot be read as its column's type (a date 2024-13-45, units 'abc'); read as empty",
+    "unreadable_value": (
+        "a cell holds text that cannot be read as its column's type (a date 2024-13-45, units 'abc'); read as empty"
+    ),
     "missing_value": "a cell the contract requires is empty",
     "value_too_long": f"a cell longer than {MAX_CELL} characters (an export fault); read as empty",
-    "transcoded_text": "the file is not UTF-8; this cell's accented characters were read as Windows-1252 and should be checked",
-    "extra_fields": "the row has more fields than the header (an unquoted comma in a value?); its cells may be in the wrong columns",
+    "transcoded_text": (
+        "the file is not UTF-8; this cell's accented characters were read as Windows-1252 and should be checked"
+    ),
+    "extra_fields": (
+        "the row has more fields than the header (an unquoted comma in a value?); its cells may be in the wrong columns"
+    ),
     "unknown_claim": "a service line whose claim_id is not in claims",
     "duplicate_claim_id": "a claim_id used by more than one row of claims (one issue per id; value lists its rows)",
     "duplicate_line": "two lines of one claim with the same line number (one issue per number; value lists its rows)",
-    "x12_problem": "an X12 837 file's envelope or segments are broken or incomplete (row = segment position, column = segment id)",
+    "x12_problem": (
+        "an X12 837 file's envelope or segments are broken or incomplete (row = segment position, column = segment id)"
+    ),
 }
 
 

@@ -83,7 +83,7 @@ def _read_ragged(source: Path | bytes, path: Path) -> pl.DataFrame:
         truncate_ragged_lines=True,
         encoding="utf8",
     )
-    raw = raw.rename(dict(zip(raw.columns, [*header, *spare])))
+    raw = raw.rename(dict(zip(raw.columns, [*header, *spare], strict=True)))
     return (
         raw.with_row_index(ROW, offset=1)
         .with_columns(pl.col(ROW).cast(pl.Int64))

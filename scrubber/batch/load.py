@@ -160,7 +160,8 @@ def _read_raw(batch_dir: Path, table: Table, required: bool) -> RawTable | None:
     candidates = [p for p in (batch_dir / f"{table.name}.parquet", batch_dir / f"{table.name}.csv") if p.is_file()]
     if len(candidates) > 1:
         raise ScrubberInputError(
-            f"{batch_dir}: both {table.name}.parquet and {table.name}.csv are present; keep one so the batch is unambiguous"
+            f"{batch_dir}: both {table.name}.parquet and {table.name}.csv are present; "
+            "keep one so the batch is unambiguous"
         )
     if not candidates:
         if required:
@@ -217,7 +218,10 @@ def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.D
         usable = pl.when(raw.str.len_chars() <= MAX_CELL).then(raw)
         parsed[column.name] = parse(column.kind, usable)
     checked = frame.with_columns(
-        [value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name) for c, (value, _) in zip(present, parsed.values())]
+        [
+            value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name)
+            for c, (value, _) in zip(present, parsed.values(), strict=True)
+        ]
         + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items()]
     )
     issues = cell_issues(checked, table, transcoded)

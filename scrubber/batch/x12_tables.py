@@ -180,7 +180,7 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
                 diagnosis_pointers=pl.lit(None, pl.String),
                 revenue_code=_e(1),
             ),
-        ]  # fmt: skip
+        ]
     ).unique(subset="lx_pos", keep="first", maintain_order=True)
     lines = part("line", "LX").select("lx_pos", "clm_pos", line_number=_e(1))
     for line_part in [
@@ -259,4 +259,4 @@ def _finish(
 def _text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Exactly the given columns, as strings, empty cells null."""
     cells = [pl.col(c).cast(pl.String) for c in columns]
-    return frame.select([pl.when(cell != "").then(cell).alias(c) for cell, c in zip(cells, columns)])
+    return frame.select([pl.when(cell != "").then(cell).alias(c) for cell, c in zip(cells, columns, strict=True)])

@@ -91,7 +91,7 @@ def _meeting(rows: pl.DataFrame, lookup: Lookup, table: ReferenceTable, terms: l
     return rows.filter(meets.to_series())
 
 
-def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing = Pairing()) -> pl.LazyFrame:
+def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing) -> pl.LazyFrame:
     """Two lines of the same patient, date (or line a up to `days_before` days earlier) and provider."""
     rendering = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
     provider = pl.col("claim.billing_npi") if pairing.provider == "billing" else rendering

@@ -52,7 +52,8 @@ def required_lookups(
 
 
 def _fails_without_a_row(expr: pl.Expr, table: ReferenceTable) -> bool:
-    """Whether a term on one lookup's columns is false or null both when no row matches and when no release covers the date."""
+    """Whether a term on one lookup's columns is false or null both when no row matches and when no release
+    covers the date."""
     schema = table.rows.schema
     no_row = {}
     for name in expr.meta.root_names():

@@ -157,7 +157,7 @@ def _collect(queries: list[pl.LazyFrame], compiled: list[CompiledRule]) -> pl.Da
         frames = pl.collect_all(queries)
     except pl.exceptions.PolarsError as exc:
         # Find the rule whose query fails, so the error names its file.
-        for query, item in zip(queries, compiled):
+        for query, item in zip(queries, compiled, strict=True):
             try:
                 query.collect()
             except pl.exceptions.PolarsError:

@@ -26,7 +26,8 @@ when this file is out of date.
 
 Each rule's examples are run by the test suite (and `scrubber examples`). An example states only
 what differs from the default claim (claim C1: a {DEFAULT_CLAIM["payer_id"].title()} office visit,
-{DEFAULT_LINE["procedure_code"]} for {DEFAULT_CLAIM["diagnosis_codes"][0]}, place of service {DEFAULT_CLAIM["place_of_service"]},
+{DEFAULT_LINE["procedure_code"]} for {DEFAULT_CLAIM["diagnosis_codes"][0]}, \
+place of service {DEFAULT_CLAIM["place_of_service"]},
 on {DEFAULT_LINE["service_date"]}, run on {DEFAULT_AS_OF}); a fire example lists every finding the rule gives on it,
 and a pass example gives none.
 
@@ -87,8 +88,8 @@ def markdown(rules: list[Rule]) -> str:
     for rule in ordered:
         payers = "all" if rule.payers is None else ", ".join(rule.payers)
         out.append(
-            f"| [{rule.id}](#{rule.id.lower()}) | {_cell(rule.title)} | {rule.category} | {rule.severity} | {rule.status} "
-            f"| {payers} | {_effective(rule)} | {denial_codes(rule)} | {_cell(rule.reference)} |"
+            f"| [{rule.id}](#{rule.id.lower()}) | {_cell(rule.title)} | {rule.category} | {rule.severity} "
+            f"| {rule.status} | {payers} | {_effective(rule)} | {denial_codes(rule)} | {_cell(rule.reference)} |"
         )
     for rule in ordered:
         out += [
@@ -138,7 +139,8 @@ def effectiveness_text(table: pl.DataFrame) -> str:
     for rule_id, group in per_run.group_by("rule_id", maintain_order=True):
         top = per_payer.filter(pl.col("rule_id") == rule_id[0]).row(0, named=True)
         lines.append(
-            f"{rule_id[0]:<9} {group.height:>4} {group['len'].mean():>9.1f} {group['len'].max():>6}  {top['payer_id']} ({top['len']})"
+            f"{rule_id[0]:<9} {group.height:>4} {group['len'].mean():>9.1f} {group['len'].max():>6}"
+            f"  {top['payer_id']} ({top['len']})"
         )
     return "\n".join(lines)
 

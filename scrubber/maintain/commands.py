@@ -162,7 +162,8 @@ def reference_group() -> None:
 )
 @rules_option
 def reference_import_command(kind, source, release_id, effective_from, setting, origin, rules_dir) -> None:
-    """Import a CMS release file (PTP text/zip, MUE CSV, ICD-10-CM order file) as a new release, keeping earlier ones."""
+    """Import a CMS release file (PTP text/zip, MUE CSV, ICD-10-CM order file) as a new release,
+    keeping earlier ones."""
     table, importer = IMPORTERS[kind]
     folder = Settings.resolve(rules_dir, None).reference_dir / table
     options = {"origin": origin}

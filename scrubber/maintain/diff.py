@@ -52,9 +52,8 @@ def rules_at(base: str, project_root: Path):
     )
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise ScrubberInputError(
-            f"--base {base}: not a folder and not a git revision of {project_root} ({message[0] if message else 'git failed'})"
-        )
+        reason = message[0] if message else "git failed"
+        raise ScrubberInputError(f"--base {base}: not a folder and not a git revision of {project_root} ({reason})")
     with tempfile.TemporaryDirectory(prefix="scrubber-base-") as temporary:
         with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
             archive.extractall(temporary, filter="data")
@@ -99,7 +98,8 @@ def as_text(changes: list[RuleChange], base: str) -> str:
     ]
     for c in changes:
         lines.append(
-            f"{c.rule_id:<9} {len(c.newly_flagged):>14} {c.dollars_flagged:>12,.2f} {len(c.cleared):>8} {c.dollars_cleared:>12,.2f}"
+            f"{c.rule_id:<9} {len(c.newly_flagged):>14} {c.dollars_flagged:>12,.2f}"
+            f" {len(c.cleared):>8} {c.dollars_cleared:>12,.2f}"
         )
         for label, claims in (("+", c.newly_flagged), ("-", c.cleared)):
             if claims:

@@ -36,7 +36,7 @@ def describe(node: dict, depth: int = 0) -> list[str]:
     if "any" in node:
         return [f"{pad}any of:"] + [line for child in node["any"] for line in describe(child, depth + 1)]
     if "not" in node:
-        return [f"{pad}not:"] + describe(node["not"], depth + 1)
+        return [f"{pad}not:", *describe(node["not"], depth + 1)]
     pad = "  " * depth
     ((operator, argument),) = ((k, v) for k, v in node.items() if k != "field")
     field = node["field"]
@@ -94,7 +94,7 @@ def explain(rule: Rule, rulebook: Rulebook, plan: bool = False) -> str:
         *describe(rule.when, 1),
     ]
     if rule.lookups:
-        out.append("  using " + "; ".join(f"{l.table} as {l.alias}" for l in rule.lookups))
+        out.append("  using " + "; ".join(f"{lookup.table} as {lookup.alias}" for lookup in rule.lookups))
     out += [
         "",
         f"Why payers deny it ({denial_codes(rule)}{': ' + rule.denial_text if rule.denial_text else ''}):",

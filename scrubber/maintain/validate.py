@@ -92,7 +92,7 @@ def check_denial_codes(rules: list[Rule], references: ReferenceLibrary) -> list[
         rows = references.get(REMIT_CODES).rows
     except ScrubberInputError as error:
         return [Problem(str(references.reference_dir / REMIT_CODES), 1, f"CARCs and RARCs cannot be checked: {error}")]
-    known = set(zip(rows["kind"].to_list(), rows["code"].to_list()))
+    known = set(zip(rows["kind"].to_list(), rows["code"].to_list(), strict=True))
     problems = []
     for rule in rules:
         named = [("CARC", rule.carc.split("-", 1)[1])] + [("RARC", code) for code in rule.rarc]

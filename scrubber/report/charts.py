@@ -24,7 +24,7 @@ TREND_COLUMN = 56
 def bar_chart(title: str, counts: pl.DataFrame, key: str) -> dict:
     """Horizontal bars, largest first; past MOST_BARS the rest are a line of text, not a bar that would dwarf them."""
     ranked = counts.sort(["len", key], descending=[True, False])
-    rows = list(zip(ranked[key].fill_null("(none)").to_list(), ranked["len"].to_list()))
+    rows = list(zip(ranked[key].fill_null("(none)").to_list(), ranked["len"].to_list(), strict=True))
     rest = rows[MOST_BARS:]
     rows = rows[:MOST_BARS]
     peak = max((v for _, v in rows), default=0) or 1

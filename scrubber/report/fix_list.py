@@ -122,7 +122,7 @@ def rule_catalogue(rules: list[Rule], profiles: Profiles, findings: pl.DataFrame
     it fired in this run. Every finding links here, so what a rule checks and why is written once, in its YAML
     (docs/rules.md renders the same rules for maintainers: maintain/catalog.py)."""
     fired = findings.group_by("rule_id").len()
-    count = dict(zip(fired["rule_id"].to_list(), fired["len"].to_list()))
+    count = dict(zip(fired["rule_id"].to_list(), fired["len"].to_list(), strict=True))
     entries = []
     for rule in sorted(rules, key=lambda r: r.id):
         if rule.status == "retired":

@@ -1,8 +1,8 @@
 """worklist.xlsx: the fix list as spreadsheets billers can sort, filter and hand out.
 
-One sheet per payer (the sheet names it, so rows do not repeat it), each a filterable table with a frozen header, rows in the fix
-list's priority order. The workbook is told never to turn text into formulas or
-links, so a claim field starting with `=` stays text in Excel.
+One sheet per payer (the sheet names it, so rows do not repeat it), each a filterable table with a
+frozen header, rows in the fix list's priority order. The workbook is told never to turn text into
+formulas or links, so a claim field starting with `=` stays text in Excel.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 A profile only selects and adjusts: it names the payer, its timely-filing limit (in days, or in
 months where the payer's policy words it so: Medicare's "12 months after the date of service"),
-whether it takes replacement claims, and its biller team; sets parameters that rules read (`{param: telehealth_modifier}`), and
-switches rules off or re-grades them for that payer.
+whether it takes replacement claims, and its biller team; sets parameters that rules read
+(`{param: telehealth_modifier}`), and switches rules off or re-grades them for that payer.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ class Profiles:
 
     @cached_property
     def list_params(self) -> dict[str, dict[str, list[str]]]:
-        """Each list-valued parameter's value per payer (the default where a profile sets none); read by every rule compile."""
+        """Each list-valued parameter's value per payer (the default where a profile sets none); read by every
+        rule compile."""
         names = [n for n in self.param_names() if _param_type(n, self) == pl.List(pl.String)]
         return {
             name: {

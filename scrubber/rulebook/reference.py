@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,7 @@ def read_table(reference_dir: Path, name: str) -> tuple[ReferenceTable | None, l
         releases.append((line, Release(entry["id"], data, start, end, entry["source"], entry.get("partition"))))
     for part in dict.fromkeys(r.partition for _, r in releases):
         own = [(line, r) for line, r in releases if r.partition == part]
-        for (_, earlier), (line, later) in zip(own, own[1:]):
+        for (_, earlier), (line, later) in pairwise(own):
             if later.effective_from <= earlier.effective_to:
                 problems.append(Problem(str(path), line, f"release {later.id} starts before release {earlier.id} ends"))
     if problems:

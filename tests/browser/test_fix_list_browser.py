@@ -8,7 +8,7 @@ import pytest
 from scrubber.pipeline import run
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 AS_OF = "2026-03-16"
 

@@ -10,7 +10,7 @@ from scrubber.report.write import write_outputs
 from tests.browser.big_report import big_report
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 FINDINGS = 50_000
 CLAIMS = 20_000
@@ -47,7 +47,8 @@ def test_fifty_thousand_findings_open_and_filter_quickly(visit, tmp_path):
     expect(status).to_contain_text(f"Claims 51–100 of {CLAIMS}")
 
     print(
-        f"\n{FINDINGS} findings on {CLAIMS} claims: fix_list.html {size_mb:.1f} MB, outputs written in {written:.1f} s; "
+        f"\n{FINDINGS} findings on {CLAIMS} claims: fix_list.html {size_mb:.1f} MB, "
+        f"outputs written in {written:.1f} s; "
         f"Chromium opens it to the first page in {opened:.2f} s, filters by payer in {filtered:.2f} s, "
         f"finds a claim id in {searched:.2f} s (each including the 120 ms pause after typing)"
     )

@@ -22,7 +22,8 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
     )
     keys = [f"_hist_{name}" for name in IDENTITY]
     identity = keyed.select(
-        *[pl.col(k).alias(name) for k, name in zip(keys, IDENTITY)], pl.col("claim.claim_id").alias("_claim")
+        *[pl.col(k).alias(name) for k, name in zip(keys, IDENTITY, strict=True)],
+        pl.col("claim.claim_id").alias("_claim"),
     )
     resent = ctx.batch.claims.lazy().select("claim_id").unique()
     earlier = (
