@@ -47,17 +47,18 @@ EDITS = (
     Edit("PRV001", "claim: billing NPI missing, not 10 digits, or failing the Luhn check with the 80840 prefix"),
     Edit(
         "TF001",
-        "line: date of service + the payer's filing days is before the run date (not institutional, not a void)",
+        "line: the payer's filing deadline (date of service + its months or days, moved off a weekend or "
+        "federal holiday) is before the run date (not institutional, not a void)",
     ),
     Edit(
         "DUP001",
-        "line: an earlier line (claim id, line number order) bills the same patient, code, date, provider, "
-        "modifiers and NDC on an original claim",
+        "line: an earlier line (claim id, line number order) bills the same payer, member, patient, code, date, "
+        "provider, modifiers and NDC, on a claim that is not a replacement or void the payer applies",
     ),
     Edit(
         "MUE001",
-        "line: units over the MUE in force in the claim's NCCI setting (MAI 1 per line; MAI 2/3 the patient's "
-        "units of the code that day)",
+        "line: units over a non-zero MUE in force in the claim's NCCI setting (MAI 1 per line; MAI 2/3 the "
+        "payer's, patient's and provider's counted units of the code that day through this line, in claim order)",
     ),
     Edit(
         "PTP002",
