@@ -110,7 +110,7 @@ def test_the_clean_code_mix_bills_no_ncci_pair_but_a_visit_bundled_into_an_injec
 def test_no_clean_claim_gets_an_ncci_or_mue_finding_and_every_such_defect_does(tables, tmp_path):
     batch = write_batch(tables, tmp_path / "parquet", "parquet")
     found = (
-        engine_findings(batch, ["PTP001", "PTP002", "PTP003", "MUE001"])
+        engine_findings(batch, ["PTP001", "PTP002", "PTP003", "MOD002", "MUE001"])
         .select("claim_id", "line_number", "rule_id")
         .unique()
     )
@@ -118,7 +118,9 @@ def test_no_clean_claim_gets_an_ncci_or_mue_finding_and_every_such_defect_does(t
     clean = keyed.filter(pl.col("defect").is_null())
     assert clean.height == 0, clean.head().rows()
     defects = tables["defects"]
-    ptp = found.filter(pl.col("rule_id").str.starts_with("PTP"), pl.col("line_number") == 2)
+    # A visit bundled into a procedure with a global period is MOD002's finding, into another code PTP003's.
+    bundled = pl.col("rule_id").str.starts_with("PTP") | (pl.col("rule_id") == "MOD002")
+    ptp = found.filter(bundled, pl.col("line_number") == 2)
     mue = found.filter(pl.col("rule_id") == "MUE001")
     # A per-line limit fires on the line over it; a per-day limit on the line that takes the day past it.
     by_line, by_day = mue.filter(pl.col("line_number") == 1), mue.filter(pl.col("line_number") == 2)
@@ -127,8 +129,8 @@ def test_no_clean_claim_gets_an_ncci_or_mue_finding_and_every_such_defect_does(t
         assert claims.height > 0, kind
         missed = claims.join(hits, on="claim_id", how="anti")
         assert missed.height == 0, (kind, missed.head().rows())
-    # Each PTP rule is exercised: indicator 0, indicator 1 on procedures, a visit without 25.
-    assert set(ptp["rule_id"]) == {"PTP001", "PTP002", "PTP003"}
+    # Each rule is exercised: indicator 0, indicator 1 on procedures, a visit without 25 (global period or not).
+    assert set(ptp["rule_id"]) == {"PTP001", "PTP002", "PTP003", "MOD002"}
 
 
 def test_a_patients_claims_fall_on_different_days(tables):
