@@ -9,6 +9,7 @@ import sys
 import polars as pl
 import yaml
 
+from scrubber.rulebook.schema import CATEGORIES
 from tests.conftest import DEMO, DEMO_AS_OF, REPO
 
 
@@ -78,17 +79,7 @@ def test_the_demo_shows_every_edit_family(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     missing = {family: rule for family, rule in EVERY_FAMILY.items() if rule not in summary["findings_by_rule"]}
     assert not missing
-    categories = {
-        "eligibility",
-        "coding",
-        "modifier",
-        "timely_filing",
-        "duplicate",
-        "provider",
-        "authorization",
-        "encounter",
-        "data_quality",
-    }
+    categories = set(CATEGORIES)
     assert set(summary["findings_by_category"]) == categories
 
 

@@ -116,6 +116,23 @@ def npi_valid(npi: str | None) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
+def _service(
+    payer: str | None, claim: dict, line: dict, code: str, provider: str | None, modifiers: list[str]
+) -> tuple:
+    """DUP001's identity of a line: payer, member, patient, code, date, provider, modifier set and NDC."""
+    ndc = (line["ndc"] or "").strip()
+    return (
+        payer,
+        claim["member_id"],
+        claim["patient_id"],
+        code,
+        line["service_date"],
+        provider,
+        ";".join(sorted(modifiers)),
+        ndc,
+    )
+
+
 def _batch_indexes(claims: list[dict], lines_of: dict[str, list[dict]], profiles: Payers) -> tuple[dict, dict, dict]:
     """What crosses claims, indexed once: lines by patient/date/provider, MUE units, repeats.
 
@@ -138,16 +155,7 @@ def _batch_indexes(claims: list[dict], lines_of: dict[str, list[dict]], profiles
             modifiers = [m.strip().upper() for m in line["modifiers"] or [] if m]
             here = (claim["claim_id"], line["line_number"])
             same_visit[(claim["patient_id"], day, provider)].append((*here, code, modifiers, setting, institutional))
-            service = (
-                payer,
-                claim["member_id"],
-                claim["patient_id"],
-                code,
-                day,
-                provider,
-                ";".join(sorted(modifiers)),
-                (line["ndc"] or "").strip(),
-            )
+            service = _service(payer, claim, line, code, provider, modifiers)
             day_lines[(payer, claim["patient_id"], provider, code, day)].append(
                 (here, frequency, restates, service, line["units"] or 0)
             )
@@ -269,16 +277,7 @@ def findings(batch: Path, rule_ids: list[str], as_of: dt.date = AS_OF) -> pl.Dat
                 deadline = filing_deadline(day, payer, profiles)
                 if deadline is not None and deadline < as_of:
                     out.append((*here, "TF001"))
-            service = (
-                payer,
-                claim["member_id"],
-                claim["patient_id"],
-                code,
-                day,
-                provider,
-                ";".join(sorted(modifiers)),
-                (line["ndc"] or "").strip(),
-            )
+            service = _service(payer, claim, line, code, provider, modifiers)
             if "DUP001" in wanted and first_seen.get(service, here) != here and in_effect("DUP001", day):
                 out.append((*here, "DUP001"))
             if "MUE001" in wanted and in_effect("MUE001", day):
