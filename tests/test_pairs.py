@@ -14,13 +14,13 @@ from scrubber.batch import load_batch
 from scrubber.engine.compile import compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.pairs import PAIR_SIDES, lookup_filters
-from scrubber.engine.run import compile_all, materialise_scopes, scope_frame
+from scrubber.engine.run import compile_all, materialise_scopes, scope_and_rows
 from scrubber.rulebook.rules import Lookup, Rule
 from tests.conftest import DEMO, DEMO_AS_OF
 
 
 def _pair_findings(item, scopes, profiles) -> list[tuple]:
-    found = findings_query(item, scope_frame(item, scopes), profiles).select("claim_id", "line_number", "rule_id")
+    found = findings_query(item, *scope_and_rows(item, scopes), profiles).select("claim_id", "line_number", "rule_id")
     return sorted(found.collect().rows())
 
 

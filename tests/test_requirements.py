@@ -10,7 +10,7 @@ from bench.generate import AS_OF, generate, write_batch
 from scrubber.batch import load_batch
 from scrubber.engine.compile import findings_query
 from scrubber.engine.context import RunContext
-from scrubber.engine.run import compile_all, materialise_scopes, scope_frame
+from scrubber.engine.run import compile_all, materialise_scopes, scope_and_rows
 from tests.conftest import DEMO, DEMO_AS_OF
 
 
@@ -52,12 +52,12 @@ def test_dropping_lines_a_needed_table_says_nothing_about_changes_no_finding(
     for item in needing:
         everything = dataclasses.replace(item, required=set(), side_filters=item.side_filters and {"a": [], "b": []})
         narrowed = (
-            findings_query(item, scope_frame(item, scopes), profiles)
+            findings_query(item, *scope_and_rows(item, scopes), profiles)
             .collect()
             .sort("claim_id", "line_number", "message")
         )
         whole = (
-            findings_query(everything, scope_frame(everything, scopes), profiles)
+            findings_query(everything, *scope_and_rows(everything, scopes), profiles)
             .collect()
             .sort("claim_id", "line_number", "message")
         )

@@ -20,6 +20,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from scrubber.rulebook.reference import write_release_parquet
+
 OUT = Path(__file__).resolve().parent.parent / "rules" / "reference"
 QUARTER_START = date(2024, 7, 1)
 NORTHSTAR = (
@@ -118,11 +120,6 @@ def _source(pin: str, blob: str, script: str, what: str) -> str:
     return f"CMS {what}. Public copy: " + NORTHSTAR.format(pin=pin, blob=blob, script=script)
 
 
-def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
-    # Sorted by key and zstd-compressed: 1.7 million PTP rows take under 1 MB.
-    frame.write_parquet(path, compression="zstd", compression_level=19, statistics=False)
-
-
 def _ptp(source: Path, folder: Path) -> list[dict]:
     releases = []
     for setting, (file, pin, blob) in PTP_FILES.items():
@@ -157,7 +154,7 @@ def _ptp(source: Path, folder: Path) -> list[dict]:
 def _setting_release(frame: pl.DataFrame, folder: Path, table: str, setting: str, source: str) -> dict:
     """Write one setting's rows of the quarter and describe them as that partition's release."""
     name = f"{table}_{setting}_2024q3.parquet"
-    _write_parquet(frame, folder / name)
+    write_release_parquet(frame, folder / name)
     return {
         "id": f"2024Q3-{setting}",
         "partition": setting,
@@ -191,7 +188,7 @@ def _add_on(source: Path, folder: Path) -> list[dict]:
     file, pin, blob = ADD_ON_FILE
     frame = pl.read_csv(source / file, infer_schema=False).select("add_on_code", "primary_code", "aoc_edit_type")
     name = "ncci_add_on_2024q3.parquet"
-    _write_parquet(frame.sort("add_on_code", "primary_code"), folder / name)
+    write_release_parquet(frame.sort("add_on_code", "primary_code"), folder / name)
     return [
         {
             "id": "2024Q3",

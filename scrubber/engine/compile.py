@@ -111,7 +111,13 @@ def listed_codes(references: ReferenceLibrary, name: str, where: dict) -> list[s
     return rows[table.key[0]].unique().sort().to_list()
 
 
-def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, required: bool = False) -> pl.LazyFrame:
+def apply_lookup(
+    frame: pl.LazyFrame,
+    lookup: Lookup,
+    table: ReferenceTable,
+    required: bool = False,
+    rows: pl.DataFrame | None = None,
+) -> pl.LazyFrame:
     """Join the table rows in force on each row's date, as `<alias>.<column>` plus `<alias>.found`.
 
     Matching the table's whole key gives one row's values; matching part of it (a coverage
@@ -122,7 +128,7 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, req
     keys = list(lookup.on.values())
     date = lookup.date or "_date"
     prefix = lookup.alias
-    table_rows = table.rows_where(lookup.where).lazy()
+    table_rows = (table.rows_where(lookup.where) if rows is None else rows).lazy()
     probe = frame.select([*keys, date]).unique()
     others = [c for c in table.columns if c not in lookup.on]
     in_window = probe.join(table_rows, left_on=keys, right_on=list(lookup.on), how="inner").filter(
@@ -158,10 +164,14 @@ def apply_lookup(frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, req
     )
 
 
-def findings_query(compiled: CompiledRule, frame: pl.LazyFrame, profiles: Profiles) -> pl.LazyFrame:
+def findings_query(
+    compiled: CompiledRule, frame: pl.LazyFrame, rows: dict[str, pl.DataFrame], profiles: Profiles
+) -> pl.LazyFrame:
+    """The rule's findings over its row set; `rows` holds, per lookup alias, the table rows it may join
+    (a pair rule's needed rows, see pairs.needed_rows); other lookups join the whole table."""
     rule = compiled.rule
     for lookup, table in compiled.lookups:
-        frame = apply_lookup(frame, lookup, table, lookup.alias in compiled.required)
+        frame = apply_lookup(frame, lookup, table, lookup.alias in compiled.required, rows.get(lookup.alias))
     in_force = pl.col("_date") >= pl.lit(rule.effective_from)
     if rule.effective_to:
         in_force = in_force & (pl.col("_date") <= pl.lit(rule.effective_to))

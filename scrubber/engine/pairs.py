@@ -50,21 +50,21 @@ def side_filters(rule: Rule, new_resolver: Callable[[], Resolver]) -> dict[str, 
     return filters
 
 
-def lookup_filters(
+def needed_rows(
     lines: pl.DataFrame,
     lookups: list[tuple[Lookup, ReferenceTable]],
     required: set[str],
     terms: dict[str, list[pl.Expr]] | None = None,
-) -> dict[str, list[pl.Expr]]:
-    """Per side, the codes a line must carry for a pair of it to find a row of each table the rule needs.
+) -> dict[str, pl.DataFrame]:
+    """Per lookup the rule cannot fire without, the table rows a pair of these lines can match.
 
     Only the table rows whose every key value is on some of these lines count, and that meet the
     rule's `terms` on the lookup alone (side_filters). A full NCCI release (2.6 million rows) pairs
     nearly every code with another, so its codes alone narrow nothing; few of those partners are
     billed in one batch. A term is tested on a single row only where the lookup matches the whole
-    key (a partial match gives lists).
+    key (a partial match gives lists). The rule's lookup joins these rows, not the whole table.
     """
-    filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
+    rows: dict[str, pl.DataFrame] = {}
     billed: dict[str, pl.Series] = {}  # a line column's values, once for both sides (column1 and column2 are codes)
     for lookup, table in lookups:
         if lookup.alias not in required:
@@ -72,13 +72,32 @@ def lookup_filters(
         unpaired = {column: field_name.split(".", 1)[1] for column, field_name in lookup.on.items()}
         for name in unpaired.values():
             billed.setdefault(name, lines.get_column(name).unique().implode())
-        rows = table.rows_where(lookup.where).filter(*(pl.col(c).is_in(billed[name]) for c, name in unpaired.items()))
-        rows = _meeting(rows, lookup, table, (terms or {}).get(lookup.alias, []))
-        for column, field_name in lookup.on.items():
-            filters[field_name.split(".", 1)[0]].append(
-                pl.col(field_name).is_in(rows.get_column(column).unique().implode())
-            )
+        found = table.rows_where(lookup.where).filter(*(pl.col(c).is_in(billed[name]) for c, name in unpaired.items()))
+        rows[lookup.alias] = _meeting(found, lookup, table, (terms or {}).get(lookup.alias, []))
+    return rows
+
+
+def code_filters(
+    rows: dict[str, pl.DataFrame], lookups: list[tuple[Lookup, ReferenceTable]]
+) -> dict[str, list[pl.Expr]]:
+    """Per side, the codes a line must carry for a pair of it to find one of the needed rows."""
+    filters: dict[str, list[pl.Expr]] = {side: [] for side in PAIR_SIDES}
+    for lookup, _ in lookups:
+        if lookup.alias in rows:
+            for column, field_name in lookup.on.items():
+                values = rows[lookup.alias].get_column(column).unique().implode()
+                filters[field_name.split(".", 1)[0]].append(pl.col(field_name).is_in(values))
     return filters
+
+
+def lookup_filters(
+    lines: pl.DataFrame,
+    lookups: list[tuple[Lookup, ReferenceTable]],
+    required: set[str],
+    terms: dict[str, list[pl.Expr]] | None = None,
+) -> dict[str, list[pl.Expr]]:
+    """Per side, the codes a line must carry for a pair of it to find a row of each table the rule needs."""
+    return code_filters(needed_rows(lines, lookups, required, terms), lookups)
 
 
 def _meeting(rows: pl.DataFrame, lookup: Lookup, table: ReferenceTable, terms: list[pl.Expr]) -> pl.DataFrame:

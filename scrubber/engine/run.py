@@ -10,7 +10,7 @@ from scrubber.batch.schema import ENCOUNTERS, empty_frame
 from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.families import FAMILIES, namespace_of
-from scrubber.engine.pairs import PAIR_SIDES, line_columns, lookup_filters, pair_keys, pair_scope
+from scrubber.engine.pairs import PAIR_SIDES, code_filters, line_columns, needed_rows, pair_keys, pair_scope
 from scrubber.engine.partition import part_count, split
 from scrubber.engine.scopes import BUILDERS, KEYS, REQUIRES
 from scrubber.errors import ScrubberInputError
@@ -86,7 +86,7 @@ def _findings(runnable: list[CompiledRule], ctx: RunContext) -> pl.DataFrame:
     queries = []
     for item in runnable:
         try:
-            queries.append(findings_query(item, scope_frame(item, scopes), ctx.profiles))
+            queries.append(findings_query(item, *scope_and_rows(item, scopes), ctx.profiles))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(
                 f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}"
@@ -104,7 +104,7 @@ CLAIM_BASED = {"claim", "line", "diagnosis", "modifier"}
 def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[str, pl.DataFrame]:
     """Each scope once, with only the columns and derived families some rule reads.
 
-    Pair rules read the line scope: each rule's pairs are made in its own query (see scope_frame).
+    Pair rules read the line scope: each rule's pairs are made in its own query (see scope_and_rows).
     """
     needs: dict[str, set[str]] = {}
     families: dict[str, set[str]] = {}
@@ -140,14 +140,17 @@ def _with_families(scope: str, columns: set[str], names: list[str], ctx: RunCont
     return pl.concat([base.select(own), *added], how="horizontal")
 
 
-def scope_frame(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> pl.LazyFrame:
+def scope_and_rows(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> tuple[pl.LazyFrame, dict[str, pl.DataFrame]]:
+    """The rule's row set, and for a pair rule the rows of each table it needs that its pairs can match
+    (its lookups join those, not 3 million PTP rows per rule)."""
     if item.rule.scope == "line_pair":
         # From only the line columns the rule reads: pairs multiply every column they carry.
         lines = scopes["line"].select(sorted(line_columns(item.reads)))
-        tables = lookup_filters(lines, item.lookups, item.required, item.side_filters)
+        rows = needed_rows(lines, item.lookups, item.required, item.side_filters)
+        tables = code_filters(rows, item.lookups)
         filters = {side: [*item.side_filters[side], *tables[side]] for side in PAIR_SIDES}
-        return pair_scope(lines, filters, item.rule.pairing).with_columns(pair_keys(item.rule.finding_on))
-    return scopes[item.rule.scope].lazy()
+        return pair_scope(lines, filters, item.rule.pairing).with_columns(pair_keys(item.rule.finding_on)), rows
+    return scopes[item.rule.scope].lazy(), {}
 
 
 def _collect(queries: list[pl.LazyFrame], compiled: list[CompiledRule]) -> pl.DataFrame:

@@ -7,7 +7,7 @@ from typing import Any
 from scrubber.engine.compile import compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.messages import placeholders
-from scrubber.engine.run import available_columns, materialise_scopes, scope_frame
+from scrubber.engine.run import available_columns, materialise_scopes, scope_and_rows
 from scrubber.findings import queue_of
 from scrubber.rulebook.book import Rulebook
 from scrubber.rulebook.profiles import Profiles
@@ -118,4 +118,4 @@ def query_plan(rule: Rule, rulebook: Rulebook) -> str:
     ctx = RunContext.of(rulebook)
     compiled = compile_rule(rule, available_columns(ctx, rule.scope), rulebook.profiles, rulebook.references)
     scopes = materialise_scopes([compiled], ctx)
-    return findings_query(compiled, scope_frame(compiled, scopes), rulebook.profiles).explain()
+    return findings_query(compiled, *scope_and_rows(compiled, scopes), rulebook.profiles).explain()

@@ -6,7 +6,7 @@ import polars as pl
 
 from scrubber.billing import IDENTITY, restates_claim, service_identity
 from scrubber.engine.context import RunContext
-from scrubber.engine.families.base import SERVICE, Family, shares_key
+from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, restates_original, shares_key
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
 
 
@@ -36,7 +36,7 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
             pl.lit(None, pl.List(pl.String)).alias("_day_earlier_lines"),
         )
     # A replacement the payer applies to its original (not Medicare Part B's, which is one more claim).
-    replacing = (frequency == "7") & pl.col("payer.accepts_replacement_claims").fill_null(True)
+    replacing = restates_original() & (frequency == "7")
     replaced = replacing.any().over(group) & ~restates_claim()
     restated = keyed.filter(shares_key(group) | pl.col("_day_earlier_units").is_not_null())
     identity = [e.name.prefix("_dup_") for e in service_identity()]
@@ -146,17 +146,16 @@ FAMILY = Family(
     },
     reads=frozenset(
         SERVICE
+        | RESTATES_READS
         | {
             CLAIM_ROW,
             LINE_ROW,
             "claim.claim_id",
             "line.line_number",
-            "claim.frequency_code",
             "claim.rendering_npi",
             "claim.billing_npi",
             "claim.payer_id",
             "line.units",
-            "payer.accepts_replacement_claims",
         }
     ),
     add=_same_day_units,
