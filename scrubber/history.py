@@ -18,6 +18,9 @@ from scrubber.billing import IDENTITY, restates_claim, service_identity
 from scrubber.summary import SUMMARY, RunSummary, read_summary
 
 BILLED_LINES = "billed_lines.parquet"
+# Kept beside the identity for edits that look past one service: the group (global package, add-on
+# primaries) and the claim's diagnoses (screening frequency limits).
+HISTORY_EXTRA = ["billing_npi", "diagnosis_codes"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
             pl.col("claim.claim_id").alias("claim_id"),
             pl.col("line.line_number").alias("line_number"),
             pl.col("line.units").alias("units"),  # a later run's same-day MUE counts them
+            # The global package and add-on edits bind the group; frequency limits read the diagnoses.
+            pl.col("claim.billing_npi").alias("billing_npi"),
+            pl.col("claim.diagnosis_codes").alias("diagnosis_codes"),
         )
         .collect()
     )
@@ -98,5 +104,12 @@ def _billed_in(run: PastRun) -> pl.LazyFrame:
     billed = billed.with_columns(pl.lit(None, pl.String).alias(c) for c in ("payer_id", "member_id") if c not in names)
     if "units" not in names:  # written before billed lines kept their units: they count none
         billed = billed.with_columns(pl.lit(None, pl.Decimal(12, 3)).alias("units"))
+    # Written before billed lines kept the group and diagnoses: nothing of theirs is in a package or a count.
+    if "billing_npi" not in names:
+        billed = billed.with_columns(pl.lit(None, pl.String).alias("billing_npi"))
+    if "diagnosis_codes" not in names:
+        billed = billed.with_columns(pl.lit(None, pl.List(pl.String)).alias("diagnosis_codes"))
     # One column order for every run, old or new, so that their files stack.
-    return billed.select(*IDENTITY, "claim_id", "line_number", "units", pl.lit(run.as_of).alias("billed_in_run"))
+    return billed.select(
+        *IDENTITY, "claim_id", "line_number", "units", *HISTORY_EXTRA, pl.lit(run.as_of).alias("billed_in_run")
+    )

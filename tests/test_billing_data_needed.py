@@ -112,10 +112,26 @@ def test_runs_written_before_and_after_billed_lines_carried_the_payer_stack_into
     reports = tmp_path / "reports"
     run(demo_copy, reports / "2026-09-13", dt.date(2026, 9, 13), rulebook)
     older = reports / "2026-09-13" / "billed_lines.parquet"
-    pl.read_parquet(older).drop("payer_id", "member_id").write_parquet(older)
+    pl.read_parquet(older).drop("payer_id", "member_id", "billing_npi", "diagnosis_codes").write_parquet(older)
     run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
     billed = pl.read_parquet(reports / "2026-09-14" / "billed_lines.parquet").height
     history = billed_history(previous_runs(reports / "2026-09-15", dt.date(2026, 9, 15))).collect()
     by_run = history.group_by("billed_in_run").agg(pl.len(), pl.col("payer_id").null_count().alias("no_payer"))
     # The older run's lines are all there, with no payer; the newer run's all have one.
     assert sorted(by_run.rows()) == [(dt.date(2026, 9, 13), billed, billed), (AS_OF, billed, 0)]
+
+
+def test_history_keeps_each_line_s_group_and_diagnoses_and_older_runs_have_none(demo_copy, tmp_path, rulebook):
+    # The global package binds the billing group and screening limits read the diagnoses:
+    # a run written before billed lines kept them counts toward neither.
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-13", dt.date(2026, 9, 13), rulebook)
+    older = reports / "2026-09-13" / "billed_lines.parquet"
+    pl.read_parquet(older).drop("billing_npi", "diagnosis_codes").write_parquet(older)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
+    history = billed_history(previous_runs(reports / "2026-09-15", dt.date(2026, 9, 15))).collect()
+    newer = history.filter(pl.col("billed_in_run") == AS_OF)
+    assert newer.get_column("billing_npi").null_count() == 0
+    assert newer.get_column("diagnosis_codes").list.len().min() >= 1
+    older_rows = history.filter(pl.col("billed_in_run") == dt.date(2026, 9, 13))
+    assert older_rows.get_column("billing_npi").null_count() == older_rows.height
