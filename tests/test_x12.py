@@ -233,7 +233,18 @@ def test_an_isa_without_anything_after_it():
 
 
 @pytest.mark.parametrize(
-    "variant", ["bom", "utf16", "crlf", "crlf_as_terminator", "one_line", "bars_and_newlines", "version_without_suffix"]
+    "variant",
+    [
+        "bom",
+        "utf16",
+        "utf16_le_without_mark",
+        "utf16_be_without_mark",
+        "crlf",
+        "crlf_as_terminator",
+        "one_line",
+        "bars_and_newlines",
+        "version_without_suffix",
+    ],
 )
 def test_format_variants_read_the_same_claims(tmp_path, variant):
     text = (LFH / "demo.example1.837").read_text()
@@ -241,6 +252,8 @@ def test_format_variants_read_the_same_claims(tmp_path, variant):
     data = {
         "bom": codecs.BOM_UTF8 + text.encode(),
         "utf16": text.encode("utf-16"),
+        "utf16_le_without_mark": text.encode("utf-16-le"),  # as some Windows tools export them
+        "utf16_be_without_mark": text.encode("utf-16-be"),
         "crlf": ("~\r\n".join(segments) + "~\r\n").encode(),
         "crlf_as_terminator": ("\r\n".join(segments) + "\r\n").encode(),
         "one_line": "~".join(segments).encode() + b"~",

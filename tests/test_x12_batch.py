@@ -58,6 +58,15 @@ def test_an_x12_file_is_known_by_its_content_not_its_name(tmp_path):
     assert load_batch(batch_dir).claims["source_file"].to_list() == ["nightly_export.txt"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_an_837_saved_as_utf16_is_read_like_a_utf8_one(tmp_path, encoding):
+    # Windows tools export X12 as UTF-16, with or without a byte-order mark.
+    batch_dir = tmp_path / "batch"
+    batch_dir.mkdir()
+    (batch_dir / "export.837").write_bytes((SAMPLES / "demo.example1.837").read_text().encode(encoding))
+    assert load_batch(batch_dir).claims["claim_id"].to_list() == ["26463774"]
+
+
 def test_the_same_claims_as_csv_and_as_837_give_the_same_findings(tmp_path, rulebook):
     """Round trip: the 837's claims written out as contract CSV files are scrubbed identically."""
     x12_dir = folder_with(tmp_path, *PROFESSIONAL)
