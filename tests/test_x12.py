@@ -155,9 +155,26 @@ def test_anesthesia_claim_on_one_line_reads_minutes_and_three_modifiers():
 
 def test_drug_administered_in_the_office_carries_its_ndc_on_the_j_code_line():
     read = read_837(LFH / "demo.drug.example10.1.837")
-    assert [(line["procedure_code"], line["ndc"], line["charge"]) for line in lines(read, "CLMNO12345")] == [
-        ("90782", None, "50.00"), ("J1550", "00026063512", "53.37")]  # fmt: skip
+    assert [(line["procedure_code"], line["ndc"], line["ndc_quantity"], line["ndc_unit"], line["charge"])
+            for line in lines(read, "CLMNO12345")] == [
+        ("90782", None, None, None, "50.00"), ("J1550", "00026063512", "10.00", "ML", "53.37")]  # fmt: skip
     assert claim(read, "CLMNO12345")["rendering_npi"] == "1122333341"
+
+
+def test_lab_claim_clia_number_and_an_unclassified_drug_with_its_ndc_quantity_and_name(tmp_path):
+    # 2300 REF*X4 is the lab's CLIA number; 2410 LIN/CTP the drug's NDC and quantity; SV101-7 what J3490 is.
+    claim_segments = [
+        "CLM*L1*200.00***11:B:1*Y*A*Y*Y", "HI*ABK:E1165", "REF*X4*05D0987654",
+        "LX*1", "SV1*HC:83036*100.00*UN*1***1", "DTP*472*D8*20250102",
+        "LX*2", "SV1*HC:J3490:::::TREPROSTINIL 1 MG SC*100.00*UN*1***1", "DTP*472*D8*20250102",
+        "LIN**N4*66302010101", "CTP****2.5*ML:1",
+    ]  # fmt: skip
+    read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments)))
+    assert claim(read, "L1")["clia_number"] == "05D0987654"
+    assert [(line["procedure_code"], line["ndc"], line["ndc_quantity"], line["ndc_unit"], line["description"])
+            for line in lines(read, "L1")] == [
+        ("83036", None, None, None, None), ("J3490", "66302010101", "2.5", "ML", "TREPROSTINIL 1 MG SC")]  # fmt: skip
+    assert read.issues.is_empty()
 
 
 def test_other_subscriber_of_a_cob_claim_does_not_replace_the_member_id():
