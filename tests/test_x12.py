@@ -164,16 +164,18 @@ def test_drug_administered_in_the_office_carries_its_ndc_on_the_j_code_line():
 def test_lab_claim_clia_number_and_an_unclassified_drug_with_its_ndc_quantity_and_name(tmp_path):
     # 2300 REF*X4 is the lab's CLIA number; 2410 LIN/CTP the drug's NDC and quantity; SV101-7 what J3490 is.
     claim_segments = [
-        "CLM*L1*200.00***11:B:1*Y*A*Y*Y", "HI*ABK:E1165", "REF*X4*05D0987654",
+        "CLM*L1*300.00***11:B:1*Y*A*Y*Y", "HI*ABK:E1165", "REF*X4*05D0987654",
         "LX*1", "SV1*HC:83036*100.00*UN*1***1", "DTP*472*D8*20250102",
         "LX*2", "SV1*HC:J3490:::::TREPROSTINIL 1 MG SC*100.00*UN*1***1", "DTP*472*D8*20250102",
         "LIN**N4*66302010101", "CTP****2.5*ML:1",
+        "LX*3", "SV1*HC:J9999*100.00*UN*1***1", "DTP*472*D8*20250102", "NTE*ADD*FAM-TRASTUZUMAB 100 MG IV",
     ]  # fmt: skip
     read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments)))
     assert claim(read, "L1")["clia_number"] == "05D0987654"
     assert [(line["procedure_code"], line["ndc"], line["ndc_quantity"], line["ndc_unit"], line["description"])
             for line in lines(read, "L1")] == [
-        ("83036", None, None, None, None), ("J3490", "66302010101", "2.5", "ML", "TREPROSTINIL 1 MG SC")]  # fmt: skip
+        ("83036", None, None, None, None), ("J3490", "66302010101", "2.5", "ML", "TREPROSTINIL 1 MG SC"),
+        ("J9999", None, None, None, "FAM-TRASTUZUMAB 100 MG IV")]  # fmt: skip
     assert read.issues.is_empty()
 
 
@@ -195,6 +197,7 @@ def test_referring_provider_and_a_body_that_ignores_the_declared_component_separ
 
 def test_institutional_claim_reads_revenue_lines_and_only_the_diagnosis_qualifiers():
     read = read_837(LFH / "institutional-claim.837i")
+    assert claim(read, "756048Q")["clia_number"] is None  # REF*X4 is 837P only
     c = claim(read, "756048Q")
     assert {k: c[k] for k in ["claim_type", "member_id", "payer_id", "billing_npi", "total_charge",
                               "diagnosis_codes", "frequency_code", "place_of_service", "type_of_bill"]} == {

@@ -30,7 +30,7 @@ _PRINCIPAL = ["ABK", "BK"]  # ICD-10 and the ICD-9 qualifier of the TR3 examples
 _OTHER_DX = ["ABF", "BF"]
 _SEG, _POS = pl.col("seg"), pl.col("pos")
 # The only segments the mapping reads once each segment knows its loops.
-_READ = ["NM1", "DMG", "CLM", "HI", "REF", "DTP", "LX", "SV1", "SV2", "LIN", "CTP"]
+_READ = ["NM1", "DMG", "CLM", "HI", "REF", "DTP", "LX", "SV1", "SV2", "LIN", "CTP", "NTE"]
 
 
 def _e(i: int) -> pl.Expr:
@@ -190,7 +190,7 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
         service.with_columns(
             procedure_code=pl.col("proc").list.get(1, null_on_oob=True),
             modifiers=_joined(pl.col("proc").list.slice(2, 4)),
-            description=pl.col("proc").list.get(6, null_on_oob=True),  # SV101-7 / SV202-7
+            service_description=pl.col("proc").list.get(6, null_on_oob=True),  # SV101-7 / SV202-7
             has_service=pl.lit(True),
         ).drop("proc"),
         _first(part("line", "DTP").filter(_e(1) == "472"), "lx_pos", service_date=_iso(_e(3))),
@@ -203,8 +203,11 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
             ndc_unit=_components(_e(5), component).list.get(0, null_on_oob=True),
         ),
         _first(part("line", "NM1").filter(_e(1) == "82"), "lx_pos", line_rendering_npi=_e(9)),
+        _first(part("line", "NTE"), "lx_pos", line_note=_e(2)),
     ]:
         lines = lines.join(line_part, on="lx_pos", how="left")
+    # What the service is in words: SV101-7 / SV202-7, else the line note (2400 NTE02).
+    lines = lines.with_columns(description=pl.coalesce("service_description", "line_note"))
     ordinal = (pl.int_range(pl.len()).over("clm_pos") + 1).cast(pl.String)
     return lines.with_columns(line_number=pl.col("line_number").fill_null(ordinal))
 
