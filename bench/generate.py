@@ -409,8 +409,10 @@ def generate(lines: int, seed: int = 20260901, reference_dir: Path | None = None
     lab = (code.str.contains(r"^\d{5}$") & code.is_between(pl.lit("80047"), pl.lit("89398"))) | code.str.contains(
         r"^\d{4}U$"
     )
-    labs = line_rows.group_by("claim_no").agg(lab.any().alias("lab")).select(
-        _ids("C", pl.col("claim_no"), 9).alias("claim_id"), "lab"
+    labs = (
+        line_rows.group_by("claim_no")
+        .agg(lab.any().alias("lab"))
+        .select(_ids("C", pl.col("claim_no"), 9).alias("claim_id"), "lab")
     )
     table = table.join(labs, on="claim_id", how="left", maintain_order="left").select(
         pl.exclude("lab"), pl.when(pl.col("lab")).then(pl.lit(PRACTICE_CLIA)).alias("clia_number")
