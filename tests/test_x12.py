@@ -393,6 +393,17 @@ def test_institutional_line_without_date_takes_the_statement_period_start(tmp_pa
     ]
 
 
+def test_hospital_outpatient_unclassified_drug_reads_its_description_and_ndc(tmp_path):
+    # 837I: the description is SV202-7, the NDC and quantity the same 2410 LIN/CTP as on an 837P.
+    claim_segments = ["CLM*I2*240.00***13:A:1**A*Y*Y", "DTP*434*D8*20250210", "HI*ABK:C50911",
+                      "LX*1", "SV2*0636*HC:J9999:::::TRASTUZUMAB-ANNS 150 MG IV*240.00*UN*1", "DTP*472*D8*20250210",
+                      "LIN**N4*55513013201", "CTP****1*UN"]  # fmt: skip
+    read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments, version="005010X223A2")))
+    assert [(line["procedure_code"], line["description"], line["ndc"], line["ndc_quantity"], line["ndc_unit"])
+            for line in lines(read, "I2")] == [
+        ("J9999", "TRASTUZUMAB-ANNS 150 MG IV", "55513013201", "1", "UN")]  # fmt: skip
+
+
 def test_many_claims_are_read_in_one_pass(tmp_path):
     parts = [subscriber(2)] + [office_claim(f"BULK{n:05d}") for n in range(3000)]
     read = read_837(write(tmp_path, interchange(*parts)))
