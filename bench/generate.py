@@ -46,6 +46,11 @@ DEFECTS = {
     "no_encounter": 4,
 }
 TWO_LINE_DEFECTS = ["ptp_pair", "mue_day", "duplicate_line"]
+# The drugs the generator bills, each with the NDC of the vial used (11 digits, 5-4-2) and the amount
+# given, as a practice's charge capture records them: payers that require NDCs (Medicaid, UHC) find them.
+DRUG_NDC = {"J1100": "63323016501", "J3301": "00003029320"}
+# The practice's CLIA number, on every claim with a lab test (CPT 80047-89398, PLA nnnnU).
+PRACTICE_CLIA = "45D0123456"
 ELIGIBILITY_KINDS = {"open": 955, "gap": 20, "termed": 5, "unknown": 3, "with_inactive": 17}
 SIZES = {"k": 1_000, "m": 1_000_000}
 
@@ -400,6 +405,19 @@ def generate(lines: int, seed: int = 20260901, reference_dir: Path | None = None
     claims = _claims(draw, counts, patients, pools)
     line_rows = _lines(draw, claims, pools)
     table = _claim_table(claims, line_rows, pools)
+    code = pl.col("procedure_code")
+    lab = (code.str.contains(r"^\d{5}$") & code.is_between(pl.lit("80047"), pl.lit("89398"))) | code.str.contains(
+        r"^\d{4}U$"
+    )
+    labs = (
+        line_rows.group_by("claim_no")
+        .agg(lab.any().alias("lab"))
+        .select(_ids("C", pl.col("claim_no"), 9).alias("claim_id"), "lab")
+    )
+    table = table.join(labs, on="claim_id", how="left", maintain_order="left").select(
+        pl.exclude("lab"), pl.when(pl.col("lab")).then(pl.lit(PRACTICE_CLIA)).alias("clia_number")
+    )
+    drug = code.is_in(list(DRUG_NDC))
     return {
         "claims": table,
         "claim_lines": line_rows.select(
@@ -412,7 +430,9 @@ def generate(lines: int, seed: int = 20260901, reference_dir: Path | None = None
             "service_date",
             "diagnosis_pointers",
             pl.lit(None, pl.String).alias("place_of_service"),
-            pl.lit(None, pl.String).alias("ndc"),
+            code.replace_strict(DRUG_NDC, default=None, return_dtype=pl.String).alias("ndc"),
+            pl.when(drug).then(pl.lit("ML")).alias("ndc_unit"),
+            pl.when(drug).then(pl.lit(1, pl.Decimal(12, 3))).alias("ndc_quantity"),
         ),
         "patients": patients.select("patient_id", "birth_date", "sex"),
         "eligibility": _eligibility(patients),

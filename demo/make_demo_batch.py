@@ -19,6 +19,11 @@ HERE = Path(__file__).resolve().parent
 BILLING_NPI = "1234567893"
 RENDERING_NPI = "1045678905"
 
+# The practice's own lab (a CLIA certificate of waiver for its office tests). Its practice system puts
+# the number on every claim with a lab test (CPT 80047-89398, PLA nnnnU); a scenario may set another.
+PRACTICE_CLIA = "45D0123456"
+# A line's optional columns left empty: no line-level place of service, no drug, no description.
+NO_DRUG = {"place_of_service": "", "ndc": "", "ndc_unit": "", "ndc_quantity": "", "description": ""}
 COLUMNS = {
     "claims": [
         "claim_id",
@@ -35,7 +40,8 @@ COLUMNS = {
         "frequency_code",
         "total_charge",
         "payer_claim_number",
-    ],  # an extra column: the original claim of a replacement or void
+        "clia_number",
+    ],  # extra columns: the original claim of a replacement or void; the lab's CLIA number
     "claim_lines": [
         "claim_id",
         "line_number",
@@ -47,11 +53,18 @@ COLUMNS = {
         "diagnosis_pointers",
         "place_of_service",
         "ndc",
+        "ndc_unit",
+        "ndc_quantity",
+        "description",
     ],
     "patients": ["patient_id", "birth_date", "sex"],
     "eligibility": ["member_id", "payer_id", "coverage_start", "coverage_end", "status"],
     "encounters": ["encounter_id", "patient_id", "encounter_date", "rendering_npi", "claim_id"],
 }
+
+
+def is_lab(code: str) -> bool:
+    return (code.isdigit() and "80047" <= code <= "89398") or (len(code) == 5 and code[:4].isdigit() and code[4] == "U")
 
 
 @dataclass
@@ -87,8 +100,7 @@ class DemoBatch:
                     "modifiers": "",
                     "units": "1",
                     "diagnosis_pointers": "1",
-                    "place_of_service": "",
-                    "ndc": "",
+                    **NO_DRUG,
                     **line,
                 }
             )
@@ -109,6 +121,7 @@ class DemoBatch:
                 "prior_auth_number": "",
                 "frequency_code": "1",
                 "total_charge": total,
+                "clia_number": PRACTICE_CLIA if any(is_lab(line["procedure_code"]) for line in built) else "",
                 **header,
             }
         )
@@ -121,8 +134,7 @@ class DemoBatch:
                 "modifiers": "",
                 "units": "1",
                 "diagnosis_pointers": "1",
-                "place_of_service": "",
-                "ndc": "",
+                **NO_DRUG,
                 **line,
             }
         )

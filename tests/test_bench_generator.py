@@ -133,6 +133,23 @@ def test_no_clean_claim_gets_an_ncci_or_mue_finding_and_every_such_defect_does(t
     assert set(ptp["rule_id"]) == {"PTP001", "PTP002", "PTP003", "MOD002"}
 
 
+def test_clean_claims_carry_the_ndc_of_each_drug_and_the_clia_number_of_each_lab_claim(tables, tmp_path):
+    batch = write_batch(tables, tmp_path / "parquet", "parquet")
+    found = engine_findings(batch, ["NDC001", "NDC002", "NDC003", "LAB001", "LAB002"])
+    assert found.height == 0, found.head().rows()
+    lines = tables["claim_lines"]
+    # The rules had something to check: drugs billed to Medicaid and UHC, lab tests to Medicare.
+    drugs = lines.filter(pl.col("ndc").is_not_null()).join(tables["claims"], on="claim_id")
+    assert {"MEDICAID_TX", "UHC"} <= set(drugs["payer_id"])
+    labs = tables["claims"].filter(pl.col("clia_number").is_not_null())
+    assert "MEDICARE" in set(labs["payer_id"])
+    # Without them the same claims are denied: the rules ran on the columns, not past them.
+    bare = {**tables, "claims": tables["claims"].with_columns(pl.lit(None, pl.String).alias("clia_number")),
+            "claim_lines": lines.with_columns(pl.lit(None, pl.String).alias("ndc"))}  # fmt: skip
+    found = engine_findings(write_batch(bare, tmp_path / "bare" / "parquet", "parquet"), ["NDC001", "LAB001"])
+    assert set(found["rule_id"]) == {"NDC001", "LAB001"}
+
+
 def test_a_patients_claims_fall_on_different_days(tables):
     claims = tables["claims"].join(
         tables["claim_lines"].group_by("claim_id").agg(pl.col("service_date").first()), on="claim_id"

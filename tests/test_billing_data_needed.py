@@ -41,6 +41,49 @@ def test_with_the_column_a_replacement_without_its_original_is_an_error(demo_cop
     assert found["claim_id"].to_list() == ["C3013"] and found["severity"].to_list() == ["error"]
 
 
+def drop_columns(batch_dir, table: str, *columns: str) -> None:
+    frame = pl.read_csv(batch_dir / f"{table}.csv", infer_schema=False)
+    frame.drop(*columns).write_csv(batch_dir / f"{table}.csv")
+
+
+def test_a_practice_system_exporting_no_ndc_units_has_its_ndc_units_not_checked_and_the_rest_checked(
+    demo_copy, rulebook
+):
+    drop_columns(demo_copy, "claim_lines", "ndc_unit", "ndc_quantity")
+    result = scrub(load_batch(demo_copy), rulebook, AS_OF)
+    skipped = {item["rule_id"]: item["reason"] for item in result.not_checked}
+    assert skipped["NDC003"] == "no ndc_quantity column in claim_lines; no ndc_unit column in claim_lines"
+    assert {"NDC001", "NDC002", "NDC004"} <= set(result.ran)
+    fired = result.findings.filter(pl.col("rule_id").str.starts_with("NDC"))
+    assert sorted(fired.select("rule_id", "claim_id").rows()) == [
+        ("NDC001", "C6001"), ("NDC002", "C6003"), ("NDC004", "C6007")]  # fmt: skip
+
+
+def test_without_ndc_or_description_columns_the_drug_edits_are_not_checked(demo_copy, rulebook):
+    drop_columns(demo_copy, "claim_lines", "ndc", "ndc_unit", "ndc_quantity", "description")
+    result = scrub(load_batch(demo_copy), rulebook, AS_OF)
+    skipped = {item["rule_id"]: item["reason"] for item in result.not_checked}
+    assert skipped["NDC001"] == skipped["NDC002"] == "no ndc column in claim_lines"
+    assert skipped["NDC004"] == "no description column in claim_lines"
+    # The duplicate edit compares NDCs inside its derived family; a line without one still has an identity.
+    assert "DUP001" in result.ran
+
+
+def test_without_the_clia_number_column_the_lab_edits_are_not_checked_never_passed(demo_copy, rulebook):
+    drop_columns(demo_copy, "claims", "clia_number")
+    result = scrub(load_batch(demo_copy), rulebook, AS_OF)
+    skipped = {item["rule_id"]: item["reason"] for item in result.not_checked}
+    assert skipped["LAB001"] == skipped["LAB002"] == "no clia_number column in claims"
+    assert not result.findings.filter(pl.col("rule_id").str.starts_with("LAB")).height
+
+
+def test_with_the_clia_column_lab_lines_without_a_valid_number_are_errors(demo_copy, rulebook):
+    result = scrub(load_batch(demo_copy), rulebook, AS_OF)
+    found = result.findings.filter(pl.col("rule_id").str.starts_with("LAB")).sort("claim_id")
+    assert found.select("rule_id", "claim_id", "line_number").rows() == [
+        ("LAB001", "C6009", 2), ("LAB001", "C6011", 2), ("LAB002", "C6013", None)]  # fmt: skip
+
+
 def test_without_an_earlier_run_the_history_edit_is_not_checked(demo_copy, rulebook):
     assert not_checked(demo_copy, rulebook)["DUP002"] == "no earlier run under reports/ to compare with"
 

@@ -155,9 +155,28 @@ def test_anesthesia_claim_on_one_line_reads_minutes_and_three_modifiers():
 
 def test_drug_administered_in_the_office_carries_its_ndc_on_the_j_code_line():
     read = read_837(LFH / "demo.drug.example10.1.837")
-    assert [(line["procedure_code"], line["ndc"], line["charge"]) for line in lines(read, "CLMNO12345")] == [
-        ("90782", None, "50.00"), ("J1550", "00026063512", "53.37")]  # fmt: skip
+    assert [(line["procedure_code"], line["ndc"], line["ndc_quantity"], line["ndc_unit"], line["charge"])
+            for line in lines(read, "CLMNO12345")] == [
+        ("90782", None, None, None, "50.00"), ("J1550", "00026063512", "10.00", "ML", "53.37")]  # fmt: skip
     assert claim(read, "CLMNO12345")["rendering_npi"] == "1122333341"
+
+
+def test_lab_claim_clia_number_and_an_unclassified_drug_with_its_ndc_quantity_and_name(tmp_path):
+    # 2300 REF*X4 is the lab's CLIA number; 2410 LIN/CTP the drug's NDC and quantity; SV101-7 what J3490 is.
+    claim_segments = [
+        "CLM*L1*300.00***11:B:1*Y*A*Y*Y", "HI*ABK:E1165", "REF*X4*05D0987654",
+        "LX*1", "SV1*HC:83036*100.00*UN*1***1", "DTP*472*D8*20250102",
+        "LX*2", "SV1*HC:J3490:::::TREPROSTINIL 1 MG SC*100.00*UN*1***1", "DTP*472*D8*20250102",
+        "LIN**N4*66302010101", "CTP****2.5*ML:1",
+        "LX*3", "SV1*HC:J9999*100.00*UN*1***1", "DTP*472*D8*20250102", "NTE*ADD*FAM-TRASTUZUMAB 100 MG IV",
+    ]  # fmt: skip
+    read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments)))
+    assert claim(read, "L1")["clia_number"] == "05D0987654"
+    assert [(line["procedure_code"], line["ndc"], line["ndc_quantity"], line["ndc_unit"], line["description"])
+            for line in lines(read, "L1")] == [
+        ("83036", None, None, None, None), ("J3490", "66302010101", "2.5", "ML", "TREPROSTINIL 1 MG SC"),
+        ("J9999", None, None, None, "FAM-TRASTUZUMAB 100 MG IV")]  # fmt: skip
+    assert read.issues.is_empty()
 
 
 def test_other_subscriber_of_a_cob_claim_does_not_replace_the_member_id():
@@ -178,6 +197,7 @@ def test_referring_provider_and_a_body_that_ignores_the_declared_component_separ
 
 def test_institutional_claim_reads_revenue_lines_and_only_the_diagnosis_qualifiers():
     read = read_837(LFH / "institutional-claim.837i")
+    assert claim(read, "756048Q")["clia_number"] is None  # REF*X4 is 837P only
     c = claim(read, "756048Q")
     assert {k: c[k] for k in ["claim_type", "member_id", "payer_id", "billing_npi", "total_charge",
                               "diagnosis_codes", "frequency_code", "place_of_service", "type_of_bill"]} == {
@@ -384,6 +404,17 @@ def test_institutional_line_without_date_takes_the_statement_period_start(tmp_pa
     assert [(line["revenue_code"], line["procedure_code"], line["service_date"]) for line in lines(read, "I1")] == [
         ("0450", "99284", "2025-02-10")
     ]
+
+
+def test_hospital_outpatient_unclassified_drug_reads_its_description_and_ndc(tmp_path):
+    # 837I: the description is SV202-7, the NDC and quantity the same 2410 LIN/CTP as on an 837P.
+    claim_segments = ["CLM*I2*240.00***13:A:1**A*Y*Y", "DTP*434*D8*20250210", "HI*ABK:C50911",
+                      "LX*1", "SV2*0636*HC:J9999:::::TRASTUZUMAB-ANNS 150 MG IV*240.00*UN*1", "DTP*472*D8*20250210",
+                      "LIN**N4*55513013201", "CTP****1*UN"]  # fmt: skip
+    read = read_837(write(tmp_path, interchange(subscriber(2), claim_segments, version="005010X223A2")))
+    assert [(line["procedure_code"], line["description"], line["ndc"], line["ndc_quantity"], line["ndc_unit"])
+            for line in lines(read, "I2")] == [
+        ("J9999", "TRASTUZUMAB-ANNS 150 MG IV", "55513013201", "1", "UN")]  # fmt: skip
 
 
 def test_many_claims_are_read_in_one_pass(tmp_path):

@@ -78,6 +78,9 @@ CLAIMS = Table(
         # Institutional claims: the type of bill (UB-04 FL 4; 837I CLM05-1 facility type + CLM05-3
         # frequency), e.g. 131 hospital outpatient, 111 inpatient. It decides inpatient versus outpatient.
         C("type_of_bill", Kind.STRING, required=False, nullable=True),
+        # Professional claims: the CLIA certificate number of the lab that performed the claim's lab
+        # tests (837P 2300 REF*X4, CMS-1500 item 23): 2 digits, D, 7 digits (05D0987654).
+        C("clia_number", Kind.STRING, required=False, nullable=True),
     ),
 )
 CLAIM_LINES = Table(
@@ -93,6 +96,13 @@ CLAIM_LINES = Table(
         C("diagnosis_pointers", Kind.INT_LIST, nullable=True),
         C("place_of_service", Kind.STRING, nullable=True),
         C("ndc", Kind.STRING, required=False, nullable=True),
+        # The drug quantity behind the NDC (837 2410 CTP04) and its unit (CTP05-1: UN unit, ML
+        # milliliter, GR gram, F2 international unit, ME milligram).
+        C("ndc_unit", Kind.CODE, required=False, nullable=True),
+        C("ndc_quantity", Kind.UNITS, required=False, nullable=True),
+        # What the service is in words (837P SV101-7, 837I SV202-7): the drug's name, dose and route
+        # for a not-otherwise-classified drug code such as J3490.
+        C("description", Kind.STRING, required=False, nullable=True),
     ),
 )
 PATIENTS = Table(
@@ -133,3 +143,18 @@ def empty_frame(table: Table) -> pl.DataFrame:
 
 def table_named(name: str) -> Table:
     return next(t for t in TABLES if t.name == name)
+
+
+# The scope namespace each table's columns are read under (`claim.clia_number` is claims.clia_number).
+SCOPE_TABLES = {"claim": CLAIMS, "line": CLAIM_LINES, "patient": PATIENTS, "encounter": ENCOUNTERS}
+
+
+def optional_source(field: str) -> str | None:
+    """`table.column` of the optional batch column a scope field reads as it is, else None.
+
+    A batch without that column has no data for it: a rule reading the field is not checked.
+    """
+    namespace, _, name = field.partition(".")
+    table = SCOPE_TABLES.get(namespace)
+    column = next((c for c in table.columns if c.name == name), None) if table else None
+    return f"{table.name}.{name}" if column is not None and not column.required else None

@@ -53,6 +53,10 @@ Mapping choices beyond the contract columns
   2310B rendering provider; claim_lines.revenue_code: SV201 on institutional lines.
 - An institutional line without DTP*472 takes the start of the claim's statement
   period (DTP*434).
+- claims.clia_number: 2300 REF*X4. claim_lines.ndc, ndc_quantity and ndc_unit: the
+  line's first 2410 loop, LIN*N4 (LIN03) and CTP (CTP04 quantity, CTP05-1 unit);
+  claim_lines.description: SV101-7 (837P) or SV202-7 (837I), else the line's note
+  (2400 NTE02).
 """
 
 from __future__ import annotations

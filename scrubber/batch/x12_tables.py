@@ -17,11 +17,12 @@ from scrubber.batch.x12_envelope import ISSUE_SCHEMA
 CLAIM_COLUMNS = [
     "claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
     "referring_npi", "place_of_service", "diagnosis_codes", "prior_auth_number", "frequency_code",
-    "total_charge", "type_of_bill", "payer_claim_number", "source_file", "source_segment",
+    "total_charge", "type_of_bill", "payer_claim_number", "clia_number", "source_file", "source_segment",
 ]  # fmt: skip
 LINE_COLUMNS = [
     "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
-    "diagnosis_pointers", "place_of_service", "ndc", "rendering_npi", "revenue_code", "source_segment",
+    "diagnosis_pointers", "place_of_service", "ndc", "ndc_unit", "ndc_quantity", "description", "rendering_npi",
+    "revenue_code", "source_segment",
 ]  # fmt: skip
 PATIENT_COLUMNS = ["patient_id", "birth_date", "sex"]
 
@@ -29,7 +30,7 @@ _PRINCIPAL = ["ABK", "BK"]  # ICD-10 and the ICD-9 qualifier of the TR3 examples
 _OTHER_DX = ["ABF", "BF"]
 _SEG, _POS = pl.col("seg"), pl.col("pos")
 # The only segments the mapping reads once each segment knows its loops.
-_READ = ["NM1", "DMG", "CLM", "HI", "REF", "DTP", "LX", "SV1", "SV2", "LIN"]
+_READ = ["NM1", "DMG", "CLM", "HI", "REF", "DTP", "LX", "SV1", "SV2", "LIN", "CTP", "NTE"]
 
 
 def _e(i: int) -> pl.Expr:
@@ -115,6 +116,8 @@ def build_tables(
         _first(part("claim", "REF").filter(_e(1) == "G1"), "clm_pos", prior_auth_number=_e(2)),
         # REF*F8: the payer's claim number a replacement or void (frequency 7/8) restates.
         _first(part("claim", "REF").filter(_e(1) == "F8"), "clm_pos", payer_claim_number=_e(2)),
+        # REF*X4 (837P 2300): the CLIA number of the lab that performed the claim's tests.
+        _first(part("claim", "REF").filter(_e(1) == "X4"), "clm_pos", clia_number=_e(2)),
         _first(claim_nm1.filter(_e(1) == "82"), "clm_pos", rendering_npi=_e(9)),
         _first(referring, "clm_pos", referring_npi=_e(9)),
         _first(part("claim", "DTP").filter(_e(1) == "434"), "clm_pos", statement_start=_iso(_e(3))),
@@ -187,13 +190,24 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
         service.with_columns(
             procedure_code=pl.col("proc").list.get(1, null_on_oob=True),
             modifiers=_joined(pl.col("proc").list.slice(2, 4)),
+            service_description=pl.col("proc").list.get(6, null_on_oob=True),  # SV101-7 / SV202-7
             has_service=pl.lit(True),
         ).drop("proc"),
         _first(part("line", "DTP").filter(_e(1) == "472"), "lx_pos", service_date=_iso(_e(3))),
         _first(part("line", "LIN").filter(_e(2) == "N4"), "lx_pos", ndc=_e(3)),
+        # 2410 CTP: CTP04 the drug quantity, CTP05-1 its unit (the first drug's, as for the NDC).
+        _first(
+            part("line", "CTP"),
+            "lx_pos",
+            ndc_quantity=_e(4),
+            ndc_unit=_components(_e(5), component).list.get(0, null_on_oob=True),
+        ),
         _first(part("line", "NM1").filter(_e(1) == "82"), "lx_pos", line_rendering_npi=_e(9)),
+        _first(part("line", "NTE"), "lx_pos", line_note=_e(2)),
     ]:
         lines = lines.join(line_part, on="lx_pos", how="left")
+    # What the service is in words: SV101-7 / SV202-7, else the line note (2400 NTE02).
+    lines = lines.with_columns(description=pl.coalesce("service_description", "line_note"))
     ordinal = (pl.int_range(pl.len()).over("clm_pos") + 1).cast(pl.String)
     return lines.with_columns(line_number=pl.col("line_number").fill_null(ordinal))
 

@@ -24,6 +24,13 @@ MISSING_REASON = {
 }
 
 
+def _missing_reason(source: str) -> str:
+    if source in MISSING_REASON:
+        return MISSING_REASON[source]
+    table, _, column = source.partition(".")
+    return f"no {column} column in {table}" if column else f"no {source} file in the batch"
+
+
 @dataclass
 class RuleRun:
     findings: pl.DataFrame
@@ -64,7 +71,7 @@ def run_rules(rules: list[Rule], ctx: RunContext, parts: int | None = None) -> R
             not_checked.append(
                 {
                     "rule_id": item.rule.id,
-                    "reason": "; ".join(MISSING_REASON.get(t, f"no {t} file in the batch") for t in missing),
+                    "reason": "; ".join(_missing_reason(t) for t in missing),
                 }
             )
         else:
