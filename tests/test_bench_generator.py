@@ -147,7 +147,7 @@ def test_clean_claims_bill_the_codes_of_their_place_of_service(tables, tmp_path)
     hospital patient's claim leaves injections, vaccine administration, therapy and the global ECG to the
     hospital: no place-of-service, preventive-visit or fee-schedule-status edit fires on a clean claim."""
     batch = write_batch(tables, tmp_path / "parquet", "parquet")
-    rules = ["PREV001", "PREV002", *(f"POS00{n}" for n in range(1, 7)), *(f"PFS00{n}" for n in range(1, 6))]
+    rules = ["PREV001", "PREV002", *(f"POS00{n}" for n in range(1, 7)), *(f"PFS00{n}" for n in range(1, 7))]
     found = engine_findings(batch, rules).select("claim_id", "rule_id").unique()
     clean = found.join(tables["defects"], on="claim_id", how="anti")
     assert clean.height == 0, clean.head().rows()

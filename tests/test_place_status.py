@@ -12,7 +12,7 @@ from scrubber.examples import run_example
 from scrubber.pipeline import scrub
 from tests.conftest import DEMO, DEMO_AS_OF
 
-STATUS_RULES = ["PFS001", "PFS002", "PFS003", "PFS004", "PFS005"]
+STATUS_RULES = ["PFS001", "PFS002", "PFS003", "PFS004", "PFS005", "PFS006"]
 PLACE_RULES = ["POS001", "POS002", "POS003", "POS004", "POS005", "POS006"]
 FAMILY = ["PREV001", "PREV002", *PLACE_RULES, *STATUS_RULES]
 
@@ -31,11 +31,12 @@ SHOWN = {
     "PFS003": [("C7023", 2, "error")],
     "PFS004": [("C7025", 1, "warning")],
     "PFS005": [("C7027", 1, "error")],
+    "PFS006": [("C7032", 3, "error")],
 }
 # Each differs from the claim before it only in what the edit checks; C7029-C7031 bill lab, DME and a
 # vaccine, which Medicare pays under other fee schedules.
 CLEAN = ["C7002", "C7004", "C7006", "C7008", "C7010", "C7012", "C7014", "C7016", "C7018", "C7020", "C7022"]
-CLEAN += ["C7024", "C7026", "C7028", "C7029", "C7030", "C7031"]
+CLEAN += ["C7024", "C7026", "C7028", "C7029", "C7030", "C7031", "C7033"]
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +94,20 @@ def test_the_same_codes_are_status_x_or_e_in_the_physician_fee_schedule(referenc
     assert pfs.filter(pl.col("code") == "E0143").is_empty()
 
 
+def test_a_status_t_line_paired_with_several_services_is_one_finding_naming_the_first(findings):
+    # C7032 bills 94760 with the visit (line 1) and the nebulizer treatment (line 2): one finding, on the
+    # oximetry line, naming the visit.
+    (message,) = findings.filter(pl.col("rule_id") == "PFS006")["message"].to_list()
+    assert "with 99214 (claim C7032 line 1)" in message
+
+
 def test_the_status_edits_are_medicare_only(rules, profiles, references):
     # A consultation, a general health panel, hot packs and a preventive visit are a commercial plan's to judge.
     by_id = {rule.id: rule for rule in rules}
-    for code in ("99244", "80050", "97010", "11055", "99605", "99396"):
-        example = {"claim": {"payer_id": "AETNA"}, "lines": [{"procedure_code": code}]}
+    for code in ("99244", "80050", "97010", "11055", "99605", "99396", "94760"):
+        example = {
+            "claim": {"payer_id": "AETNA"},
+            "lines": [{"procedure_code": "99213", "modifiers": ["25"]}, {"procedure_code": code}],
+        }
         for rule_id in [*STATUS_RULES, "PREV002"]:
             assert run_example(by_id[rule_id], example, profiles, references).is_empty(), (rule_id, code)

@@ -39,6 +39,8 @@ PATIENTS = [
     ("P729", "1958-06-30", "F", "MEDICARE"),
     ("P730", "1952-02-22", "M", "MEDICARE"),
     ("P731", "1947-10-10", "F", "MEDICARE"),
+    ("P732", "1944-01-15", "M", "MEDICARE"),
+    ("P733", "1946-04-04", "F", "MEDICARE"),
 ]
 
 
@@ -152,6 +154,20 @@ def fee_schedule_status(b):
     # other Medicare fee schedule, billed as covered; C7028 with GY for the patient who agreed to pay.
     b.claim("C7027", "P727", "MEDICARE", ["Z79.899"], [line("99605", "2026-09-11", "75.00")])
     b.claim("C7028", "P728", "MEDICARE", ["Z79.899"], [line("99605", "2026-09-11", "75.00", modifiers="GY")])
+    # PFS006: pulse oximetry, which Medicare pays only as the day's sole service, billed with the visit
+    # (itself separate from the nebulizer treatment, 25); C7033 bills the oximetry on a day of its own.
+    b.claim(
+        "C7032",
+        "P732",
+        "MEDICARE",
+        ["J44.1"],
+        [
+            line("99214", "2026-09-11", "165.00", modifiers="25"),
+            line("94640", "2026-09-11", "40.00"),
+            line("94760", "2026-09-11", "15.00"),
+        ],
+    )
+    b.claim("C7033", "P733", "MEDICARE", ["J44.1"], [line("94760", "2026-09-11", "15.00")])
     # Clean: the metabolic panel and the blood draw (status X in the physician fee schedule, paid on the
     # clinical laboratory fee schedule), a home walker (DMEPOS fee schedule), and a flu shot with its
     # administration (status X, paid as a Part B vaccine).
