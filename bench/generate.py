@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from bench.draw import Draw
-from bench.pools import Pools, load_pools
+from bench.pools import FACILITY_POS, FACILITY_VISITS, Pools, load_pools
 from scrubber import paths
 
 AS_OF = dt.date(2026, 9, 1)  # the run date the batches are scrubbed on
@@ -135,6 +135,25 @@ def procedure_pool(pools: Pools) -> tuple[list[str], list[int]]:
     return codes, [w * 10 for w in pools.procedure_weights] + [2] * (len(codes) - len(pools.procedures))
 
 
+def facility_pool(pools: Pools) -> list[str]:
+    """The procedure pool less what a hospital bills for its own patients (pools.office_only)."""
+    codes, _ = procedure_pool(pools)
+    return [c for c in codes if c not in pools.office_only]
+
+
+def facility_visits() -> list[str]:
+    """Every hospital visit code a clean claim may bill (FACILITY_VISITS)."""
+    return sorted({code for codes in FACILITY_VISITS.values() for code in codes.values()})
+
+
+def _visit_for_place(visit: pl.Expr) -> pl.Expr:
+    """The office visit drawn, as the code of the claim's hospital setting (FACILITY_VISITS)."""
+    place = pl.col("place_of_service")
+    for pos, codes in FACILITY_VISITS.items():
+        visit = pl.when(place == pos).then(visit.replace(codes)).otherwise(visit)
+    return visit
+
+
 def _dates(frame: pl.DataFrame) -> pl.Expr:
     """Each claim's date of service: a patient's claims fall on different days.
 
@@ -215,12 +234,18 @@ def _claims(draw: Draw, counts: pl.Series, patients: pl.DataFrame, pools: Pools)
 
 def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
     procedures, _ = procedure_pool(pools)
+    in_facility = facility_pool(pools)
     pairs, mue, day_mue = pools.ptp_pairs, pools.mue_line, pools.mue_day
     defect = pl.col("defect")
     number = pl.col("line_number")
-    visit = (
-        pl.when(pl.col("starts_with_visit")).then(pl.col("em")).otherwise(_pick(procedures, pl.col("procedure") + 5))
-    )
+    facility = pl.col("place_of_service").is_in(FACILITY_POS)
+
+    def pick(offset: pl.Expr) -> pl.Expr:
+        # A hospital patient's claim bills only what the professional bills there (pools.office_only).
+        index = pl.col("procedure") + offset
+        return pl.when(facility).then(_pick(in_facility, index)).otherwise(_pick(procedures, index))
+
+    visit = pl.when(pl.col("starts_with_visit")).then(_visit_for_place(pl.col("em"))).otherwise(pick(pl.lit(5)))
     mue_code = _pick(mue["code"].to_list() or ["99213"], pl.col("mue_row"))
     mue_limit = pl.lit(pl.Series(mue["mue_value"].to_list() or [1], dtype=pl.Int64)).gather(
         pl.col("mue_row") % max(mue.height, 1)
@@ -229,7 +254,7 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
     day_limit = pl.lit(pl.Series(day_mue["mue_value"].to_list() or [1], dtype=pl.Int64)).gather(
         pl.col("mue_row") % max(day_mue.height, 1)
     )
-    ordinary = pl.when(number == 1).then(visit).otherwise(_pick(procedures, pl.col("procedure") + number - 2))
+    ordinary = pl.when(number == 1).then(visit).otherwise(pick(number - 2))
     code = (
         pl.when((defect == "ptp_pair") & (number == 1))
         .then(_pick(pairs["column1"].to_list() or ["-"], pl.col("pair")))
@@ -267,11 +292,7 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
         .then(pl.lit(["25"]))
         .otherwise(none),
         # The professional component of imaging read for a hospital or ER patient carries 26.
-        pl.when(
-            code_now.is_in(pools.professional_component) & pl.col("place_of_service").is_in(["19", "21", "22", "23"])
-        )
-        .then(pl.lit(["26"]))
-        .otherwise(none),
+        pl.when(code_now.is_in(pools.professional_component) & facility).then(pl.lit(["26"])).otherwise(none),
         pl.when((defect == "mue_day") & (number == 2))
         .then(pl.lit(["91"]))
         .otherwise(none),  # repeat lab test, same day
@@ -293,7 +314,8 @@ def _lines(draw: Draw, claims: pl.DataFrame, pools: Pools) -> pl.DataFrame:
     prices = pl.DataFrame(
         {
             "procedure_code": sorted(
-                {*procedures, *pools.em, *pairs["column1"], *pairs["column2"], *mue["code"], *day_mue["code"]}
+                {*procedures, *pools.em, *facility_visits(), *pairs["column1"], *pairs["column2"], *mue["code"]}
+                | {*day_mue["code"]}
             )
         }
     )

@@ -51,6 +51,18 @@ PTP_DEFECTS = [("43239", "43235"), ("45385", "45378"), ("80053", "80048"), ("930
 MUE_LINE_DEFECTS = ["99213", "99214", "99215", "99204"]
 MUE_DAY_DEFECTS = ["82947", "80048", "87804", "85027"]
 SETTING = "practitioner"  # the batches are professional claims: CMS's practitioner NCCI tables judge them
+# A visit at a hospital place of service is billed with the codes of that setting, at the level the office
+# visit drawn stands for: hospital care for an inpatient (21: initial for a new patient, subsequent for an
+# established one; Pub. 100-04 ch. 12 §30.6.9), the emergency department codes in the emergency department
+# (23: §30.6.11). A hospital outpatient clinic (19, 22) bills the office codes.
+FACILITY_VISITS = {
+    "21": {"99202": "99221", "99203": "99221", "99204": "99222", "99205": "99223",
+           "99212": "99231", "99213": "99232", "99214": "99232", "99215": "99233"},
+    "23": {"99202": "99282", "99203": "99283", "99204": "99284", "99205": "99285",
+           "99212": "99282", "99213": "99283", "99214": "99284", "99215": "99285"},
+}  # fmt: skip
+# Hospital places of service, where the facility bills what the fee schedule prices only outside one.
+FACILITY_POS = ["19", "21", "22", "23"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,9 @@ class Pools:
     procedure_weights: list[int]
     hcpcs: list[str]  # active HCPCS Level II codes, for variety
     professional_component: list[str]  # PC/TC indicator 1: a professional billing it in a facility adds 26
+    # No facility rate in the fee schedule and no 26/TC split (injections, vaccine administration, therapy,
+    # the global ECG 93000): a hospital patient's are the hospital's to bill, so FACILITY_POS claims skip them.
+    office_only: list[str]
     bundles_visit: list[str]  # clean-mix codes that are column one of an indicator-1 pair with a visit
     ptp_pairs: pl.DataFrame  # PTP_DEFECTS in force on every batch date: column1, column2, modifier_indicator
     mue_line: pl.DataFrame  # MUE_LINE_DEFECTS in force on every batch date: code, mue_value, mai
@@ -129,6 +144,9 @@ def load_pools(reference_dir: Path, first: dt.date, last: dt.date) -> Pools:
         procedure_weights=[w for c, w in zip(PROCEDURES, PROCEDURE_WEIGHTS, strict=True) if c not in ncd_tests],
         hcpcs=variety.gather_every(max(1, variety.len() // 400)).to_list(),
         professional_component=library.get("fee_schedule").rows.filter(pl.col("pctc") == 1)["code"].to_list(),
+        office_only=library.get("fee_schedule")
+        .rows.filter((pl.col("facility_na") == "Y") & (pl.col("pctc") != 1))["code"]
+        .to_list(),
         bundles_visit=sorted(set(bundles["column1"].to_list())),
         ptp_pairs=defect_pairs.join(
             ptp.select("column1", "column2", "modifier_indicator"), on=["column1", "column2"], maintain_order="left"

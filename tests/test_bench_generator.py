@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from bench.edits import engine_findings
-from bench.generate import AS_OF, DATES, PAYERS, generate, procedure_pool, write_batch
+from bench.generate import AS_OF, DATES, PAYERS, facility_pool, facility_visits, generate, procedure_pool, write_batch
 from bench.peers.plain import npi_valid
 from bench.pools import SETTING, load_pools
 from bench.rulegen import pack_with_extra_rules
@@ -89,22 +89,31 @@ def test_billing_npis_pass_the_luhn_check_except_on_the_npi_defect(tables):
 def test_the_clean_code_mix_bills_no_ncci_pair_but_a_visit_bundled_into_an_injection(references):
     pools = load_pools(RULES_REFERENCE, DATES[0], DATES[1])
     procedures, _ = procedure_pool(pools)
-    codes = set(procedures) | set(pools.em)
     ptp = references.get("ncci_ptp").rows_where({"setting": SETTING})
-    pairs = ptp.filter(
-        pl.col("column1").is_in(codes), pl.col("column2").is_in(codes), pl.col("modifier_indicator").is_in(["0", "1"])
-    )
+
+    def pairs_among(codes: set[str]) -> pl.DataFrame:
+        return ptp.filter(
+            pl.col("column1").is_in(codes),
+            pl.col("column2").is_in(codes),
+            pl.col("modifier_indicator").is_in(["0", "1"]),
+        )
+
     # Allowed: two visits (a claim bills one), and a visit as column two of 90471/96372 (indicator 1),
     # which the generator bills with 25.
+    office = pairs_among(set(procedures) | set(pools.em))
     two_visits = pl.col("column1").is_in(pools.em) & pl.col("column2").is_in(pools.em)
     visit_with_25 = (
         pl.col("column2").is_in(pools.em)
         & pl.col("column1").is_in(pools.bundles_visit)
         & (pl.col("modifier_indicator") == "1")
     )
-    left = pairs.filter(~two_visits & ~visit_with_25)
+    left = office.filter(~two_visits & ~visit_with_25)
     assert left.height == 0, left.select("column1", "column2").rows()
     assert set(pools.bundles_visit) == {"90471", "96372"}
+    # A hospital patient's claim: a hospital or emergency visit with what the professional bills there.
+    hospital = pairs_among(set(facility_pool(pools)) | set(facility_visits()))
+    left = hospital.filter(~(pl.col("column1").is_in(facility_visits()) & pl.col("column2").is_in(facility_visits())))
+    assert left.height == 0, left.select("column1", "column2").rows()
 
 
 def test_no_clean_claim_gets_an_ncci_or_mue_finding_and_every_such_defect_does(tables, tmp_path):
@@ -148,6 +157,28 @@ def test_clean_claims_carry_the_ndc_of_each_drug_and_the_clia_number_of_each_lab
             "claim_lines": lines.with_columns(pl.lit(None, pl.String).alias("ndc"))}  # fmt: skip
     found = engine_findings(write_batch(bare, tmp_path / "bare" / "parquet", "parquet"), ["NDC001", "LAB001"])
     assert set(found["rule_id"]) == {"NDC001", "LAB001"}
+def test_clean_claims_bill_the_codes_of_their_place_of_service(tables, tmp_path):
+    """A hospital inpatient's visit is hospital care, an emergency department patient's an ED visit, and a
+    hospital patient's claim leaves injections, vaccine administration, therapy and the global ECG to the
+    hospital: no place-of-service, preventive-visit or fee-schedule-status edit fires on a clean claim."""
+    batch = write_batch(tables, tmp_path / "parquet", "parquet")
+    rules = ["PREV001", "PREV002", *(f"POS00{n}" for n in range(1, 7)), *(f"PFS00{n}" for n in range(1, 7))]
+    found = engine_findings(batch, rules).select("claim_id", "rule_id").unique()
+    clean = found.join(tables["defects"], on="claim_id", how="anti")
+    assert clean.height == 0, clean.head().rows()
+    lines = (
+        tables["claim_lines"]
+        .drop("place_of_service")  # the lines leave it to the claim
+        .join(tables["claims"].select("claim_id", "place_of_service"), on="claim_id")
+    )
+    clean_lines = lines.join(tables["defects"], on="claim_id", how="anti")
+    first = clean_lines.filter(pl.col("line_number") == 1)
+    inpatient = set(first.filter(pl.col("place_of_service") == "21")["procedure_code"])
+    emergency = set(first.filter(pl.col("place_of_service") == "23")["procedure_code"])
+    assert inpatient & {"99221", "99231", "99232", "99233"} and not inpatient & {"99212", "99213", "99214"}
+    assert emergency & {"99282", "99283", "99284"} and not emergency & {"99212", "99213", "99214"}
+    in_hospital = set(clean_lines.filter(pl.col("place_of_service").is_in(["19", "21", "22", "23"]))["procedure_code"])
+    assert not in_hospital & {"96372", "90471", "97110", "93000"}
 
 
 def test_a_patients_claims_fall_on_different_days(tables):

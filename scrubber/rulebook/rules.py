@@ -28,6 +28,9 @@ class Pairing:
 
     provider: str = "rendering"  # rendering NPI, else billing NPI; "billing": the billing NPI (the group)
     days_before: int = 0  # 0: same date only; 1: line a on b's date or the day before
+    # One finding per line even where it pairs with several lines: the one naming its first partner
+    # (in claim and line order). For a line whose fault is having any partner at all.
+    once_per_line: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,12 +182,14 @@ RULE_SCHEMA = {
         "reference": {"type": "string", "minLength": 5},
         "lookups": {"type": "array", "items": _LOOKUP},
         "finding_on": {"enum": ["a", "b"]},
-        # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before b).
+        # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before b);
+        # once_per_line: one finding per line, however many lines it pairs with.
         "pairing": {
             "type": "object",
             "properties": {
                 "provider": {"enum": ["rendering", "billing"]},
                 "days_before": {"type": "integer", "minimum": 0, "maximum": 7},
+                "once_per_line": {"type": "boolean"},
             },
             "additionalProperties": False,
         },
