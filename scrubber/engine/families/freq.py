@@ -84,8 +84,14 @@ def _frequency(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame
     )
     lifetime = pl.col("period") == "lifetime"
     first, last = pl.min_horizontal("date", "e_date"), pl.max_horizontal("date", "e_date")
-    before = pl.col("e_run").is_not_null() | (
-        pl.struct("e_date", "e_claim_id", "e_line_number") < pl.struct("date", "claim_id", "line_number")
+    same_claim = pl.col("e_claim_id") == pl.col("claim_id")
+    before = (
+        pl.col("e_run").is_not_null()
+        | (pl.col("e_date") < pl.col("date"))
+        | (
+            (pl.col("e_date") == pl.col("date"))
+            & ((pl.col("e_claim_id") < pl.col("claim_id")) | same_claim & (pl.col("e_line_number") < pl.col("line_number")))
+        )
     )
     conflicts = (
         checked.join(
@@ -114,7 +120,7 @@ def _frequency(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame
         "e_line_number",
         pl.when(pl.col("e_run").is_null())
         .then(pl.lit(" of this batch"))
-        .otherwise(pl.concat_str(pl.lit(" (run of "), pl.col("e_run").cast(pl.String), pl.lit(")"))),
+        .otherwise(pl.concat_str(pl.lit(", run of "), pl.col("e_run").cast(pl.String))),
     )
     # The service to name: a lifetime limit first (never payable again), then the latest date payable again.
     worst = (
@@ -127,7 +133,7 @@ def _frequency(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame
             lifetime.alias("freq.lifetime"),
             where.alias("freq.previous"),
             pl.col("e_claim_id").alias("freq.previous_claim_id"),
-            pl.col("e_code").alias("freq.previous_code"),
+            pl.col("counted_code").alias("freq.previous_code"),
             pl.col("e_date").alias("freq.previous_date"),
             pl.col("e_run").alias("freq.previous_run_date"),
             pl.col("next_allowed").alias("freq.next_allowed"),
@@ -148,7 +154,7 @@ FAMILY = Family(
         "freq.over_limit": "an earlier service of the patient at the payer (any provider; earlier runs, or a line"
         " of the batch before this one) puts the line over its code's limit in the frequency_limits table",
         "freq.lifetime": "the limit broken is a once-per-lifetime one: the code is never payable again",
-        "freq.previous": "that earlier service, as 'claim C1 line 2 of this batch' or '... (run of 2026-03-09)'",
+        "freq.previous": "that earlier service, as 'claim C1 line 2 of this batch' or 'claim C7 line 1, run of 2026-03-09'",
         "freq.previous_claim_id": "its claim",
         "freq.previous_code": "its code",
         "freq.previous_date": "its date of service",
