@@ -6,14 +6,7 @@ import polars as pl
 
 from scrubber.billing import IDENTITY, restates_claim, service_identity
 from scrubber.engine.context import RunContext
-from scrubber.engine.families.base import (
-    RESTATES_READS,
-    SERVICE,
-    Family,
-    earlier_runs,
-    restates_original,
-    shares_key,
-)
+from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, earlier_runs, restates_original, shares_key
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
 
 

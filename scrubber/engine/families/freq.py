@@ -90,7 +90,10 @@ def _frequency(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame
         | (pl.col("e_date") < pl.col("date"))
         | (
             (pl.col("e_date") == pl.col("date"))
-            & ((pl.col("e_claim_id") < pl.col("claim_id")) | same_claim & (pl.col("e_line_number") < pl.col("line_number")))
+            & (
+                (pl.col("e_claim_id") < pl.col("claim_id"))
+                | same_claim & (pl.col("e_line_number") < pl.col("line_number"))
+            )
         )
     )
     conflicts = (
@@ -154,7 +157,7 @@ FAMILY = Family(
         "freq.over_limit": "an earlier service of the patient at the payer (any provider; earlier runs, or a line"
         " of the batch before this one) puts the line over its code's limit in the frequency_limits table",
         "freq.lifetime": "the limit broken is a once-per-lifetime one: the code is never payable again",
-        "freq.previous": "that earlier service, as 'claim C1 line 2 of this batch' or 'claim C7 line 1, run of 2026-03-09'",
+        "freq.previous": "that earlier service: 'claim C1 line 2 of this batch', 'claim C7 line 1, run of 2026-03-09'",
         "freq.previous_claim_id": "its claim",
         "freq.previous_code": "its code",
         "freq.previous_date": "its date of service",
