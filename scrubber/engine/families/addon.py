@@ -1,30 +1,35 @@
-"""`addon.`: the other codes one practitioner billed a patient on a date, for the add-on code edits."""
+"""`addon.`: the other codes one practitioner billed a patient on an add-on code's date, for the add-on edits."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from scrubber.engine.context import RunContext
-from scrubber.engine.families.base import Family, earlier_runs, shares_key
+from scrubber.engine.families.base import Family, earlier_runs
 
 GROUP = ["claim.patient_id", "claim.payer_id", "addon.provider_npi", "line.service_date"]
 
 
+# The tables that say which codes are add-on codes: only their lines' days are gathered.
+ADD_ON_TABLES = ("ncci_add_on", "add_on_policy")
+
+
 def _same_day_codes(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
-    """The codes billed for the patient to the payer by the same practitioner on the line's date.
+    """For an add-on code's line, the other codes billed for the patient to the payer by the same practitioner that day.
 
     NCCI pays an add-on code only with a primary code by the same practitioner for the same patient
     on the same date: the practitioner is the rendering NPI, else the billing NPI (as for the MUE day
     count). Other claims of the batch and earlier runs count (a claim resent tonight only once); a
-    void bills nothing. Only lines that share their day with another line are grouped: a line alone
-    on its day with nothing in earlier runs has no other code.
+    void bills nothing. Only the days of lines billing a code the add-on tables list are gathered
+    (a few in a hundred lines); other lines get an empty list.
     """
+    add_on_codes = pl.concat([ctx.references.get(name).rows.get_column("add_on_code") for name in ADD_ON_TABLES])
     keyed = frame.with_columns(
         pl.coalesce("claim.rendering_npi", "claim.billing_npi").alias("addon.provider_npi"),
         (pl.col("claim.frequency_code").str.strip_chars().fill_null("1") != "8").alias("addon.billed"),
     )
-    billed = keyed.filter(shares_key(GROUP)).filter("addon.billed").select(*GROUP, "line.procedure_code")
-    sources = [billed]
+    days = keyed.filter(pl.col("line.procedure_code").is_in(add_on_codes.unique().implode())).select(GROUP).unique()
+    sources = [keyed.filter("addon.billed").select(*GROUP, "line.procedure_code")]
     history = earlier_runs(ctx)
     if history is not None:
         sources.append(
@@ -37,7 +42,7 @@ def _same_day_codes(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
             )
         )
     codes = (
-        pl.concat(sources, how="vertical_relaxed")
+        pl.concat([source.join(days, on=GROUP, how="semi") for source in sources], how="vertical_relaxed")
         .group_by(GROUP)
         .agg(pl.col("line.procedure_code").drop_nulls().unique().sort().alias("_addon_codes"))
     )
@@ -62,8 +67,9 @@ FAMILY = Family(
         "addon.provider_npi": "the practitioner an add-on code is paired with its primary for: rendering NPI, else"
         " billing NPI",
         "addon.billed": "the line bills a service (not on a void, frequency 8)",
-        "addon.other_codes_same_day": "the other codes billed for the patient to the claim's payer by that"
-        " practitioner on the line's date: every claim of the batch (voids left out) and of earlier runs",
+        "addon.other_codes_same_day": "on a line billing an add-on code (tables ncci_add_on, add_on_policy): the"
+        " other codes billed for the patient to the claim's payer by that practitioner on the line's date, on"
+        " every claim of the batch (voids left out) and of earlier runs; empty on other lines",
     },
     reads=frozenset(
         {
