@@ -81,8 +81,11 @@ def _history(example: dict) -> pl.LazyFrame | None:
         "line_number": 1,
         "units": "1",
         "billed_in_run": "2026-03-09",
+        "billing_npi": DEFAULT_CLAIM["billing_npi"],
+        "diagnosis_codes": DEFAULT_CLAIM["diagnosis_codes"],
     }
-    frame = pl.DataFrame([{**defaults, **row} for row in rows], schema={k: pl.String for k in defaults})
+    listed = {k: pl.List(pl.String) if k == "diagnosis_codes" else pl.String for k in defaults}
+    frame = pl.DataFrame([{**defaults, **row} for row in rows], schema=listed)
     return frame.lazy().with_columns(
         pl.col("service_date", "billed_in_run").str.to_date(),
         pl.col("line_number").cast(pl.Int64),

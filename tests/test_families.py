@@ -33,6 +33,8 @@ def demo_ctx(profiles, references):
             "line_number": [1],
             "units": [Decimal(1)],
             "billed_in_run": [DEMO_AS_OF],
+            "billing_npi": ["1234567893"],
+            "diagnosis_codes": [["I10"]],
         }
     ).lazy()
     return RunContext(load_batch(DEMO), profiles, references, DEMO_AS_OF, history=history)

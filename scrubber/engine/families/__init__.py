@@ -1,6 +1,6 @@
 """Derived column families that rules may read, each computed only when a rule uses it.
 
-A family is a namespace (`elig.`, `day.`, `dup.`, `hist.`, `tf.`, `orig.`, `enc.`, `visit.`),
+A family is a namespace (`elig.`, `day.`, `dup.`, `hist.`, `tf.`, `orig.`, `enc.`, `visit.`, `addon.`, `freq.`),
 one module here named after it, declaring its `FAMILY` (base.Family) beside the function that
 adds its columns. A family names the batch table (or optional column, `claims.payer_claim_number`)
 it needs; a rule that reads a family whose data is absent is reported as not checked. Every family
@@ -12,10 +12,10 @@ A new family is a new module here, added to MODULES, and its test.
 
 from __future__ import annotations
 
-from scrubber.engine.families import day, dup, elig, enc, hist, orig, tf, visit
+from scrubber.engine.families import addon, day, dup, elig, enc, freq, hist, orig, tf, visit
 from scrubber.engine.families.base import Family
 
-MODULES = (elig, day, dup, hist, tf, orig, enc, visit)
+MODULES = (elig, day, dup, hist, tf, orig, enc, visit, addon, freq)
 FAMILIES: dict[str, Family] = {module.FAMILY.namespace: module.FAMILY for module in MODULES}
 # One module per namespace, named after it, so a reader finds `hist.` in families/hist.py.
 assert all(module.__name__.rsplit(".", 1)[1] == module.FAMILY.namespace for module in MODULES)

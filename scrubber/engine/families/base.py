@@ -54,3 +54,15 @@ def restates_original() -> pl.Expr:
 
 
 RESTATES_READS = frozenset({"claim.frequency_code", "payer.accepts_replacement_claims"})
+
+
+def earlier_runs(ctx: RunContext) -> pl.LazyFrame | None:
+    """The services earlier runs billed, without the claims in tonight's batch again.
+
+    A claim that keeps its id is being resent, not billed a second time: its earlier lines are
+    tonight's lines, so they are neither counted twice nor taken for another claim.
+    """
+    if ctx.history is None:
+        return None
+    resent = ctx.batch.claims.lazy().select("claim_id").unique()
+    return ctx.history.join(resent, on="claim_id", how="anti")

@@ -6,7 +6,7 @@ import polars as pl
 
 from scrubber.billing import IDENTITY, restates_claim, service_identity
 from scrubber.engine.context import RunContext
-from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, restates_original, shares_key
+from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, earlier_runs, restates_original, shares_key
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
 
 
@@ -103,13 +103,11 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
 def _earlier_units(ctx: RunContext, group: list[str]) -> pl.LazyFrame | None:
     """Units earlier runs billed per patient, provider, code and date, with the lines that billed them.
 
-    A claim in tonight's batch again is being resent, so its earlier lines are not counted twice.
     Runs written before billed lines kept their units count nothing (a miss, never a false limit).
     """
-    if ctx.history is None:
+    history = earlier_runs(ctx)
+    if history is None:
         return None
-    resent = ctx.batch.claims.lazy().select("claim_id").unique()
-    history = ctx.history.join(resent, on="claim_id", how="anti")
     return history.group_by(
         pl.col("patient_id").alias(group[0]),
         pl.col("provider_npi").alias(group[1]),

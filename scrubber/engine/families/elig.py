@@ -39,6 +39,7 @@ def _eligibility(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFra
             (pl.col("active") & covers("last")).any().alias("elig.covered_on_last_date"),
             (~pl.col("active") & covers("first")).any().alias("elig.inactive_on_date"),
             pl.col("start").is_not_null().any().alias("elig.member_known"),
+            pl.col("start").filter("active").min().alias("elig.coverage_start"),
             pl.col("end")
             .filter(pl.col("active") & covers("first") & (pl.col("end") < pl.col("last")))
             .max()
@@ -65,8 +66,17 @@ def _eligibility(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFra
             maintain_order="left",
         )
         .join(payers_of_member, left_on="claim.member_id", right_on="member", how="left", maintain_order="left")
-        .with_columns((pl.col("elig.member_payers").list.len().fill_null(0) > 0).alias("elig.member_known_any_payer"))
+        .with_columns(
+            (pl.col("elig.member_payers").list.len().fill_null(0) > 0).alias("elig.member_known_any_payer"),
+            _whole_months(pl.col("elig.coverage_start"), pl.col(first)).alias("elig.months_since_coverage_start"),
+        )
     )
+
+
+def _whole_months(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Whole months from one date to another (2025-01-15 to 2026-01-14: 11; to 2026-01-15: 12)."""
+    months = (end.dt.year() - start.dt.year()) * 12 + end.dt.month().cast(pl.Int32) - start.dt.month().cast(pl.Int32)
+    return months - (end.dt.day() < start.dt.day()).cast(pl.Int32)
 
 
 FAMILY = Family(
@@ -78,6 +88,9 @@ FAMILY = Family(
         "elig.covered_on_last_date": "an active span covers the claim's last date (line: the line's date)",
         "elig.inactive_on_date": "an inactive span covers the date",
         "elig.member_known": "the member has any eligibility row at the claim's payer",
+        "elig.coverage_start": "the earliest start of the member's active spans at the claim's payer (for Medicare,"
+        " the Part B start as far as the eligibility file goes back)",
+        "elig.months_since_coverage_start": "whole months from that start to the date (claim: the first date)",
         "elig.member_known_any_payer": "the member has eligibility rows at some payer",
         "elig.member_payers": "the payers at which the member id has eligibility rows",
         "elig.coverage_end_in_span": "end of the active span covering the first date, when it stops before"

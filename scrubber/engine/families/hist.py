@@ -6,7 +6,7 @@ import polars as pl
 
 from scrubber.billing import IDENTITY, service_identity
 from scrubber.engine.context import RunContext
-from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, restates_original
+from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, earlier_runs, restates_original
 
 
 def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
@@ -25,10 +25,9 @@ def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyF
         *[pl.col(k).alias(name) for k, name in zip(keys, IDENTITY, strict=True)],
         pl.col("claim.claim_id").alias("_claim"),
     )
-    resent = ctx.batch.claims.lazy().select("claim_id").unique()
     earlier = (
         identity.unique()
-        .join(ctx.history.join(resent, on="claim_id", how="anti"), on=IDENTITY, how="inner")
+        .join(earlier_runs(ctx), on=IDENTITY, how="inner")
         .group_by(*IDENTITY, "_claim")
         .agg(
             pl.col("claim_id").sort_by("billed_in_run", "claim_id").first().alias("hist.previous_claim_id"),
