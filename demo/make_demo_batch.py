@@ -47,7 +47,8 @@ COLUMNS = {
         "diagnosis_pointers",
         "place_of_service",
         "ndc",
-    ],
+        "unit_type",
+    ],  # unit_type, an optional column: the unit basis (MJ minutes), given on the anesthesia lines
     "patients": ["patient_id", "birth_date", "sex"],
     "eligibility": ["member_id", "payer_id", "coverage_start", "coverage_end", "status"],
     "encounters": ["encounter_id", "patient_id", "encounter_date", "rendering_npi", "claim_id"],
@@ -89,6 +90,7 @@ class DemoBatch:
                     "diagnosis_pointers": "1",
                     "place_of_service": "",
                     "ndc": "",
+                    "unit_type": "",
                     **line,
                 }
             )
@@ -123,6 +125,7 @@ class DemoBatch:
                 "diagnosis_pointers": "1",
                 "place_of_service": "",
                 "ndc": "",
+                "unit_type": "",
                 **line,
             }
         )

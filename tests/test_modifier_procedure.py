@@ -10,12 +10,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from scrubber.batch.load import load_batch
+from scrubber.batch.x12 import read_837
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import run_rules
 from scrubber.examples import example_batch
+from scrubber.pipeline import scrub
+from tests.conftest import DEMO_AS_OF
 
 REFERENCE = Path(__file__).resolve().parent.parent / "rules" / "reference"
-MODIFIER_EDITS = ("MOD008", "MOD010", "MOD011", "MOD012", "MOD013", "MOD014", "MOD015", "MOD016", "MUE001")
+MODIFIER_EDITS = ("MOD008", "MOD010", "MOD011", "MOD012", "MOD013", "MOD014", "MOD015", "MOD016", "MOD017", "MUE001")
 
 
 def findings_on(example: dict, rules, profiles, references) -> list[tuple[str, int]]:
@@ -114,3 +118,25 @@ def test_global_test_components_list_every_active_global_only_test_with_its_part
     for row in components.iter_rows(named=True):
         assert {pctc[c] for c in row["professional_codes"].split(";")} == {"2"}, row["code"]
         assert {pctc[c] for c in row["technical_codes"].split(";")} == {"3"}, row["code"]
+
+
+def test_without_the_unit_type_column_anesthesia_minutes_are_not_checked_never_passed(demo_copy, rulebook):
+    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False)
+    lines.drop("unit_type").write_csv(demo_copy / "claim_lines.csv")
+    result = scrub(load_batch(demo_copy), rulebook, DEMO_AS_OF)
+    assert "MOD017" not in result.ran and "MOD016" in result.ran
+    assert {item["rule_id"]: item["reason"] for item in result.not_checked}["MOD017"] == (
+        "no unit_type column in claim_lines (the unit basis, 837 SV103: MJ minutes, UN units)"
+    )
+
+
+def test_with_the_column_anesthesia_sent_as_units_is_an_error(demo_copy, rulebook):
+    result = scrub(load_batch(demo_copy), rulebook, DEMO_AS_OF)
+    found = result.findings.filter(pl.col("rule_id") == "MOD017")
+    assert found.select("claim_id", "line_number", "severity").rows() == [("C8020", 1, "error")]
+
+
+def test_the_837_unit_basis_becomes_unit_type():
+    sample = Path(__file__).parent / "fixtures" / "x12" / "linuxforhealth" / "demo.ambulance.example5.837"
+    lines = read_837(sample).claim_lines
+    assert set(lines["unit_type"]) == {"UN"} and lines.height == 4

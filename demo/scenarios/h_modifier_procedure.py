@@ -26,6 +26,7 @@ PATIENTS = [
     ("P817", "1958-09-23", "F", "MEDICARE"),
     ("P818", "1952-03-01", "M", "MEDICARE"),
     ("P819", "1988-04-12", "F", "BCBS_TX"),
+    ("P820", "1951-10-07", "M", "MEDICARE"),
 ]
 
 
@@ -177,14 +178,15 @@ def surgeons(b):
 
 def anesthesia(b):
     # MOD016: anesthesia for a screening colonoscopy, 38 minutes, with only the physical status
-    # modifier; C8018 carries the pricing modifier AA as well.
+    # modifier; C8018 carries the pricing modifier AA as well. MOD017: C8020 sends the time as 3
+    # units (basis UN) instead of 38 minutes (MJ).
     claim(
         b,
         "C8017",
         "P817",
         "MEDICARE",
         ["Z12.11"],
-        [line("00811", "2026-09-11", "380.00", modifiers="P2", units="38")],
+        [line("00811", "2026-09-11", "380.00", modifiers="P2", units="38", unit_type="MJ")],
         place_of_service="22",
     )
     claim(
@@ -193,6 +195,15 @@ def anesthesia(b):
         "P818",
         "MEDICARE",
         ["Z12.11"],
-        [line("00811", "2026-09-11", "380.00", modifiers="AA;P2", units="38")],
+        [line("00811", "2026-09-11", "380.00", modifiers="AA;P2", units="38", unit_type="MJ")],
+        place_of_service="22",
+    )
+    claim(
+        b,
+        "C8020",
+        "P820",
+        "MEDICARE",
+        ["Z12.11"],
+        [line("00811", "2026-09-11", "380.00", modifiers="AA;P2", units="3", unit_type="UN")],
         place_of_service="22",
     )

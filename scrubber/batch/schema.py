@@ -41,6 +41,9 @@ class Column:
     kind: Kind
     required: bool = True  # the column must be present in the file (its cells may still be null when nullable)
     nullable: bool = False
+    # An optional column a rule cannot judge without: a rule reading it is reported as not checked
+    # when the batch's file lacks the column, rather than run on nulls and counted as passed.
+    gates: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ CLAIM_LINES = Table(
         C("diagnosis_pointers", Kind.INT_LIST, nullable=True),
         C("place_of_service", Kind.STRING, nullable=True),
         C("ndc", Kind.STRING, required=False, nullable=True),
+        # The unit basis of `units` (837P SV103, 837I SV204): MJ minutes (anesthesia time), UN units.
+        C("unit_type", Kind.CODE, required=False, nullable=True, gates=True),
     ),
 )
 PATIENTS = Table(
@@ -133,3 +138,14 @@ def empty_frame(table: Table) -> pl.DataFrame:
 
 def table_named(name: str) -> Table:
     return next(t for t in TABLES if t.name == name)
+
+
+# The scope fields of the claim and line columns, by the batch column they are read from.
+SCOPE_PREFIX = {"claims": "claim", "claim_lines": "line"}
+# Scope field -> the optional batch column (`table.column`) a rule reading it cannot run without.
+GATED_FIELDS = {
+    f"{SCOPE_PREFIX[t.name]}.{c.name}": f"{t.name}.{c.name}"
+    for t in (CLAIMS, CLAIM_LINES)
+    for c in t.columns
+    if c.gates
+}

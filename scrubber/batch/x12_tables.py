@@ -22,6 +22,7 @@ CLAIM_COLUMNS = [
 LINE_COLUMNS = [
     "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
     "diagnosis_pointers", "place_of_service", "ndc", "rendering_npi", "revenue_code", "source_segment",
+    "unit_type",
 ]  # fmt: skip
 PATIENT_COLUMNS = ["patient_id", "birth_date", "sex"]
 
@@ -165,6 +166,7 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
                 "lx_pos",
                 proc=sv1_proc,
                 charge=_e(2),
+                unit_type=_e(3),
                 units=_e(4),
                 place_of_service=_e(5),
                 diagnosis_pointers=_joined(_components(_e(7), component)),
@@ -175,6 +177,7 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
                 "lx_pos",
                 proc=sv2_proc,
                 charge=_e(3),
+                unit_type=_e(4),
                 units=_e(5),
                 place_of_service=pl.lit(None, pl.String),
                 diagnosis_pointers=pl.lit(None, pl.String),
