@@ -22,8 +22,8 @@ RENDERING_NPI = "1045678905"
 # The practice's own lab (a CLIA certificate of waiver for its office tests). Its practice system puts
 # the number on every claim with a lab test (CPT 80047-89398, PLA nnnnU); a scenario may set another.
 PRACTICE_CLIA = "45D0123456"
-# A line's optional columns left empty: no line-level place of service, no drug, no description.
-NO_DRUG = {"place_of_service": "", "ndc": "", "ndc_unit": "", "ndc_quantity": "", "description": ""}
+# A line's optional columns left empty: no line-level place of service, no drug, no description, no unit basis.
+NO_DRUG = {"place_of_service": "", "ndc": "", "ndc_unit": "", "ndc_quantity": "", "description": "", "unit_type": ""}
 COLUMNS = {
     "claims": [
         "claim_id",
@@ -56,6 +56,7 @@ COLUMNS = {
         "ndc_unit",
         "ndc_quantity",
         "description",
+        "unit_type",  # the unit basis (MJ minutes), given on the anesthesia lines
     ],
     "patients": ["patient_id", "birth_date", "sex"],
     "eligibility": ["member_id", "payer_id", "coverage_start", "coverage_end", "status"],

@@ -157,6 +157,8 @@ def test_clean_claims_carry_the_ndc_of_each_drug_and_the_clia_number_of_each_lab
             "claim_lines": lines.with_columns(pl.lit(None, pl.String).alias("ndc"))}  # fmt: skip
     found = engine_findings(write_batch(bare, tmp_path / "bare" / "parquet", "parquet"), ["NDC001", "LAB001"])
     assert set(found["rule_id"]) == {"NDC001", "LAB001"}
+
+
 def test_clean_claims_bill_the_codes_of_their_place_of_service(tables, tmp_path):
     """A hospital inpatient's visit is hospital care, an emergency department patient's an ED visit, and a
     hospital patient's claim leaves injections, vaccine administration, therapy and the global ECG to the

@@ -12,7 +12,7 @@ scrubber never imports it and never reads the source files at run time.
 
 It rewrites the table.yaml and data files of icd10cm, mce_sex, mce_sex_last,
 mce_age, mce_age_groups, mce_manifestation, mce_unacceptable_principal, hcpcs,
-modifiers and fee_schedule. Output is byte-for-byte reproducible, so re-running on the same
+modifiers, fee_schedule and fee_schedule_components. Output is byte-for-byte reproducible, so re-running on the same
 inputs leaves git clean.
 """
 
@@ -387,6 +387,39 @@ FEE_SCHEDULE_SPEC = {
 }
 
 
+FEE_SCHEDULE_COMPONENTS_SPEC = {
+    "name": "fee_schedule_components",
+    "title": "Medicare Physician Fee Schedule rows priced with modifier 26 or TC",
+    "description": (
+        "The codes the Medicare Physician Fee Schedule relative value file prices with modifier 26 "
+        "(professional component) or TC (technical component), one row per code and modifier, with that "
+        "row's status and PC/TC indicator: the diagnostic tests split into components (PC/TC indicator 1, "
+        "a 26 and a TC row each) and the clinical lab tests whose interpretation by a laboratory physician "
+        "is paid with 26 (indicator 6 on the 26 row: 85390-26, 88371-26; the test itself, status X and "
+        "indicator 9 in table fee_schedule, is paid by the clinical lab fee schedule). A code and modifier "
+        "absent here is not priced by the fee schedule with that modifier. CY2024 July values (RVU24C) "
+        "applied open-ended: changes of CY2025 and CY2026 are missing."
+    ),
+    "key": ["code", "modifier"],
+    "columns": {"code": "string", "modifier": "string", "status": "string", "pctc": "int"},
+    "releases": [
+        {
+            "id": "RVU24C",
+            "file": "fee_schedule_components_rvu24c.csv.gz",
+            "effective_from": date(2024, 7, 1),
+            "source": (
+                "CMS National Physician Fee Schedule Relative Value File, July 2024 release (RVU24C), payment "
+                "indicators as pinned in GitHub andrewallenbruce/northstar commit "
+                'a37fd49831c3614a1eaa279d4addf06ad35798c4, pin pfs_rvu_ind ("RVU File Indicators July 2024", blob '
+                "0589962bca226f14625b853a8407097a6e30fb02, built by data-raw/pfs_rvu.R from CMS's file); columns "
+                "hcpcs_code, mod, status and pctc of the rows whose mod is 26 or TC. 2,190 rows; no CPT "
+                "descriptors."
+            ),
+        }
+    ],
+}
+
+
 # --- converters: each returns one release's rows with the table's columns ---------
 
 
@@ -548,6 +581,13 @@ def fee_schedule(rvu: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def fee_schedule_components(rvu: pl.DataFrame) -> pl.DataFrame:
+    """The rows the fee schedule prices with 26 or TC (its 53 rows are not components)."""
+    return rvu.filter(pl.col("mod").is_in(["26", "TC"])).select(
+        pl.col("hcpcs_code").alias("code"), pl.col("mod").alias("modifier"), "status", "pctc"
+    )
+
+
 def check_codes(df: pl.DataFrame, pattern: str, what: str) -> None:
     bad = df.filter(~pl.col("code").str.contains(pattern))
     if bad.height:
@@ -653,9 +693,13 @@ def main() -> None:
     check_codes(mods, r"^[0-9A-Z]{2}$", "modifiers")
     write_table(args.out, MODIFIERS_SPEC, {"MODIFIERS_2024": mods})
 
-    pfs = fee_schedule(pl.read_csv(args.rvu, infer_schema=False))
+    rvu = pl.read_csv(args.rvu, infer_schema=False)
+    pfs = fee_schedule(rvu)
     check_codes(pfs, r"^[0-9A-Z]{5}$", "fee_schedule")
     write_table(args.out, FEE_SCHEDULE_SPEC, {"RVU24C": pfs})
+    components = fee_schedule_components(rvu)
+    check_codes(components, r"^[0-9A-Z]{5}$", "fee_schedule_components")
+    write_table(args.out, FEE_SCHEDULE_COMPONENTS_SPEC, {"RVU24C": components})
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ class Column:
     kind: Kind
     required: bool = True  # the column must be present in the file (its cells may still be null when nullable)
     nullable: bool = False
+    # An optional column a rule cannot judge without: a rule reading it is reported as not checked
+    # when the batch's file lacks the column, rather than run on nulls and counted as passed.
+    gates: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ CLAIMS = Table(
         C("type_of_bill", Kind.STRING, required=False, nullable=True),
         # Professional claims: the CLIA certificate number of the lab that performed the claim's lab
         # tests (837P 2300 REF*X4, CMS-1500 item 23): 2 digits, D, 7 digits (05D0987654).
-        C("clia_number", Kind.STRING, required=False, nullable=True),
+        C("clia_number", Kind.STRING, required=False, nullable=True, gates=True),
     ),
 )
 CLAIM_LINES = Table(
@@ -95,14 +98,16 @@ CLAIM_LINES = Table(
         C("service_date", Kind.DATE),
         C("diagnosis_pointers", Kind.INT_LIST, nullable=True),
         C("place_of_service", Kind.STRING, nullable=True),
-        C("ndc", Kind.STRING, required=False, nullable=True),
+        C("ndc", Kind.STRING, required=False, nullable=True, gates=True),
         # The drug quantity behind the NDC (837 2410 CTP04) and its unit (CTP05-1: UN unit, ML
         # milliliter, GR gram, F2 international unit, ME milligram).
-        C("ndc_unit", Kind.CODE, required=False, nullable=True),
-        C("ndc_quantity", Kind.UNITS, required=False, nullable=True),
+        C("ndc_unit", Kind.CODE, required=False, nullable=True, gates=True),
+        C("ndc_quantity", Kind.UNITS, required=False, nullable=True, gates=True),
         # What the service is in words (837P SV101-7, 837I SV202-7): the drug's name, dose and route
         # for a not-otherwise-classified drug code such as J3490.
-        C("description", Kind.STRING, required=False, nullable=True),
+        C("description", Kind.STRING, required=False, nullable=True, gates=True),
+        # The unit basis of `units` (837P SV103, 837I SV204): MJ minutes (anesthesia time), UN units.
+        C("unit_type", Kind.CODE, required=False, nullable=True, gates=True),
     ),
 )
 PATIENTS = Table(
@@ -145,16 +150,12 @@ def table_named(name: str) -> Table:
     return next(t for t in TABLES if t.name == name)
 
 
-# The scope namespace each table's columns are read under (`claim.clia_number` is claims.clia_number).
-SCOPE_TABLES = {"claim": CLAIMS, "line": CLAIM_LINES, "patient": PATIENTS, "encounter": ENCOUNTERS}
-
-
-def optional_source(field: str) -> str | None:
-    """`table.column` of the optional batch column a scope field reads as it is, else None.
-
-    A batch without that column has no data for it: a rule reading the field is not checked.
-    """
-    namespace, _, name = field.partition(".")
-    table = SCOPE_TABLES.get(namespace)
-    column = next((c for c in table.columns if c.name == name), None) if table else None
-    return f"{table.name}.{name}" if column is not None and not column.required else None
+# The scope fields of the claim and line columns, by the batch column they are read from.
+SCOPE_PREFIX = {"claims": "claim", "claim_lines": "line"}
+# Scope field -> the optional batch column (`table.column`) a rule reading it cannot run without.
+GATED_FIELDS = {
+    f"{SCOPE_PREFIX[t.name]}.{c.name}": f"{t.name}.{c.name}"
+    for t in (CLAIMS, CLAIM_LINES)
+    for c in t.columns
+    if c.gates
+}

@@ -50,7 +50,8 @@ Mapping choices beyond the contract columns
   the type of bill), not a place of service: with the frequency (CLM05-3) it makes
   claims.type_of_bill (13 + 1 = 131), and place_of_service stays null.
 - claim_lines.rendering_npi: the line's 2420A NM1*82 if present, else the claim's
-  2310B rendering provider; claim_lines.revenue_code: SV201 on institutional lines.
+  2310B rendering provider; claim_lines.revenue_code: SV201 on institutional lines;
+  claim_lines.unit_type: the unit basis of the units, SV103 (837P) or SV204 (837I), MJ or UN.
 - An institutional line without DTP*472 takes the start of the claim's statement
   period (DTP*434).
 - claims.clia_number: 2300 REF*X4. claim_lines.ndc, ndc_quantity and ndc_unit: the

@@ -23,6 +23,8 @@ LINE_COLUMNS = [
     "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
     "diagnosis_pointers", "place_of_service", "ndc", "ndc_unit", "ndc_quantity", "description", "rendering_npi",
     "revenue_code", "source_segment",
+    "diagnosis_pointers", "place_of_service", "ndc", "rendering_npi", "revenue_code", "source_segment",
+    "unit_type",
 ]  # fmt: skip
 PATIENT_COLUMNS = ["patient_id", "birth_date", "sex"]
 
@@ -168,6 +170,7 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
                 "lx_pos",
                 proc=sv1_proc,
                 charge=_e(2),
+                unit_type=_e(3),
                 units=_e(4),
                 place_of_service=_e(5),
                 diagnosis_pointers=_joined(_components(_e(7), component)),
@@ -178,6 +181,7 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
                 "lx_pos",
                 proc=sv2_proc,
                 charge=_e(3),
+                unit_type=_e(4),
                 units=_e(5),
                 place_of_service=pl.lit(None, pl.String),
                 diagnosis_pointers=pl.lit(None, pl.String),

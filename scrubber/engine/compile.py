@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from scrubber.batch.schema import optional_source
+from scrubber.batch.schema import GATED_FIELDS
 from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.messages import placeholders, render
 from scrubber.engine.operators import Resolver, compile_condition
@@ -42,9 +42,9 @@ class CompiledRule:
         return {namespace_of(_unpaired(c)) for c in self.reads} & set(FAMILIES)
 
     def requirements(self) -> set[str]:
-        """The batch data the rule cannot be checked without: its families' and the optional columns it reads."""
-        columns = {optional_source(_unpaired(c)) for c in self.reads} - {None}
-        return {FAMILIES[f].requires for f in self.families if FAMILIES[f].requires} | columns
+        """The batch tables, optional columns and history the rule cannot run without."""
+        gated = {GATED_FIELDS[c] for c in map(_unpaired, self.reads) if c in GATED_FIELDS}
+        return gated | {FAMILIES[f].requires for f in self.families if FAMILIES[f].requires}
 
 
 def _unpaired(column: str) -> str:

@@ -21,6 +21,7 @@ from scrubber.rulebook.schema import SCOPES
 MISSING_REASON = {
     "history": "no earlier run under reports/ to compare with",
     "claims.payer_claim_number": "no payer_claim_number column in claims (the original claim's payer claim number)",
+    "claim_lines.unit_type": "no unit_type column in claim_lines (the unit basis, 837 SV103: MJ minutes, UN units)",
 }
 
 
