@@ -182,12 +182,15 @@ RULE_SCHEMA = {
         "reference": {"type": "string", "minLength": 5},
         "lookups": {"type": "array", "items": _LOOKUP},
         "finding_on": {"enum": ["a", "b"]},
-        # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before b).
+        # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before
+        # or after b), and with the lines of earlier runs as line b.
         "pairing": {
             "type": "object",
             "properties": {
                 "provider": {"enum": ["rendering", "billing"]},
                 "days_before": {"type": "integer", "minimum": 0, "maximum": 7},
+                "days_after": {"type": "integer", "minimum": 0, "maximum": 366},
+                "with_history": {"type": "boolean"},
             },
             "additionalProperties": False,
         },
