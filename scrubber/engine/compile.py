@@ -15,7 +15,7 @@ import polars as pl
 from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.messages import placeholders, render
 from scrubber.engine.operators import Resolver, compile_condition
-from scrubber.engine.pairs import side_filters
+from scrubber.engine.pairs import latest_pair_per_line, side_filters
 from scrubber.engine.requirements import required_lookups
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
@@ -184,6 +184,8 @@ def findings_query(
     for payer_id, grade in profiles.regraded(rule.id).items():
         severity = pl.when(pl.col("_payer_id") == payer_id).then(pl.lit(grade)).otherwise(severity)
     hits = frame.filter(compiled.condition & in_force & applies)
+    if rule.pairing.one_per_line:
+        hits = latest_pair_per_line(hits, rule.finding_on)
     schema = hits.collect_schema()
     return hits.select(
         pl.col("_claim_id").alias("claim_id"),

@@ -176,30 +176,37 @@ def pair_scope(
     if earlier is not None:
         tonight = b.with_columns(pl.lit(None, pl.Date).alias(EARLIER_RUN))
         b = pl.concat([tonight, _side(_keyed(earlier, pairing), "b", own, filters["b"], keep=[EARLIER_RUN])])
-    if pairing.days_after:
-        # Line b meets the a lines from days_before days before its date to days_after days after it
-        # (procedures, its side, are fewer than the visits after them).
-        window = pl.date_ranges(
-            pl.col("_pair_date") - pl.duration(days=pairing.days_before),
-            pl.col("_pair_date") + pl.duration(days=pairing.days_after),
-        )
-        b = b.with_columns(window.alias("_pair_date")).explode("_pair_date")
-    elif pairing.days_before:
-        # Line a meets the b lines of its own date and of the next days_before days.
-        later = pl.date_ranges("_pair_date", pl.col("_pair_date") + pl.duration(days=pairing.days_before))
-        a = a.with_columns(later.alias("_pair_date")).explode("_pair_date")
     same_line = (pl.col("a.claim.claim_id") == pl.col("b.claim.claim_id")) & (
         pl.col("a.line.line_number") == pl.col("b.line.line_number")
     )
+    if pairing.days_after:
+        # A window of weeks: the lines of one patient and provider are paired, then kept where line a falls
+        # from days_before days before line b to days_after days after it. (Exploding each line over
+        # 90 dates costs more than the few lines one patient has with one provider.)
+        pairs = a.join(b, on=["_pair_patient", "_pair_provider"], how="inner", suffix="_b")
+        apart = (pl.col("_pair_date") - pl.col("_pair_date_b")).dt.total_days()
+        pairs = pairs.filter(apart.is_between(-pairing.days_before, pairing.days_after), ~same_line)
+    else:
+        if pairing.days_before:
+            # Line a meets the b lines of its own date and of the next days_before days.
+            later = pl.date_ranges("_pair_date", pl.col("_pair_date") + pl.duration(days=pairing.days_before))
+            a = a.with_columns(later.alias("_pair_date")).explode("_pair_date")
+        pairs = a.join(b, on=PAIRING, how="inner").filter(~same_line)
     run = pl.col(EARLIER_RUN) if earlier is not None else pl.lit(None, pl.Date)
     # The pair's own fields (PAIR_FIELDS); a rule that reads neither leaves them out of its plan.
-    return (
-        a.join(b, on=PAIRING, how="inner")
-        .filter(~same_line)
-        .with_columns(
-            (pl.col("a.line.service_date") - pl.col("b.line.service_date")).dt.total_days().alias("pair.days_after"),
-            run.alias("pair.earlier_run"),
-        )
+    return pairs.with_columns(
+        (pl.col("a.line.service_date") - pl.col("b.line.service_date")).dt.total_days().alias("pair.days_after"),
+        run.alias("pair.earlier_run"),
+    )
+
+
+def latest_pair_per_line(hits: pl.LazyFrame, finding_on: str) -> pl.LazyFrame:
+    """One firing pair per finding line (`one_per_line`): the one whose other line is the latest, then
+    the first by claim and line number. A visit in the packages of two procedures needs one modifier."""
+    other = "b" if finding_on == "a" else "a"
+    order = [f"{other}.line.service_date", f"{other}.claim.claim_id", f"{other}.line.line_number"]
+    return hits.sort(order, descending=[True, False, False], nulls_last=True).unique(
+        ["_claim_id", "_line_number", "_date"], keep="first", maintain_order=True
     )
 
 

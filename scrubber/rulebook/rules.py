@@ -30,6 +30,7 @@ class Pairing:
     days_before: int = 0  # 0: same date only; 1: line a on b's date or the day before
     days_after: int = 0  # line a up to N days after line b (a visit in a procedure's postoperative period)
     with_history: bool = False  # line b may also be a line billed in an earlier run (when there is one)
+    one_per_line: bool = False  # a line in several pairs that fire gets one finding, naming the latest other line
 
 
 @dataclass(frozen=True)

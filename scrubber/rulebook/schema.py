@@ -183,7 +183,7 @@ RULE_SCHEMA = {
         "lookups": {"type": "array", "items": _LOOKUP},
         "finding_on": {"enum": ["a", "b"]},
         # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before
-        # or after b), and with the lines of earlier runs as line b.
+        # or after b), with the lines of earlier runs as line b, and one finding per line.
         "pairing": {
             "type": "object",
             "properties": {
@@ -191,6 +191,7 @@ RULE_SCHEMA = {
                 "days_before": {"type": "integer", "minimum": 0, "maximum": 7},
                 "days_after": {"type": "integer", "minimum": 0, "maximum": 366},
                 "with_history": {"type": "boolean"},
+                "one_per_line": {"type": "boolean"},
             },
             "additionalProperties": False,
         },
