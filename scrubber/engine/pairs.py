@@ -74,7 +74,7 @@ def earlier_lines(history: pl.LazyFrame, lines: pl.DataFrame, claim_ids: pl.Seri
     billed before that is here again is being resent, and its lines are tonight's. A line billed in
     several runs counts once, from the latest.
     """
-    dates = lines.get_column("line.service_date")
+    dates = lines.get_column("line.service_date").drop_nulls()
     reach = (
         pl.col("service_date").is_between(
             dates.min() - dt.timedelta(days=pairing.days_after), dates.max() + dt.timedelta(days=pairing.days_before)
