@@ -51,4 +51,14 @@ def restates_claim() -> pl.Expr:
     return pl.col("claim.frequency_code").str.strip_chars().is_in(["7", "8"]).fill_null(False)
 
 
+def restates_original() -> pl.Expr:
+    """A replacement (frequency 7) or void (8) the payer applies to the claim it already has.
+
+    Such a claim restates a service rather than billing it again. Medicare Part B takes neither
+    (payer.accepts_replacement_claims false): it processes every claim as new, so there a
+    frequency-7 claim is one more claim for the service and is denied as a duplicate (CO-18).
+    """
+    return restates_claim() & pl.col("payer.accepts_replacement_claims").fill_null(True)
+
+
 IDENTITY = ["payer_id", "member_id", "patient_id", "procedure_code", "service_date", "provider_npi", "modifiers", "ndc"]

@@ -80,12 +80,14 @@ def _history(example: dict) -> pl.LazyFrame | None:
         "claim_id": "EARLIER1",
         "line_number": 1,
         "units": "1",
-        "billed_in_run": "2026-03-09",
         "billing_npi": DEFAULT_CLAIM["billing_npi"],
         "diagnosis_codes": DEFAULT_CLAIM["diagnosis_codes"],
+        "billed_in_run": "2026-03-09",
     }
-    listed = {k: pl.List(pl.String) if k == "diagnosis_codes" else pl.String for k in defaults}
-    frame = pl.DataFrame([{**defaults, **row} for row in rows], schema=listed)
+    frame = pl.DataFrame(
+        [{**defaults, **row} for row in rows],
+        schema={k: pl.String for k in defaults if k != "diagnosis_codes"} | {"diagnosis_codes": pl.List(pl.String)},
+    )
     return frame.lazy().with_columns(
         pl.col("service_date", "billed_in_run").str.to_date(),
         pl.col("line_number").cast(pl.Int64),

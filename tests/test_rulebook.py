@@ -113,3 +113,10 @@ def test_two_examples_of_a_rule_cannot_share_a_name(rules_copy):
     edit_rule(rules_copy, TELEHEALTH, lambda d: d["examples"]["pass"][0].update(name=d["examples"]["fire"][0]["name"]))
     with pytest.raises(ScrubberInputError, match=r"MOD001-telehealth.*:\d+: example name '.*' is used twice"):
         load_rules(rules_copy)
+
+
+def test_a_rule_pairing_with_earlier_runs_finds_on_tonights_line(rules_copy):
+    # Line b may be a line an earlier run billed: a finding on it could not be fixed tonight.
+    edit_rule(rules_copy, "modifier/MOD002-em-with-procedure-without-25-or-57.yaml", lambda d: d.update(finding_on="b"))
+    with pytest.raises(ScrubberInputError, match=r"MOD002-em.*:\d+: a rule pairing with earlier runs finds on a"):
+        load_rules(rules_copy)

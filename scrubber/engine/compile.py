@@ -16,7 +16,7 @@ from scrubber.batch.schema import GATED_FIELDS
 from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.messages import placeholders, render
 from scrubber.engine.operators import Resolver, compile_condition
-from scrubber.engine.pairs import side_filters
+from scrubber.engine.pairs import latest_pair_per_line, side_filters
 from scrubber.engine.requirements import required_lookups
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
@@ -167,15 +167,6 @@ def apply_lookup(
     )
 
 
-def _first_partner(pairs: pl.LazyFrame, partner: str) -> pl.LazyFrame:
-    """Each finding line's pair with its first partner in claim and line order, so the message names
-    the same partner on every run."""
-    order = ["_claim_id", "_line_number", f"{partner}.claim.claim_id", f"{partner}.line.line_number"]
-    return pairs.sort(order, nulls_last=True).unique(
-        subset=["_claim_id", "_line_number"], keep="first", maintain_order=True
-    )
-
-
 def findings_query(
     compiled: CompiledRule, frame: pl.LazyFrame, rows: dict[str, pl.DataFrame], profiles: Profiles
 ) -> pl.LazyFrame:
@@ -196,8 +187,8 @@ def findings_query(
     for payer_id, grade in profiles.regraded(rule.id).items():
         severity = pl.when(pl.col("_payer_id") == payer_id).then(pl.lit(grade)).otherwise(severity)
     hits = frame.filter(compiled.condition & in_force & applies)
-    if rule.scope == "line_pair" and rule.pairing.once_per_line:
-        hits = _first_partner(hits, "b" if rule.finding_on == "a" else "a")
+    if rule.pairing.one_per_line:
+        hits = latest_pair_per_line(hits, rule.finding_on)
     schema = hits.collect_schema()
     return hits.select(
         pl.col("_claim_id").alias("claim_id"),

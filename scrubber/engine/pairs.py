@@ -1,7 +1,10 @@
 """Line pairs: two lines of one patient, date and provider, narrowed for each pair rule before pairing.
 
-A rule's `pairing` may widen "date" to line a falling up to N days before line b (a visit the
-day before surgery) and "provider" to the billing NPI (the group) instead of the rendering one.
+A rule's `pairing` may widen "date" to line a falling up to `days_before` days before line b (a
+visit the day before surgery) or up to `days_after` days after it (a visit in its postoperative
+period), "provider" to the billing NPI (the group) instead of the rendering one, and line b to the
+lines earlier runs billed (`with_history`: when there is an earlier run; without one the rule pairs
+this batch's lines alone). Each pair carries `pair.` fields beside its two lines' (PAIR_FIELDS).
 
 A batch's lines make several times as many same-day pairs as there are lines (3.3 per line
 in the benchmark's 1-to-6-line claims), while a pair rule fires on a few codes. Two facts of
@@ -18,6 +21,7 @@ a rule narrow the lines each side of its pairs may come from, without changing w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import polars as pl
@@ -32,11 +36,63 @@ PAIR_SIDES = ("a", "b")
 PAIR_BASE = {"claim.claim_id", "line.line_number", "claim.payer_id", "line.service_date", "claim.patient_id",
              "claim.rendering_npi", "claim.billing_npi"}  # fmt: skip
 PAIRING = ["_pair_patient", "_pair_date", "_pair_provider"]
+EARLIER_RUN = "_pair_earlier_run"
+# What a pair knows beside its two lines.
+PAIR_FIELDS = {
+    "pair.days_after": "days from line b's date to line a's (negative when line a comes first)",
+    "pair.earlier_run": "the date of the earlier run that billed line b (empty when line b is in this batch)",
+}
+# An earlier run's billed line (history.billed_lines) as the line-scope columns it stands for; the
+# others are empty on it, so a term reading them cannot hold for a pair with an earlier line.
+EARLIER_LINE = {
+    "claim.claim_id": pl.col("claim_id"),
+    "line.line_number": pl.col("line_number"),
+    "claim.payer_id": pl.col("payer_id"),
+    "claim.member_id": pl.col("member_id"),
+    "claim.patient_id": pl.col("patient_id"),
+    "line.procedure_code": pl.col("procedure_code"),
+    "line.service_date": pl.col("service_date"),
+    "claim.rendering_npi": pl.col("provider_npi"),  # rendering NPI, else billing NPI: what pairing reads
+    "claim.billing_npi": pl.col("billing_npi"),
+    "claim.diagnosis_codes": pl.col("diagnosis_codes"),
+    "claim.restates_original": pl.lit(False),  # billed lines leave out replacements and voids
+    "line.modifiers": pl.col("modifiers").str.split(";").list.filter(pl.element() != ""),
+    "line.ndc": pl.when(pl.col("ndc") != "").then(pl.col("ndc")),
+    "line.units": pl.col("units"),
+}
 
 
 def line_columns(reads: set[str]) -> set[str]:
     """The line-scope columns a pair rule's `a.`/`b.` fields come from, with the pairing keys."""
-    return {c.split(".", 1)[1] for c in reads} | PAIR_BASE
+    return {c.split(".", 1)[1] for c in reads if not c.startswith("pair.")} | PAIR_BASE
+
+
+def earlier_lines(history: pl.LazyFrame, lines: pl.DataFrame, claim_ids: pl.Series, pairing: Pairing) -> pl.DataFrame:
+    """The lines earlier runs billed that may be line b of a pair with these lines, as line-scope columns.
+
+    Only these lines' patients, on dates a pair can reach, and no claim of tonight's batch: a claim
+    billed before that is here again is being resent, and its lines are tonight's. A line billed in
+    several runs counts once, from the latest.
+    """
+    dates = lines.get_column("line.service_date").drop_nulls()
+    reach = (
+        pl.col("service_date").is_between(
+            dates.min() - dt.timedelta(days=pairing.days_after), dates.max() + dt.timedelta(days=pairing.days_before)
+        )
+        if dates.len()
+        else pl.lit(False)
+    )
+    earlier = (
+        history.filter(reach, pl.col("patient_id").is_in(lines.get_column("claim.patient_id").unique().implode()))
+        .join(pl.LazyFrame({"claim_id": claim_ids.unique()}), on="claim_id", how="anti")
+        .sort("billed_in_run", descending=True)
+        .unique(["claim_id", "line_number"], keep="first", maintain_order=True)
+    )
+    schema = lines.schema
+    return earlier.select(
+        *[(EARLIER_LINE[c] if c in EARLIER_LINE else pl.lit(None)).cast(schema[c]).alias(c) for c in lines.columns],
+        pl.col("billed_in_run").alias(EARLIER_RUN),
+    ).collect()
 
 
 def side_filters(rule: Rule, new_resolver: Callable[[], Resolver]) -> dict[str, list[pl.Expr]]:
@@ -110,29 +166,64 @@ def _meeting(rows: pl.DataFrame, lookup: Lookup, table: ReferenceTable, terms: l
     return rows.filter(meets.to_series())
 
 
-def pair_scope(lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing) -> pl.LazyFrame:
-    """Two lines of the same patient, date (or line a up to `days_before` days earlier) and provider."""
+def pair_scope(
+    lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing, earlier: pl.DataFrame | None = None
+) -> pl.LazyFrame:
+    """Two lines of the same patient, date (or line a up to `days_before` days earlier or `days_after`
+    days later) and provider; line b may be one of the `earlier` runs' lines (earlier_lines)."""
+    own = [c for c in lines.columns if not c.startswith("_")]
+    a, b = (_side(_keyed(lines, pairing), side, own, filters[side]) for side in PAIR_SIDES)
+    if earlier is not None:
+        tonight = b.with_columns(pl.lit(None, pl.Date).alias(EARLIER_RUN))
+        b = pl.concat([tonight, _side(_keyed(earlier, pairing), "b", own, filters["b"], keep=[EARLIER_RUN])])
+    same_line = (pl.col("a.claim.claim_id") == pl.col("b.claim.claim_id")) & (
+        pl.col("a.line.line_number") == pl.col("b.line.line_number")
+    )
+    if pairing.days_after:
+        # A window of weeks: the lines of one patient and provider are paired, then kept where line a falls
+        # from days_before days before line b to days_after days after it. (Exploding each line over
+        # 90 dates costs more than the few lines one patient has with one provider.)
+        pairs = a.join(b, on=["_pair_patient", "_pair_provider"], how="inner", suffix="_b")
+        apart = (pl.col("_pair_date") - pl.col("_pair_date_b")).dt.total_days()
+        pairs = pairs.filter(apart.is_between(-pairing.days_before, pairing.days_after), ~same_line)
+    else:
+        if pairing.days_before:
+            # Line a meets the b lines of its own date and of the next days_before days.
+            later = pl.date_ranges("_pair_date", pl.col("_pair_date") + pl.duration(days=pairing.days_before))
+            a = a.with_columns(later.alias("_pair_date")).explode("_pair_date")
+        pairs = a.join(b, on=PAIRING, how="inner").filter(~same_line)
+    run = pl.col(EARLIER_RUN) if earlier is not None else pl.lit(None, pl.Date)
+    # The pair's own fields (PAIR_FIELDS); a rule that reads neither leaves them out of its plan.
+    return pairs.with_columns(
+        (pl.col("a.line.service_date") - pl.col("b.line.service_date")).dt.total_days().alias("pair.days_after"),
+        run.alias("pair.earlier_run"),
+    )
+
+
+def latest_pair_per_line(hits: pl.LazyFrame, finding_on: str) -> pl.LazyFrame:
+    """One firing pair per finding line (`one_per_line`): the one whose other line is the latest, then
+    the first by claim and line number. A visit in the packages of two procedures needs one modifier."""
+    other = "b" if finding_on == "a" else "a"
+    order = [f"{other}.line.service_date", f"{other}.claim.claim_id", f"{other}.line.line_number"]
+    return hits.sort(order, descending=[True, False, False], nulls_last=True).unique(
+        ["_claim_id", "_line_number", "_date"], keep="first", maintain_order=True
+    )
+
+
+def _keyed(lines: pl.DataFrame, pairing: Pairing) -> pl.LazyFrame:
     rendering = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
     provider = pl.col("claim.billing_npi") if pairing.provider == "billing" else rendering
-    keyed = lines.lazy().with_columns(
+    return lines.lazy().with_columns(
         pl.col("claim.patient_id").alias("_pair_patient"),
         pl.col("line.service_date").alias("_pair_date"),
         provider.alias("_pair_provider"),
     )
-    own = [c for c in lines.columns if not c.startswith("_")]
-    a, b = (_side(keyed, side, own, filters[side]) for side in PAIR_SIDES)
-    if pairing.days_before:
-        # Line a meets the b lines of its own date and of the next days_before days.
-        later = pl.date_ranges("_pair_date", pl.col("_pair_date") + pl.duration(days=pairing.days_before))
-        a = a.with_columns(later.alias("_pair_date")).explode("_pair_date")
-    same_line = (pl.col("a.claim.claim_id") == pl.col("b.claim.claim_id")) & (
-        pl.col("a.line.line_number") == pl.col("b.line.line_number")
-    )
-    return a.join(b, on=PAIRING, how="inner").filter(~same_line)
 
 
-def _side(keyed: pl.LazyFrame, side: str, columns: list[str], filters: list[pl.Expr]) -> pl.LazyFrame:
-    lines = keyed.select([*PAIRING, *[pl.col(c).alias(f"{side}.{c}") for c in columns]])
+def _side(
+    keyed: pl.LazyFrame, side: str, columns: list[str], filters: list[pl.Expr], keep: list[str] | None = None
+) -> pl.LazyFrame:
+    lines = keyed.select([*PAIRING, *[pl.col(c).alias(f"{side}.{c}") for c in columns], *(keep or [])])
     return lines.filter(*filters) if filters else lines
 
 

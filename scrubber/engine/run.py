@@ -10,7 +10,17 @@ from scrubber.batch.schema import ENCOUNTERS, empty_frame
 from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.families import FAMILIES, namespace_of
-from scrubber.engine.pairs import PAIR_SIDES, code_filters, line_columns, needed_rows, pair_keys, pair_scope
+from scrubber.engine.pairs import (
+    EARLIER_RUN,
+    PAIR_FIELDS,
+    PAIR_SIDES,
+    code_filters,
+    earlier_lines,
+    line_columns,
+    needed_rows,
+    pair_keys,
+    pair_scope,
+)
 from scrubber.engine.partition import part_count, split
 from scrubber.engine.scopes import BUILDERS, KEYS, REQUIRES
 from scrubber.errors import ScrubberInputError
@@ -45,7 +55,7 @@ def available_columns(ctx: RunContext, scope: str) -> set[str]:
     columns = set(_base(ctx, base_scope).collect_schema().names())
     columns |= {c for f in FAMILIES.values() if base_scope in f.scopes for c in f.columns}
     if scope == "line_pair":
-        columns = {f"{side}.{c}" for side in PAIR_SIDES for c in columns if not c.startswith("_")}
+        columns = {f"{side}.{c}" for side in PAIR_SIDES for c in columns if not c.startswith("_")} | set(PAIR_FIELDS)
     return columns
 
 
@@ -94,7 +104,7 @@ def _findings(runnable: list[CompiledRule], ctx: RunContext) -> pl.DataFrame:
     queries = []
     for item in runnable:
         try:
-            queries.append(findings_query(item, *scope_and_rows(item, scopes), ctx.profiles))
+            queries.append(findings_query(item, *scope_and_rows(item, scopes, ctx), ctx.profiles))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(
                 f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}"
@@ -148,16 +158,25 @@ def _with_families(scope: str, columns: set[str], names: list[str], ctx: RunCont
     return pl.concat([base.select(own), *added], how="horizontal")
 
 
-def scope_and_rows(item: CompiledRule, scopes: dict[str, pl.DataFrame]) -> tuple[pl.LazyFrame, dict[str, pl.DataFrame]]:
+def scope_and_rows(
+    item: CompiledRule, scopes: dict[str, pl.DataFrame], ctx: RunContext | None = None
+) -> tuple[pl.LazyFrame, dict[str, pl.DataFrame]]:
     """The rule's row set, and for a pair rule the rows of each table it needs that its pairs can match
     (its lookups join those, not 3 million PTP rows per rule)."""
     if item.rule.scope == "line_pair":
         # From only the line columns the rule reads: pairs multiply every column they carry.
         lines = scopes["line"].select(sorted(line_columns(item.reads)))
-        rows = needed_rows(lines, item.lookups, item.required, item.side_filters)
+        pairing = item.rule.pairing
+        earlier = None
+        if pairing.with_history and ctx is not None and ctx.history is not None:
+            earlier = earlier_lines(ctx.history, lines, ctx.batch.claims.get_column("claim_id"), pairing)
+        # An earlier run's procedure codes need their table rows as much as tonight's.
+        billed = lines if earlier is None else pl.concat([lines, earlier.drop(EARLIER_RUN)])
+        rows = needed_rows(billed, item.lookups, item.required, item.side_filters)
         tables = code_filters(rows, item.lookups)
         filters = {side: [*item.side_filters[side], *tables[side]] for side in PAIR_SIDES}
-        return pair_scope(lines, filters, item.rule.pairing).with_columns(pair_keys(item.rule.finding_on)), rows
+        pairs = pair_scope(lines, filters, pairing, earlier)
+        return pairs.with_columns(pair_keys(item.rule.finding_on)), rows
     return scopes[item.rule.scope].lazy(), {}
 
 
@@ -182,12 +201,12 @@ def _collect(queries: list[pl.LazyFrame], compiled: list[CompiledRule]) -> pl.Da
 def scope_columns(ctx: RunContext) -> dict[str, list[str]]:
     """What a rule of each scope can read, for `scrubber fields`: one line per column, sorted by name,
     a derived column followed by what it means (as its family declares it in engine/families/)."""
-    meanings = {column: meaning for f in FAMILIES.values() for column, meaning in f.columns.items()}
+    meanings = {column: meaning for f in FAMILIES.values() for column, meaning in f.columns.items()} | PAIR_FIELDS
     listed = {}
     for scope in SCOPES:
         # A pair rule's a.dup.occurrence means what dup.occurrence means on that line.
         named = {
-            c: meanings.get(c.split(".", 1)[1] if scope == "line_pair" else c, "")
+            c: meanings.get(c.split(".", 1)[1] if scope == "line_pair" and c not in PAIR_FIELDS else c, "")
             for c in sorted(available_columns(ctx, scope))
             if not c.startswith("_")
         }

@@ -12,6 +12,7 @@ import polars as pl
 
 from scrubber.batch.load import ISSUE_SCHEMA
 from scrubber.batch.parse import dotted
+from scrubber.billing import restates_original
 from scrubber.engine.context import RunContext
 from scrubber.engine.filing import payer_filing_deadline
 from scrubber.frames import first_claim_rows
@@ -94,6 +95,8 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
             as_of.alias("run.as_of"),
             # A count travels to the lines more cheaply than the list it counts.
             pl.col("claim.diagnosis_codes").list.len().alias("claim.diagnosis_count"),
+            # A replacement or void the payer applies to its original: it bills nothing new.
+            restates_original().alias("claim.restates_original"),
             *_bill_classes(),
         )
         .with_columns(

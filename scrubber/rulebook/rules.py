@@ -28,9 +28,9 @@ class Pairing:
 
     provider: str = "rendering"  # rendering NPI, else billing NPI; "billing": the billing NPI (the group)
     days_before: int = 0  # 0: same date only; 1: line a on b's date or the day before
-    # One finding per line even where it pairs with several lines: the one naming its first partner
-    # (in claim and line order). For a line whose fault is having any partner at all.
-    once_per_line: bool = False
+    days_after: int = 0  # line a up to N days after line b (a visit in a procedure's postoperative period)
+    with_history: bool = False  # line b may also be a line billed in an earlier run (when there is one)
+    one_per_line: bool = False  # a line in several pairs that fire gets one finding, naming the latest other line
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,9 @@ def _parse_rule(path: Path, document: dict, rules_dir: Path, problems: list[Prob
         problems.append(_at(path, ("scope",), message))
     if "pairing" in document and document["scope"] != "line_pair":
         problems.append(_at(path, ("pairing",), "only a line_pair rule says how its lines pair (pairing)"))
+    if document.get("pairing", {}).get("with_history") and document.get("finding_on") != "a":
+        # An earlier run's line is never fixed tonight: the finding must be on this batch's line.
+        problems.append(_at(path, ("pairing", "with_history"), "a rule pairing with earlier runs finds on a"))
     lookups = tuple(
         Lookup(item["table"], item["as"], dict(item["match"]), item.get("date"), dict(item.get("where", {})))
         for item in document.get("lookups", [])

@@ -182,14 +182,16 @@ RULE_SCHEMA = {
         "reference": {"type": "string", "minLength": 5},
         "lookups": {"type": "array", "items": _LOOKUP},
         "finding_on": {"enum": ["a", "b"]},
-        # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before b);
-        # once_per_line: one finding per line, however many lines it pairs with.
+        # line_pair rules: pair by the billing NPI (a group) and/or across days (line a up to N days before
+        # or after b), with the lines of earlier runs as line b, and one finding per line.
         "pairing": {
             "type": "object",
             "properties": {
                 "provider": {"enum": ["rendering", "billing"]},
                 "days_before": {"type": "integer", "minimum": 0, "maximum": 7},
-                "once_per_line": {"type": "boolean"},
+                "days_after": {"type": "integer", "minimum": 0, "maximum": 366},
+                "with_history": {"type": "boolean"},
+                "one_per_line": {"type": "boolean"},
             },
             "additionalProperties": False,
         },

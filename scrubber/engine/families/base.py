@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from scrubber.billing import restates_claim, service_identity
+# restates_original lives in billing.py (the claim scope reads it too); families import it from here.
+from scrubber.billing import restates_original as restates_original
+from scrubber.billing import service_identity
 from scrubber.engine.context import RunContext
 from scrubber.frames import HASH_SEED
 
@@ -41,16 +43,6 @@ def shares_key(keys: list[pl.Expr] | list[str]) -> pl.Expr:
     (The loader's checks.repeated_keys answers the same for a whole eager table by sorted hashes.)
     """
     return pl.len().over(pl.struct(keys).hash(seed=HASH_SEED)) > 1
-
-
-def restates_original() -> pl.Expr:
-    """A replacement (frequency 7) or void (8) the payer applies to the claim it already has.
-
-    Such a claim restates a service rather than billing it again. Medicare Part B takes neither
-    (payer.accepts_replacement_claims false): it processes every claim as new, so there a
-    frequency-7 claim is one more claim for the service and is denied as a duplicate (CO-18).
-    """
-    return restates_claim() & pl.col("payer.accepts_replacement_claims").fill_null(True)
 
 
 RESTATES_READS = frozenset({"claim.frequency_code", "payer.accepts_replacement_claims"})
