@@ -22,9 +22,7 @@ CLAIM_COLUMNS = [
 LINE_COLUMNS = [
     "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge", "service_date",
     "diagnosis_pointers", "place_of_service", "ndc", "ndc_unit", "ndc_quantity", "description", "rendering_npi",
-    "revenue_code", "source_segment",
-    "diagnosis_pointers", "place_of_service", "ndc", "rendering_npi", "revenue_code", "source_segment",
-    "unit_type",
+    "revenue_code", "source_segment", "unit_type",
 ]  # fmt: skip
 PATIENT_COLUMNS = ["patient_id", "birth_date", "sex"]
 
