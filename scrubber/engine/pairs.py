@@ -67,32 +67,41 @@ def line_columns(reads: set[str]) -> set[str]:
     return {c.split(".", 1)[1] for c in reads if not c.startswith("pair.")} | PAIR_BASE
 
 
-def earlier_lines(history: pl.LazyFrame, lines: pl.DataFrame, claim_ids: pl.Series, pairing: Pairing) -> pl.DataFrame:
+def earlier_lines(history: pl.LazyFrame, lines: pl.DataFrame, claim_ids: pl.Series, pairing: Pairing) -> pl.LazyFrame:
     """The lines earlier runs billed that may be line b of a pair with these lines, as line-scope columns.
 
     Only these lines' patients, on dates a pair can reach, and no claim of tonight's batch: a claim
-    billed before that is here again is being resent, and its lines are tonight's. A line billed in
-    several runs counts once, from the latest.
+    billed before that is here again is being resent, and its lines are tonight's. A claim billed in
+    several runs counts as the latest run billed it. Lazy: the rule's terms on line b narrow it before
+    it is read (pair_scope).
     """
     dates = lines.get_column("line.service_date").drop_nulls()
-    reach = (
-        pl.col("service_date").is_between(
-            dates.min() - dt.timedelta(days=pairing.days_after), dates.max() + dt.timedelta(days=pairing.days_before)
-        )
-        if dates.len()
-        else pl.lit(False)
+    if not dates.len():
+        return pl.LazyFrame(schema={**lines.schema, EARLIER_RUN: pl.Date})
+    low = dates.min() - dt.timedelta(days=pairing.days_after)
+    high = dates.max() + dt.timedelta(days=pairing.days_before)
+    patients = lines.get_column("claim.patient_id").unique().implode()
+    theirs = history.filter(pl.col("patient_id").is_in(patients)).join(
+        pl.LazyFrame({"claim_id": claim_ids.unique()}), on="claim_id", how="anti"
     )
-    earlier = (
-        history.filter(reach, pl.col("patient_id").is_in(lines.get_column("claim.patient_id").unique().implode()))
-        .join(pl.LazyFrame({"claim_id": claim_ids.unique()}), on="claim_id", how="anti")
-        .sort("billed_in_run", descending=True)
-        .unique(["claim_id", "line_number"], keep="first", maintain_order=True)
-    )
+    latest = theirs.group_by("claim_id").agg(pl.col("billed_in_run").max())
+    reachable = theirs.filter(pl.col("service_date").is_between(low, high))
     schema = lines.schema
-    return earlier.select(
+    return reachable.join(latest, on=["claim_id", "billed_in_run"], how="semi").select(
         *[(EARLIER_LINE[c] if c in EARLIER_LINE else pl.lit(None)).cast(schema[c]).alias(c) for c in lines.columns],
         pl.col("billed_in_run").alias(EARLIER_RUN),
-    ).collect()
+    )
+
+
+def lookup_keys(
+    lines: pl.DataFrame, earlier: pl.LazyFrame | None, lookups: list[tuple[Lookup, ReferenceTable]]
+) -> pl.DataFrame:
+    """The columns the rule's lookups match on, of these lines and of the earlier runs' lines (whose codes
+    need their table rows as much as tonight's): what needed_rows reads."""
+    if earlier is None:
+        return lines
+    keys = sorted({name.split(".", 1)[1] for lookup, _ in lookups for name in lookup.on.values()} & set(lines.columns))
+    return pl.concat([lines.select(keys), earlier.select(keys).unique().collect()])
 
 
 def side_filters(rule: Rule, new_resolver: Callable[[], Resolver]) -> dict[str, list[pl.Expr]]:
@@ -167,7 +176,7 @@ def _meeting(rows: pl.DataFrame, lookup: Lookup, table: ReferenceTable, terms: l
 
 
 def pair_scope(
-    lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing, earlier: pl.DataFrame | None = None
+    lines: pl.DataFrame, filters: dict[str, list[pl.Expr]], pairing: Pairing, earlier: pl.LazyFrame | None = None
 ) -> pl.LazyFrame:
     """Two lines of the same patient, date (or line a up to `days_before` days earlier or `days_after`
     days later) and provider; line b may be one of the `earlier` runs' lines (earlier_lines)."""
@@ -210,7 +219,7 @@ def latest_pair_per_line(hits: pl.LazyFrame, finding_on: str) -> pl.LazyFrame:
     )
 
 
-def _keyed(lines: pl.DataFrame, pairing: Pairing) -> pl.LazyFrame:
+def _keyed(lines: pl.DataFrame | pl.LazyFrame, pairing: Pairing) -> pl.LazyFrame:
     rendering = pl.coalesce("claim.rendering_npi", "claim.billing_npi")
     provider = pl.col("claim.billing_npi") if pairing.provider == "billing" else rendering
     return lines.lazy().with_columns(

@@ -11,12 +11,12 @@ from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
 from scrubber.engine.context import RunContext
 from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.pairs import (
-    EARLIER_RUN,
     PAIR_FIELDS,
     PAIR_SIDES,
     code_filters,
     earlier_lines,
     line_columns,
+    lookup_keys,
     needed_rows,
     pair_keys,
     pair_scope,
@@ -170,9 +170,7 @@ def scope_and_rows(
         earlier = None
         if pairing.with_history and ctx is not None and ctx.history is not None:
             earlier = earlier_lines(ctx.history, lines, ctx.batch.claims.get_column("claim_id"), pairing)
-        # An earlier run's procedure codes need their table rows as much as tonight's.
-        billed = lines if earlier is None else pl.concat([lines, earlier.drop(EARLIER_RUN)])
-        rows = needed_rows(billed, item.lookups, item.required, item.side_filters)
+        rows = needed_rows(lookup_keys(lines, earlier, item.lookups), item.lookups, item.required, item.side_filters)
         tables = code_filters(rows, item.lookups)
         filters = {side: [*item.side_filters[side], *tables[side]] for side in PAIR_SIDES}
         pairs = pair_scope(lines, filters, pairing, earlier)
