@@ -54,7 +54,7 @@ SECOND_PROCESS_ROWS = 20_000
 
 def worklist_rows(findings: pl.DataFrame, facts: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     """Active findings with their claim's priority, deadline and team; findings on no claim come last."""
-    ranked = facts.with_row_index("priority", offset=1)  # claim_facts gives them in priority order
+    ranked = facts
     active = counting(findings)
     codes = (
         lines.join(active.select("claim_id").unique(), on="claim_id", how="semi")  # a night is mostly clean lines
