@@ -4,7 +4,9 @@ the rule catalogue, the charts and the page's own security policy."""
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import json
 import re
 import zipfile
 from html import unescape
@@ -121,12 +123,61 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     morning = pl.read_parquet(reports / "2026-09-14" / "findings.parquet").filter(pl.col("rule_status") == "active")
     assert "MOD001" in morning.filter(pl.col("claim_id") == "C1022")["rule_id"].to_list()
     html = (reports / "2026-09-14-noon" / "fix_list.html").read_text()
-    assert "<b>1</b>new findings since 2026-09-14" in html
-    assert "<b>1</b>resolved since then" in html
-    assert f"<b>{morning.height - 1}</b>still open" in html
+    flagged = morning["claim_id"].drop_nulls().n_unique()
+    assert "<b>1</b>claims new since 2026-09-14" in html  # C1030
+    assert f"<b>{flagged - 1}</b>claims still open" in html
+    assert "<b>1</b>claims fixed (in tonight's batch, now clean)" in html  # C1022
+    assert "<b>0</b>claims not in tonight's batch" in html
     resolved = html[html.index('id="resolved"') :]
     assert "C1022" in resolved and "MOD001" in resolved
     assert [r.folder.name for r in previous_runs(reports / "2026-09-14-noon", AS_OF)] == ["2026-09-14"]
+
+
+def page_rows(html: str) -> dict[str, dict]:
+    """The list's rows as the page script unpacks them, by their key (claim id, or visit id)."""
+    packed = re.search(r'<script type="application/gzip" id="cards-data">([^<]+)</script>', html).group(1)
+    rows = json.loads(gzip.decompress(base64.b64decode(packed)))
+    return {(r["kind"], r["id"]): r for r in rows}
+
+
+def test_by_claim_each_night_says_new_open_for_how_many_nights_fixed_or_not_in_the_batch(
+    tmp_path, demo_copy, rulebook
+):
+    core = pl.col("claim_id").str.starts_with("C10")
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
+    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
+    claims.write_csv(demo_copy / "claims.csv")
+    lines.write_csv(demo_copy / "claim_lines.csv")
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-14-a", AS_OF, rulebook)
+    run(demo_copy, reports / "2026-09-14-b", AS_OF, rulebook)
+    first = pl.read_parquet(reports / "2026-09-14-a" / "findings.parquet").filter(pl.col("claim_id").is_not_null())
+    flagged = sorted(set(first["claim_id"]) - {"C1022"})
+    sent = flagged[0]  # went out to the payer between runs: not in the third night's batch
+    # Third night: C1022's telehealth line has its modifier 95 now, and `sent` is no longer in the batch.
+    fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
+    claims.filter(pl.col("claim_id") != sent).write_csv(demo_copy / "claims.csv")
+    lines.filter(pl.col("claim_id") != sent).with_columns(fixed).write_csv(demo_copy / "claim_lines.csv")
+    run(demo_copy, reports / "2026-09-14-c", AS_OF, rulebook)
+
+    rows = page_rows((reports / "2026-09-14-c" / "fix_list.html").read_text())
+    assert rows[("fixed", "C1022")]["since_label"] == "fixed since 2026-09-14: scrubs clean tonight"
+    assert rows[("gone", sent)]["since_label"].startswith("not in tonight's batch")
+    still = rows[("claim", flagged[1])]
+    assert (still["since"], still["nights"]) == ("open", 3)
+    assert still["since_label"] == "open 3 nights, since 2026-09-14"
+    assert ("claim", "C1022") not in rows and ("claim", sent) not in rows
+
+
+def test_a_run_of_the_demo_batch_is_not_an_earlier_night_of_the_practice(tmp_path, demo_copy, rulebook):
+    from scrubber.paths import demo_batch_dir
+
+    reports = tmp_path / "reports"
+    run(demo_batch_dir(), reports / "demo", AS_OF, rulebook)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
+    nightly = previous_runs(reports / "2026-09-15", AS_OF, demo_copy)
+    assert [r.folder.name for r in nightly] == ["2026-09-14"]  # not the demo beside it
+    assert [r.folder.name for r in previous_runs(reports / "2026-09-15", AS_OF)] == ["2026-09-14", "demo"]
 
 
 def test_the_catalogue_comes_from_the_rule_files(rules, profiles):

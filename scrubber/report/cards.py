@@ -298,7 +298,7 @@ def claim_cards(
 
 # What a claim row holds beside its card (claim_facts), for the list and its sorting.
 ROW_FACTS = ["priority", "bucket", "days_left", "at_risk", "total", "owner", "top_rule", "top_message", "n_findings",
-             "since", "nights", "first_flagged"]  # fmt: skip
+             "rules", "since", "nights", "first_flagged"]  # fmt: skip
 
 
 CARD_COLUMNS = [

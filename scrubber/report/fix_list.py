@@ -40,7 +40,7 @@ BLANK_CARD = {"claim_findings": [], "lines": [], "other_findings": []}
 UNBILLED, CLOSED = "unbilled", "closed"  # the list's buckets beside cards.ON_TIME and cards.PAST
 # A list row: what the compact list shows and sorts by, then its card (CARD_COLUMNS).
 LIST_COLUMNS = ["id", "kind", "bucket", "priority", "days_left", "total", "owner", "top", "more", "since",
-                "since_label", "heading", "openable", "rules",
+                "nights", "since_label", "heading", "openable", "rules",
                 *CARD_COLUMNS]  # fmt: skip
 
 
