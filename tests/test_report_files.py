@@ -46,17 +46,29 @@ def test_the_policy_allows_exactly_the_pages_own_script_and_style(demo_run):
     assert len(re.findall(r"<script>", html)) == 1  # every other script element is an inert data block
 
 
-def test_the_worklist_has_a_filtered_sheet_with_a_frozen_header_per_payer(demo_run):
+def test_the_worklist_opens_on_the_claims_then_one_sheet_per_payer_in_priority_order(demo_run):
+    from scrubber.report.worklist import CLAIM_COLUMNS
+
     findings = pl.read_parquet(demo_run / "findings.parquet").filter(pl.col("rule_status") == "active")
+    html = (demo_run / "fix_list.html").read_text()
+    claims = [r for r in page_rows(html).values() if r["kind"] == "claim"]
+    claims.sort(key=lambda r: r["priority"])  # the fix list's order: what can be saved, then past the deadline
+    payers_by_priority = list(dict.fromkeys(r["payer_id"] if r["payer_id"] != "—" else "No payer" for r in claims))
     with zipfile.ZipFile(demo_run / "worklist.xlsx") as book:
-        workbook = book.read("xl/workbook.xml").decode()
-        names = re.findall(r'<sheet name="([^"]+)"', workbook)
+        names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
         first = book.read("xl/worksheets/sheet1.xml").decode()
-        tables = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/tables/")]
-    payers = sorted(findings["payer_id"].drop_nulls().unique().to_list())
-    assert names == payers + (["No payer"] if findings["payer_id"].null_count() else [])
+        sheets = [book.read(f"xl/worksheets/sheet{n}.xml").decode() for n in range(1, len(names) + 1)]
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert names == ["Claims", "Unbilled visits", *payers_by_priority]
     assert 'state="frozen"' in first and 'topLeftCell="A2"' in first
-    assert len(tables) == len(names) and all("<autoFilter" in t for t in tables)
+    assert all("<autoFilter" in sheet for sheet in sheets)
+    # One row per claim, header included; widths in characters, so a claim id fits (it was 2 characters wide).
+    assert first.count("<row ") == len(claims) + 1 == findings["claim_id"].drop_nulls().n_unique() + 1
+    claim_column = list(CLAIM_COLUMNS).index("Claim") + 1
+    width = float(re.search(rf'<col min="{claim_column}" max="{claim_column}" width="([0-9.]+)"', first).group(1))
+    assert width >= 14
+    # Every finding of a claim is in its row, with the fix: C1022's telehealth line.
+    assert "Line 1 · MOD001 (error):" in strings and "Fix: Add modifier 95" in strings
 
 
 def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, rulebook):
@@ -201,9 +213,15 @@ def test_bars_are_drawn_to_scale_and_the_long_tail_is_told_not_drawn():
 
 
 def _five_aetna_rows() -> pl.DataFrame:
-    from scrubber.report.worklist import COLUMNS
-
-    return pl.DataFrame({"payer_id": ["AETNA"] * 5, **{c: [f"{c}-{n}" for n in range(5)] for c in COLUMNS}})
+    return pl.DataFrame(
+        {
+            "kind": ["claim"] * 5,
+            "payer_id": ["AETNA"] * 5,
+            "Priority": list(range(1, 6)),
+            "Claim": [f"claim_id-{n}" for n in range(5)],
+            "Top finding": [f"MOD001: finding {n}" for n in range(5)],
+        }
+    )
 
 
 def _sheets_and_strings(path) -> tuple[str, str]:
@@ -218,7 +236,7 @@ def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are
     write_worklist(path, _five_aetna_rows(), AS_OF, limit=3)
     sheets, strings = _sheets_and_strings(path)
     assert 'name="AETNA"' in sheets and 'name="Not listed here"' in sheets
-    assert "The 3 most urgent findings are listed; 2 more are in findings.csv." in strings
+    assert "The 3 most urgent claims are listed; 2 more are in findings.csv." in strings
     assert "claim_id-2" in strings and "claim_id-3" not in strings  # the first three, in priority order
 
 

@@ -42,15 +42,13 @@ def write_outputs(folder: Path, report: RunReport) -> None:
     findings, comparison = compare(report.findings, report.previous_runs)
     history = claim_history(findings, report.claims, report.previous_runs, comparison)
     facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
+    visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
     # The workbook is the slowest output (pure Python): it is written while the others are.
-    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines), as_of):
+    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, visits), as_of):
         billed_lines(report.claims, report.claim_lines).write_parquet(folder / BILLED_LINES)  # for later runs' DUP002
         write_findings(folder, report.findings)
         write_summary(folder, report.summary)
         cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
-        visits = unbilled_visits(
-            findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of
-        )
         urgent = warning_days(report.profiles)
         render_fix_list(folder / FIX_LIST, report, findings, facts, cards, visits, history, comparison, urgent)
 
