@@ -34,12 +34,13 @@ def bar_chart(
     filter_name: str = "",
     unit: str = "finding",
     names: dict[str, str] | None = None,
+    units: dict[str, str] | None = None,
 ) -> dict:
     """Horizontal bars, largest first; past MOST_BARS the rest are a line of text, not a bar that would dwarf them.
 
     `counts` has the `key`, `len` (how many) and optionally `dollars`; with dollars the bars are drawn by
     dollars and say both. With a `filter_name` each bar is a link that sets that filter of the list to its key.
-    `names` gives a key's label when it is not the key itself.
+    `names` gives a key's label when it is not the key itself, `units` a key's unit when it is not `unit`.
     """
     if "dollars" not in counts.columns:
         counts = counts.with_columns(pl.lit(None, pl.Float64).alias("dollars"))
@@ -49,12 +50,13 @@ def bar_chart(
     rest, rows = rows[MOST_BARS:], rows[:MOST_BARS]
     size = {"len": lambda r: r[1], "dollars": lambda r: r[2] or 0}[by]
     peak = max((size(r) for r in rows), default=0) or 1
-    plural = lambda n: f"{n:,} {unit}{'' if n == 1 else 's'}"  # noqa: E731
+    plural = lambda n, word=unit: f"{n:,} {word}{'' if n == 1 else 's'}"  # noqa: E731
     bars = []
     for i, row in enumerate(rows):
         key_value, count, dollars = row
         label = (names or {}).get(key_value, key_value)
-        value = plural(count) if dollars is None else f"{plural(count)} · {money(dollars)}"
+        counted = plural(count, (units or {}).get(key_value, unit))
+        value = counted if dollars is None else f"{counted} · {money(dollars)}"
         bars.append(
             {
                 "label": label,
@@ -86,7 +88,7 @@ def claim_charts(rows: pl.DataFrame) -> list[dict]:
     buckets = work.group_by("bucket").agg(*tally)
     by_rule = work.select("rules", "total").explode("rules").group_by(pl.col("rules").alias("rule_id")).agg(*tally)
     return [
-        bar_chart("Claims and dollars by bucket", buckets, "bucket", "bucket", "claim", BUCKET_NAMES),
+        bar_chart("Claims and dollars by bucket", buckets, "bucket", "bucket", "claim", BUCKET_NAMES, {"unbilled": "visit"}),
         bar_chart("Claims and dollars by payer", work.group_by("payer_id").agg(*tally), "payer_id", "payer_id", "claim"),
         bar_chart("Claims and dollars by rule", by_rule, "rule_id", "rule_id", "claim"),
     ]

@@ -121,7 +121,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       if (y == null) return -1;
       return (x < y ? -1 : 1) * dir;
     });
-    for (const th of document.querySelectorAll("#list th")) {
+    for (const th of document.querySelectorAll("#list > thead th")) {
       const mine = th.querySelector("button").dataset.sort === key;
       th.setAttribute("aria-sort", mine ? (dir > 0 ? "ascending" : "descending") : "none");
     }
@@ -180,7 +180,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   }
   function openFromLink(key) {
     const r = byKey.get(key);
-    if (!r) { status.textContent = `${key.replace("-", " ")} is not in this list.`; return; }
+    if (!r) { show(false); status.textContent = `${key.replace("-", " ")} is not in this list.`; return; }
     if (!shown.includes(r)) {  // a bare link: show the claim's own bucket, nothing else filtered
       setForm({ bucket: r.bucket });
       filter();
