@@ -177,9 +177,7 @@ def aetna(claim_id: str, service_date: str, charge: str) -> dict:
     }
 
 
-def test_what_can_still_be_saved_comes_first_and_a_claim_past_its_deadline_goes_to_its_own_bucket(
-    rulebook, profiles
-):
+def test_what_can_still_be_saved_comes_first_and_a_claim_past_its_deadline_goes_to_its_own_bucket(rulebook, profiles):
     cards = queue(
         rulebook,
         profiles,

@@ -152,9 +152,7 @@ def page_rows(html: str) -> dict[str, dict]:
     return {(r["kind"], r["id"]): r for r in rows}
 
 
-def test_by_claim_each_night_says_new_open_for_how_many_nights_fixed_or_not_in_the_batch(
-    tmp_path, demo_copy, rulebook
-):
+def test_by_claim_each_night_says_new_open_for_how_many_nights_fixed_or_not_in_the_batch(tmp_path, demo_copy, rulebook):
     core = pl.col("claim_id").str.starts_with("C10")
     claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
     lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)

@@ -197,8 +197,10 @@ def unbilled_visits(
             how="left",
         )
         theirs = claims.join(visits.select(pl.col("patient_id").drop_nulls().unique()), on="patient_id", how="semi")
-        last = lines.join(theirs.select("claim_id"), on="claim_id", how="semi").group_by("claim_id").agg(
-            pl.col("service_date").max().alias("last_service_date")
+        last = (
+            lines.join(theirs.select("claim_id"), on="claim_id", how="semi")
+            .group_by("claim_id")
+            .agg(pl.col("service_date").max().alias("last_service_date"))
         )
         likely = latest_payer(theirs.lazy().join(last.lazy(), on="claim_id"), prefix="").collect()
         visits = visits.join(likely, on="patient_id", how="left").with_columns(

@@ -88,8 +88,12 @@ def claim_charts(rows: pl.DataFrame) -> list[dict]:
     buckets = work.group_by("bucket").agg(*tally)
     by_rule = work.select("rules", "total").explode("rules").group_by(pl.col("rules").alias("rule_id")).agg(*tally)
     return [
-        bar_chart("Claims and dollars by bucket", buckets, "bucket", "bucket", "claim", BUCKET_NAMES, {"unbilled": "visit"}),
-        bar_chart("Claims and dollars by payer", work.group_by("payer_id").agg(*tally), "payer_id", "payer_id", "claim"),
+        bar_chart(
+            "Claims and dollars by bucket", buckets, "bucket", "bucket", "claim", BUCKET_NAMES, {"unbilled": "visit"}
+        ),
+        bar_chart(
+            "Claims and dollars by payer", work.group_by("payer_id").agg(*tally), "payer_id", "payer_id", "claim"
+        ),
         bar_chart("Claims and dollars by rule", by_rule, "rule_id", "rule_id", "claim"),
     ]
 

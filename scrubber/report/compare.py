@@ -121,7 +121,11 @@ def claim_history(
         found = _flagged_claims(run)
         if found is not None:
             flagged.append(found.with_columns(pl.lit(back).alias("back"), pl.lit(run.as_of).alias("run_as_of")))
-    earlier = pl.concat(flagged) if flagged else pl.DataFrame(schema={"claim_id": pl.String, "back": pl.Int32, "run_as_of": pl.Date})
+    earlier = (
+        pl.concat(flagged)
+        if flagged
+        else pl.DataFrame(schema={"claim_id": pl.String, "back": pl.Int32, "run_as_of": pl.Date})
+    )
     # A claim's streak: the earlier runs 1, 2, 3 ... (latest first) that flagged it, up to the first gap.
     streaks = (
         earlier.sort("claim_id", "back")

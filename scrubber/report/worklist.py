@@ -77,13 +77,19 @@ SECOND_PROCESS_ROWS = 20_000
 
 def _every_finding(findings: pl.DataFrame) -> pl.DataFrame:
     """Per claim, each finding on its own line of one cell: where, which rule, what, and the fix."""
-    where = pl.when(pl.col("line_number").is_null()).then(pl.lit("Claim")).otherwise(pl.format("Line {}", "line_number"))
+    where = (
+        pl.when(pl.col("line_number").is_null()).then(pl.lit("Claim")).otherwise(pl.format("Line {}", "line_number"))
+    )
     return (
         counting(findings)
         .filter(pl.col("claim_id").is_not_null())
         .sort("claim_id", "line_number", "rule_id", nulls_last=False)
         .group_by("claim_id", maintain_order=True)
-        .agg(pl.format("{} · {} ({}): {} Fix: {}", where, "rule_id", "severity", "message", "fix").str.join("\n").alias("every"))
+        .agg(
+            pl.format("{} · {} ({}): {} Fix: {}", where, "rule_id", "severity", "message", "fix")
+            .str.join("\n")
+            .alias("every")
+        )
     )
 
 
@@ -149,7 +155,8 @@ def sheet_names(
 
 
 def _most_urgent(rows: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, int]:
-    """The `limit` most urgent claims (rows come in priority order) and every unbilled visit; how many claims are left out."""
+    """The `limit` most urgent claims (rows come in priority order) and every unbilled visit; how many claims
+    are left out."""
     claims = rows.filter(pl.col("kind") == "claim")
     return pl.concat([claims.head(limit), rows.filter(pl.col("kind") != "claim")]), max(0, claims.height - limit)
 
@@ -237,19 +244,30 @@ def _sheet(workbook: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, columns
         sheet.write_string(0, n, heading, formats["head"])
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(rows.height, 1), len(columns) - 1)
+    # Dates go in as Excel's day numbers (computed in Polars, not per cell), and each column's writer is
+    # chosen once: the per-cell Python call is the workbook's cost.
     kinds = [kind for _, kind in columns.values()]
-    data = rows.select(pl.col(c) if c in rows.columns else pl.lit(None).alias(c) for c in columns).rows()
-    for r, values in enumerate(data, start=1):
-        for c, value in enumerate(values):
-            if value is None:
-                continue
-            kind = kinds[c]
-            if kind == "date":
-                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), formats["date"])
-            elif kind in ("number", "money"):
-                sheet.write_number(r, c, value, formats[kind])
-            else:
-                sheet.write_string(r, c, str(value), formats[kind])
+    data = rows.select(
+        (pl.col(c) if c in rows.columns else pl.lit(None)).pipe(_cell_value, kind).alias(c)
+        for c, (_, kind) in columns.items()
+    )
+    for c, (column, kind) in enumerate(zip(data.columns, kinds, strict=True)):
+        write = sheet.write_string if kind in ("text", "wrap") else sheet.write_number
+        style = formats[kind]
+        for r, value in enumerate(data[column].to_list(), start=1):
+            if value is not None:
+                write(r, c, value, style)
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _cell_value(column: pl.Expr, kind: str) -> pl.Expr:
+    if kind == "date":
+        return (column.cast(pl.Date) - pl.lit(EXCEL_EPOCH)).dt.total_days()
+    if kind in ("number", "money"):
+        return column.cast(pl.Float64)
+    return column.cast(pl.String)
 
 
 if __name__ == "__main__":  # the second process of worklist_written

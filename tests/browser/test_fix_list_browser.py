@@ -40,7 +40,9 @@ def test_the_list_opens_on_claims_that_can_still_go_out_on_time_most_urgent_firs
     rows = page.locator("#rows > tr.row")
     expect(rows.first).to_contain_text("C3008")
     expect(rows.first).to_contain_text("4 days left to file")
-    days = [int(t.split()[0]) for t in page.locator("#rows > tr.row > td:nth-child(2)").all_inner_texts() if t[0].isdigit()]
+    days = [
+        int(t.split()[0]) for t in page.locator("#rows > tr.row > td:nth-child(2)").all_inner_texts() if t[0].isdigit()
+    ]
     assert days == sorted(days)
     assert "C3007" not in list_ids(page) and "C3006" not in list_ids(page)
 
@@ -75,7 +77,9 @@ def test_a_biller_filters_by_payer_and_opens_a_claim_from_the_list(visit, demo_r
     payers = page.locator("#rows > tr.row > td:nth-child(3)").all_inner_texts()
     assert payers and set(payers) == {"UHC"}
     # The figures above the list follow the filter: UHC's claims and their dollars.
-    claims = pl.read_csv(DEMO / "claims.csv", infer_schema=False).filter(pl.col("claim_id").is_in(uhc["claim_id"].implode()))
+    claims = pl.read_csv(DEMO / "claims.csv", infer_schema=False).filter(
+        pl.col("claim_id").is_in(uhc["claim_id"].implode())
+    )
     dollars = claims["total_charge"].cast(pl.Float64).sum()
     expect(page.locator("#figures")).to_contain_text(f"{uhc['claim_id'].n_unique()} claims · ${dollars:,.2f}")
 
@@ -227,3 +231,48 @@ def test_printing_gives_the_current_filter_whole_and_says_which(visit, demo_repo
     expect(title).to_contain_text(f"{biller} claims · $")
     for hidden in ("#filters", ".pager", "#charts", "#catalogue", ".tiles"):
         expect(page.locator(hidden).first).to_be_hidden()
+
+
+def test_day_over_day_filters_keep_fixed_apart_from_not_in_tonights_batch(visit, demo_copy, rulebook, tmp_path):
+    import datetime as dt
+
+    day = dt.date.fromisoformat("2026-09-14")
+    core = pl.col("claim_id").str.starts_with("C10")
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
+    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
+    claims.write_csv(demo_copy / "claims.csv")
+    lines.write_csv(demo_copy / "claim_lines.csv")
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-14-a", day, rulebook)
+    yesterday = active_on_claims(reports / "2026-09-14-a")
+    sent = sorted(set(yesterday["claim_id"]) - {"C1022"})[0]
+    # Tonight: C1022 got its modifier 95 (fixed); `sent` went out and is not in the batch (not fixed).
+    fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
+    claims.filter(pl.col("claim_id") != sent).write_csv(demo_copy / "claims.csv")
+    lines.filter(pl.col("claim_id") != sent).with_columns(fixed).write_csv(demo_copy / "claim_lines.csv")
+    run(demo_copy, reports / "2026-09-14-b", day, rulebook)
+    tonight = active_on_claims(reports / "2026-09-14-b")
+
+    seen = visit(reports / "2026-09-14-b" / "fix_list.html")
+    page = seen.page
+    ready(page)
+    since = page.locator("select[name=since]")
+    since.select_option("fixed")
+    expect(page.locator("#shown")).to_contain_text("Claims 1–1 of 1")
+    assert list_ids(page) == ["C1022"]
+    expect(page.locator("#rows > tr.row")).to_contain_text("fixed since 2026-09-14")
+    since.select_option("gone")
+    expect(page.locator("#rows > tr.row > td:first-child")).to_have_text([sent])
+    expect(page.locator("#rows > tr.row")).to_contain_text("not in tonight's batch")
+    since.select_option("new")
+    expect(page.locator("#shown")).to_have_text("Nothing matches these filters.")
+    since.select_option("open")
+    page.get_by_label("All work").check()
+    expect(page.locator("#shown")).to_contain_text(
+        f"of {tonight['claim_id'].n_unique() + unbilled_visits(reports / '2026-09-14-b').height} ·"
+    )
+    nights = page.locator("#rows > tr.k-claim > td:last-child").all_inner_texts()
+    assert nights and set(nights) == {"open 2 nights, since 2026-09-14"}
+    page.reload()
+    expect(page.locator("select[name=since]")).to_have_value("open")
+    assert seen.errors == []
