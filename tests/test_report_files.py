@@ -210,6 +210,35 @@ def test_bars_are_drawn_to_scale_and_the_long_tail_is_told_not_drawn():
     assert chart["rest"] == f"+ {20 - MOST_BARS} more ({20 - MOST_BARS} findings)"
 
 
+def test_charts_count_claims_and_dollars_and_each_bar_names_the_filter_it_sets():
+    from scrubber.report.charts import claim_charts
+
+    rows = pl.DataFrame(
+        {
+            "kind": ["claim", "claim", "claim", "visit"],
+            "bucket": ["on_time", "on_time", "past", "unbilled"],
+            "payer_id": ["UHC", "UHC", "AETNA", "AETNA"],
+            "total": [100.0, 200.0, 900.0, None],
+            "rules": [["MOD001"], ["MOD001", "DX002"], ["TF001"], ["ENC001"]],
+        }
+    )
+    buckets, payers, by_rule = claim_charts(rows)
+    assert [(b["label"], b["value"], b["key"]) for b in buckets["bars"]] == [
+        ("past the deadline", "1 claim · $900.00", "past"),
+        ("to file on time", "2 claims · $300.00", "on_time"),
+        ("unbilled visits", "1 visit", "unbilled"),  # no dollars yet: none, not $0.00
+    ]
+    assert [(b["label"], b["value"], b["filter"]) for b in payers["bars"]] == [
+        ("AETNA", "2 claims · $900.00", "payer_id"),
+        ("UHC", "2 claims · $300.00", "payer_id"),
+    ]
+    assert payers["bars"][0]["aria"] == "AETNA: 2 claims · $900.00, show them in the list"
+    assert [(b["label"], b["value"]) for b in by_rule["bars"]][:2] == [
+        ("TF001", "1 claim · $900.00"),
+        ("MOD001", "2 claims · $300.00"),
+    ]
+
+
 def _five_aetna_rows() -> pl.DataFrame:
     return pl.DataFrame(
         {

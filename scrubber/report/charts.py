@@ -45,7 +45,9 @@ def bar_chart(
     if "dollars" not in counts.columns:
         counts = counts.with_columns(pl.lit(None, pl.Float64).alias("dollars"))
     by = "dollars" if counts["dollars"].fill_null(0).sum() > 0 else "len"
-    ranked = counts.with_columns(pl.col(key).fill_null("(none)")).sort([by, "len", key], descending=[True, True, False])
+    ranked = counts.with_columns(pl.col(key).fill_null("(none)")).sort(
+        [by, "len", key], descending=[True, True, False], nulls_last=True
+    )
     rows = ranked.select(key, "len", "dollars").rows()
     rest, rows = rows[MOST_BARS:], rows[:MOST_BARS]
     size = {"len": lambda r: r[1], "dollars": lambda r: r[2] or 0}[by]
