@@ -233,9 +233,11 @@ def test_charts_count_claims_and_dollars_and_each_bar_names_the_filter_it_sets()
         ("UHC", "2 claims · $300.00", "payer_id"),
     ]
     assert payers["bars"][0]["aria"] == "AETNA: 2 claims · $900.00, show them in the list"
-    assert [(b["label"], b["value"]) for b in by_rule["bars"]][:2] == [
+    assert [(b["label"], b["value"]) for b in by_rule["bars"]] == [
         ("TF001", "1 claim · $900.00"),
         ("MOD001", "2 claims · $300.00"),
+        ("DX002", "1 claim · $200.00"),
+        ("ENC001", "1 visit"),
     ]
 
 

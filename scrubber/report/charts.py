@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from scrubber.history import PastRun
+from scrubber.report.cards import UNBILLED_RULE
 from scrubber.summary import RunSummary
 
 LABEL_WIDTH = 120
@@ -20,6 +21,7 @@ TREND_HEIGHT = 110
 TREND_COLUMN = 56
 VALUE_WIDTH = 170
 # The buckets' names on the page (the list's bucket filter reads the same values).
+NO_PAYER = "—"  # a list row's payer when neither the claim nor its findings name one
 BUCKET_NAMES = {"on_time": "to file on time", "past": "past the deadline", "unbilled": "unbilled visits"}
 
 
@@ -94,9 +96,14 @@ def claim_charts(rows: pl.DataFrame) -> list[dict]:
             "Claims and dollars by bucket", buckets, "bucket", "bucket", "claim", BUCKET_NAMES, {"unbilled": "visit"}
         ),
         bar_chart(
-            "Claims and dollars by payer", work.group_by("payer_id").agg(*tally), "payer_id", "payer_id", "claim"
+            "Claims and dollars by payer",
+            work.group_by("payer_id").agg(*tally),
+            "payer_id",
+            "payer_id",
+            "claim",
+            {NO_PAYER: "no payer"},
         ),
-        bar_chart("Claims and dollars by rule", by_rule, "rule_id", "rule_id", "claim"),
+        bar_chart("Claims and dollars by rule", by_rule, "rule_id", "rule_id", "claim", units={UNBILLED_RULE: "visit"}),
     ]
 
 
