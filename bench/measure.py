@@ -32,7 +32,19 @@ STAGES = (
     ("history", "scrubber.pipeline", ("previous_runs", "billed_history")),
     ("history", "scrubber.report.write", ("billed_lines",)),
     ("findings files", "scrubber.report.write", ("write_findings", "write_summary")),
-    ("fix list", "scrubber.report.write", ("compare", "claim_facts", "claim_cards", "warning_days", "render_fix_list")),
+    (
+        "fix list",
+        "scrubber.report.write",
+        (
+            "compare",
+            "claim_history",
+            "claim_facts",
+            "unbilled_visits",
+            "claim_cards",
+            "warning_days",
+            "render_fix_list",
+        ),
+    ),
     ("worklist", "scrubber.report.write", ("worklist_rows",)),
     # A big workbook is written by a second process while the fix list renders: what counts is
     # the wait for it after the page is done (finish_worklist), or the in-process write.

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from scrubber.billing import IDENTITY, restates_claim, service_identity
+from scrubber.paths import demo_batch_dir
 from scrubber.summary import SUMMARY, RunSummary, read_summary
 
 BILLED_LINES = "billed_lines.parquet"
@@ -62,9 +63,12 @@ def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def previous_runs(out_dir: Path, as_of: dt.date) -> list[PastRun]:
-    """Completed runs beside out_dir for dates up to as_of, oldest first (out_dir itself excluded)."""
+def previous_runs(out_dir: Path, as_of: dt.date, batch_dir: Path | None = None) -> list[PastRun]:
+    """Completed runs beside out_dir (the same output root) for dates up to as_of, oldest first (out_dir itself
+    excluded). Given this run's batch_dir, a run of the shipped demo batch counts only for another demo run:
+    `scrubber demo` writes reports/demo beside the nightly runs, and its claims are not the practice's."""
     out_dir = Path(out_dir).resolve()
+    skip_demo = batch_dir is not None and not _is_demo(batch_dir)
     runs = []
     if not out_dir.parent.is_dir():
         return runs
@@ -75,9 +79,13 @@ def previous_runs(out_dir: Path, as_of: dt.date) -> list[PastRun]:
             summary = read_summary(folder)
         except (ValueError, KeyError, OSError):
             continue  # not a run of ours, or damaged: history is optional, never fatal
-        if summary.as_of <= as_of:
+        if summary.as_of <= as_of and not (skip_demo and _is_demo(summary.batch)):
             runs.append(PastRun(folder, summary.as_of, summary))
     return sorted(runs, key=lambda r: (r.as_of, r.folder.name))
+
+
+def _is_demo(batch: Path | str) -> bool:
+    return bool(str(batch)) and Path(batch).resolve() == demo_batch_dir().resolve()
 
 
 def billed_history(runs: list[PastRun]) -> pl.LazyFrame | None:

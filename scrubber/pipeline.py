@@ -57,7 +57,7 @@ def run(
             facts.update({i.table: i.rows for i in batch.inputs}, load_issues=batch.issues.height)
 
         with log.stage("rules_run") as facts:
-            earlier = previous_runs(out_dir, as_of)
+            earlier = previous_runs(out_dir, as_of, batch_dir)
             result = scrub(batch, book, as_of, billed_history(earlier))
             facts.update(
                 rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height
@@ -84,6 +84,7 @@ def run(
                 book.rules,
                 book.profiles,
                 earlier,
+                batch.encounters,
             )
             with atomic_folder(out_dir) as staging:
                 write_outputs(staging, report)

@@ -42,11 +42,12 @@ def test_the_claim_closest_to_its_filing_deadline_comes_first(rulebook, profiles
             {"claim": {"claim_id": "UHC1", "payer_id": "UHC", **TELEHEALTH}, "lines": [{"service_date": "2025-12-01"}]},
         ],
     )
-    rows = cards.select("claim_id", "days_left", "deadline", "deadline_label", "urgency").rows()
+    rows = cards.select("claim_id", "days_left", "deadline", "deadline_label", "urgency", "bucket").rows()
     assert rows == [
-        ("UHC1", -14, "2026-03-02", "14 days past the filing deadline", "late"),
-        ("AET1", 0, "2026-03-16", "last day to file", "urgent"),
-        ("MCR1", 295, "2027-01-05", "295 days left to file", "ok"),
+        ("AET1", 0, "2026-03-16", "last day to file", "urgent", "on_time"),
+        ("MCR1", 295, "2027-01-05", "295 days left to file", "ok", "on_time"),
+        # Past saving by a corrected claim: appeal with proof of timely filing or write off, after the savable ones.
+        ("UHC1", -14, "2026-03-02", "14 days past the filing deadline", "late", "past"),
     ]
 
 
@@ -59,7 +60,7 @@ def test_a_page_too_long_to_work_keeps_the_most_urgent_claims(rulebook, profiles
         for days in (10, 80, 40, 95)
     ]
     cards = queue(rulebook, profiles, claims, limit=2)
-    assert cards["claim_id"].to_list() == ["AET95", "AET80"]  # past due, then 10 days left
+    assert cards["claim_id"].to_list() == ["AET80", "AET40"]  # 10 and 50 days left; AET95 is past due
     assert cards["lines"].list.len().to_list() == [1, 1]
 
 
@@ -168,21 +169,67 @@ def test_dollars_at_risk_count_only_claims_with_errors(rulebook, profiles):
     assert at_risk == {"ERR": pytest.approx(150.0), "WARN": 0.0}
 
 
-def test_a_payer_without_profile_has_no_deadline_and_goes_last(rulebook, profiles):
+def aetna(claim_id: str, service_date: str, charge: str) -> dict:
+    """A telehealth visit without modifier 95 (MOD001), billed to Aetna (90-day filing limit)."""
+    return {
+        "claim": {"claim_id": claim_id, "payer_id": "AETNA", **TELEHEALTH},
+        "lines": [{"service_date": service_date, "charge": charge}],
+    }
+
+
+def test_what_can_still_be_saved_comes_first_and_a_claim_past_its_deadline_goes_to_its_own_bucket(rulebook, profiles):
     cards = queue(
         rulebook,
         profiles,
         [
-            {"claim": {"claim_id": "UNKNOWN", "payer_id": "CIGNA"}},
-            {
-                "claim": {"claim_id": "AET", "payer_id": "AETNA", **TELEHEALTH},
-                "lines": [{"service_date": "2026-03-10"}],
-            },
+            # Aetna's 90 days from 2025-12-01 ended on Sunday 2026-03-01, so Monday the 2nd: 14 days ago.
+            aetna("PAST", "2025-12-01", "900.00"),
+            aetna("LATER", "2026-01-15", "5000.00"),  # due Wednesday 2026-04-15: 30 days left
+            aetna("SOON", "2025-12-19", "100.00"),  # due Thursday 2026-03-19: 3 days left
         ],
     )
-    assert cards["claim_id"].to_list() == ["AET", "UNKNOWN"]
-    unknown = cards.row(1, named=True)
-    assert unknown["deadline_label"] == "filing deadline unknown" and unknown["team"] == "No payer profile"
+    rows = cards.select("claim_id", "days_left", "total", "bucket", "priority").rows()
+    assert rows == [
+        ("SOON", 3, 100.0, "on_time", 1),  # fewest days left first, whatever the dollars
+        ("LATER", 30, 5000.0, "on_time", 2),
+        ("PAST", -14, 900.0, "past", 3),  # the largest loss would still lead the past-deadline bucket
+    ]
+
+
+def test_a_claim_whose_payer_has_no_profile_is_placed_by_its_dollars_among_the_savable_ones(rulebook, profiles):
+    # CIGNA has no payer profile here: nobody checked its filing limit, so the claim is not sent to the end.
+    cigna = lambda claim_id, charge: {  # noqa: E731
+        "claim": {"claim_id": claim_id, "payer_id": "CIGNA", **TELEHEALTH},
+        "lines": [{"charge": charge}],
+    }
+    cards = queue(
+        rulebook,
+        profiles,
+        [
+            aetna("PAST", "2025-12-01", "900.00"),
+            aetna("SOON", "2025-12-19", "100.00"),
+            aetna("LATER", "2026-01-15", "5000.00"),
+            cigna("CIGNA_BIG", "1000.00"),  # worth more than SOON, the first savable claim: ahead of it
+            cigna("CIGNA_SMALL", "60.00"),  # worth less than every savable claim: after them, still before PAST
+        ],
+    )
+    assert cards["claim_id"].to_list() == ["CIGNA_BIG", "SOON", "LATER", "CIGNA_SMALL", "PAST"]
+    unknown = cards.row(0, named=True)
+    assert unknown["bucket"] == "on_time" and unknown["days_left"] is None and unknown["urgency"] == "unknown"
+    assert unknown["deadline_label"] == "deadline unknown: no payer profile, check the payer's limit"
+    assert unknown["team"] == "No payer profile"
+
+
+def test_a_claim_row_names_its_owner_queue_and_its_top_finding(rulebook, profiles):
+    cards = queue(
+        rulebook,
+        profiles,
+        [{"claim": {"claim_id": "DX", "payer_id": "AETNA", "diagnosis_codes": ["E11"], **TELEHEALTH}}],
+    )
+    row = cards.row(0, named=True)
+    # DX002 (a category header) sits on the claim, MOD001 on its line: the claim's own finding leads.
+    assert (row["top_rule"], row["n_findings"], row["owner"]) == ("DX002", 2, "coder")
+    assert row["rules"] == ["DX002", "MOD001"]
 
 
 def test_a_finding_on_a_line_the_claim_does_not_have_is_still_shown_on_its_card(rulebook, profiles):

@@ -4,7 +4,9 @@ the rule catalogue, the charts and the page's own security policy."""
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import json
 import re
 import zipfile
 from html import unescape
@@ -44,17 +46,29 @@ def test_the_policy_allows_exactly_the_pages_own_script_and_style(demo_run):
     assert len(re.findall(r"<script>", html)) == 1  # every other script element is an inert data block
 
 
-def test_the_worklist_has_a_filtered_sheet_with_a_frozen_header_per_payer(demo_run):
+def test_the_worklist_opens_on_the_claims_then_one_sheet_per_payer_in_priority_order(demo_run):
+    from scrubber.report.worklist import CLAIM_COLUMNS
+
     findings = pl.read_parquet(demo_run / "findings.parquet").filter(pl.col("rule_status") == "active")
+    html = (demo_run / "fix_list.html").read_text()
+    claims = [r for r in page_rows(html).values() if r["kind"] == "claim"]
+    claims.sort(key=lambda r: r["priority"])  # the fix list's order: what can be saved, then past the deadline
+    payers_by_priority = list(dict.fromkeys(r["payer_id"] if r["payer_id"] != "—" else "No payer" for r in claims))
     with zipfile.ZipFile(demo_run / "worklist.xlsx") as book:
-        workbook = book.read("xl/workbook.xml").decode()
-        names = re.findall(r'<sheet name="([^"]+)"', workbook)
+        names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
         first = book.read("xl/worksheets/sheet1.xml").decode()
-        tables = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/tables/")]
-    payers = sorted(findings["payer_id"].drop_nulls().unique().to_list())
-    assert names == payers + (["No payer"] if findings["payer_id"].null_count() else [])
+        sheets = [book.read(f"xl/worksheets/sheet{n}.xml").decode() for n in range(1, len(names) + 1)]
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert names == ["Claims", "Unbilled visits", *payers_by_priority]
     assert 'state="frozen"' in first and 'topLeftCell="A2"' in first
-    assert len(tables) == len(names) and all("<autoFilter" in t for t in tables)
+    assert all("<autoFilter" in sheet for sheet in sheets)
+    # One row per claim, header included; widths in characters, so a claim id fits (it was 2 characters wide).
+    assert first.count("<row ") == len(claims) + 1 == findings["claim_id"].drop_nulls().n_unique() + 1
+    claim_column = list(CLAIM_COLUMNS).index("Claim") + 1
+    width = float(re.search(rf'<col min="{claim_column}" max="{claim_column}" width="([0-9.]+)"', first).group(1))
+    assert width >= 14
+    # Every finding of a claim is in its row, with the fix: C1022's telehealth line.
+    assert "Line 1 · MOD001 (error):" in strings and "Fix: Add modifier 95" in strings
 
 
 def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, rulebook):
@@ -121,12 +135,59 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
     morning = pl.read_parquet(reports / "2026-09-14" / "findings.parquet").filter(pl.col("rule_status") == "active")
     assert "MOD001" in morning.filter(pl.col("claim_id") == "C1022")["rule_id"].to_list()
     html = (reports / "2026-09-14-noon" / "fix_list.html").read_text()
-    assert "<b>1</b>new findings since 2026-09-14" in html
-    assert "<b>1</b>resolved since then" in html
-    assert f"<b>{morning.height - 1}</b>still open" in html
+    flagged = morning["claim_id"].drop_nulls().n_unique()
+    assert "<b>1</b>claims new since 2026-09-14" in html  # C1030
+    assert f"<b>{flagged - 1}</b>claims still open" in html
+    assert "<b>1</b>claims fixed (in tonight's batch, now clean)" in html  # C1022
+    assert "<b>0</b>claims not in tonight's batch" in html
     resolved = html[html.index('id="resolved"') :]
     assert "C1022" in resolved and "MOD001" in resolved
     assert [r.folder.name for r in previous_runs(reports / "2026-09-14-noon", AS_OF)] == ["2026-09-14"]
+
+
+def page_rows(html: str) -> dict[str, dict]:
+    """The list's rows as the page script unpacks them, by their key (claim id, or visit id)."""
+    packed = re.search(r'<script type="application/gzip" id="cards-data">([^<]+)</script>', html).group(1)
+    rows = json.loads(gzip.decompress(base64.b64decode(packed)))
+    return {(r["kind"], r["id"]): r for r in rows}
+
+
+def test_by_claim_each_night_says_new_open_for_how_many_nights_fixed_or_not_in_the_batch(tmp_path, demo_copy, rulebook):
+    core = pl.col("claim_id").str.starts_with("C10")
+    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
+    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
+    claims.write_csv(demo_copy / "claims.csv")
+    lines.write_csv(demo_copy / "claim_lines.csv")
+    reports = tmp_path / "reports"
+    run(demo_copy, reports / "2026-09-14-a", AS_OF, rulebook)
+    run(demo_copy, reports / "2026-09-14-b", AS_OF, rulebook)
+    first = pl.read_parquet(reports / "2026-09-14-a" / "findings.parquet").filter(pl.col("claim_id").is_not_null())
+    flagged = sorted(set(first["claim_id"]) - {"C1022"})
+    sent = flagged[0]  # went out to the payer between runs: not in the third night's batch
+    # Third night: C1022's telehealth line has its modifier 95 now, and `sent` is no longer in the batch.
+    fixed = pl.when(pl.col("claim_id") == "C1022").then(pl.lit("95")).otherwise(pl.col("modifiers")).alias("modifiers")
+    claims.filter(pl.col("claim_id") != sent).write_csv(demo_copy / "claims.csv")
+    lines.filter(pl.col("claim_id") != sent).with_columns(fixed).write_csv(demo_copy / "claim_lines.csv")
+    run(demo_copy, reports / "2026-09-14-c", AS_OF, rulebook)
+
+    rows = page_rows((reports / "2026-09-14-c" / "fix_list.html").read_text())
+    assert rows[("fixed", "C1022")]["since_label"] == "fixed since 2026-09-14: scrubs clean tonight"
+    assert rows[("gone", sent)]["since_label"].startswith("not in tonight's batch")
+    still = rows[("claim", flagged[1])]
+    assert (still["since"], still["nights"]) == ("open", 3)
+    assert still["since_label"] == "open 3 nights, since 2026-09-14"
+    assert ("claim", "C1022") not in rows and ("claim", sent) not in rows
+
+
+def test_a_run_of_the_demo_batch_is_not_an_earlier_night_of_the_practice(tmp_path, demo_copy, rulebook):
+    from scrubber.paths import demo_batch_dir
+
+    reports = tmp_path / "reports"
+    run(demo_batch_dir(), reports / "demo", AS_OF, rulebook)
+    run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
+    nightly = previous_runs(reports / "2026-09-15", AS_OF, demo_copy)
+    assert [r.folder.name for r in nightly] == ["2026-09-14"]  # not the demo beside it
+    assert [r.folder.name for r in previous_runs(reports / "2026-09-15", AS_OF)] == ["2026-09-14", "demo"]
 
 
 def test_the_catalogue_comes_from_the_rule_files(rules, profiles):
@@ -149,10 +210,47 @@ def test_bars_are_drawn_to_scale_and_the_long_tail_is_told_not_drawn():
     assert chart["rest"] == f"+ {20 - MOST_BARS} more ({20 - MOST_BARS} findings)"
 
 
-def _five_aetna_rows() -> pl.DataFrame:
-    from scrubber.report.worklist import COLUMNS
+def test_charts_count_claims_and_dollars_and_each_bar_names_the_filter_it_sets():
+    from scrubber.report.charts import claim_charts
 
-    return pl.DataFrame({"payer_id": ["AETNA"] * 5, **{c: [f"{c}-{n}" for n in range(5)] for c in COLUMNS}})
+    rows = pl.DataFrame(
+        {
+            "kind": ["claim", "claim", "claim", "visit"],
+            "bucket": ["on_time", "on_time", "past", "unbilled"],
+            "payer_id": ["UHC", "UHC", "AETNA", "AETNA"],
+            "total": [100.0, 200.0, 900.0, None],
+            "rules": [["MOD001"], ["MOD001", "DX002"], ["TF001"], ["ENC001"]],
+        }
+    )
+    buckets, payers, by_rule = claim_charts(rows)
+    assert [(b["label"], b["value"], b["key"]) for b in buckets["bars"]] == [
+        ("past the deadline", "1 claim · $900.00", "past"),
+        ("to file on time", "2 claims · $300.00", "on_time"),
+        ("unbilled visits", "1 visit", "unbilled"),  # no dollars yet: none, not $0.00
+    ]
+    assert [(b["label"], b["value"], b["filter"]) for b in payers["bars"]] == [
+        ("AETNA", "2 claims · $900.00", "payer_id"),
+        ("UHC", "2 claims · $300.00", "payer_id"),
+    ]
+    assert payers["bars"][0]["aria"] == "AETNA: 2 claims · $900.00, show them in the list"
+    assert [(b["label"], b["value"]) for b in by_rule["bars"]] == [
+        ("TF001", "1 claim · $900.00"),
+        ("MOD001", "2 claims · $300.00"),
+        ("DX002", "1 claim · $200.00"),
+        ("ENC001", "1 visit"),
+    ]
+
+
+def _five_aetna_rows() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "kind": ["claim"] * 5,
+            "payer_id": ["AETNA"] * 5,
+            "Priority": list(range(1, 6)),
+            "Claim": [f"claim_id-{n}" for n in range(5)],
+            "Top finding": [f"MOD001: finding {n}" for n in range(5)],
+        }
+    )
 
 
 def _sheets_and_strings(path) -> tuple[str, str]:
@@ -167,7 +265,7 @@ def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are
     write_worklist(path, _five_aetna_rows(), AS_OF, limit=3)
     sheets, strings = _sheets_and_strings(path)
     assert 'name="AETNA"' in sheets and 'name="Not listed here"' in sheets
-    assert "The 3 most urgent findings are listed; 2 more are in findings.csv." in strings
+    assert "The 3 most urgent claims are listed; 2 more are in findings.csv." in strings
     assert "claim_id-2" in strings and "claim_id-3" not in strings  # the first three, in priority order
 
 

@@ -20,9 +20,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from scrubber.findings import counting
-from scrubber.report.cards import CARD_COLUMNS, FINDING_FIELDS
-from scrubber.report.charts import finding_charts, trend_chart
-from scrubber.report.compare import Comparison
+from scrubber.frames import first_claim_rows
+from scrubber.report.cards import CARD_COLUMNS, FINDING_FIELDS, NO_PROFILE_TEAM, PAST, UNBILLED_RULE
+from scrubber.report.charts import claim_charts, money, trend_chart
+from scrubber.report.compare import FIXED, GONE, ClaimHistory, Comparison
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.rules import Rule
 from scrubber.summary import RunSummary
@@ -36,6 +37,11 @@ STATIC_CARDS = 300  # cards written as HTML for reading and printing with script
 BLANK_FINDING = dict.fromkeys(FINDING_FIELDS, "")
 BLANK_LINE = {"findings": []}
 BLANK_CARD = {"claim_findings": [], "lines": [], "other_findings": []}
+UNBILLED, CLOSED = "unbilled", "closed"  # the list's buckets beside cards.ON_TIME and cards.PAST
+# A list row: what the compact list shows and sorts by, then its card (CARD_COLUMNS).
+LIST_COLUMNS = ["id", "kind", "bucket", "priority", "days_left", "total", "owner", "top", "more", "since",
+                "nights", "since_label", "heading", "openable", "rules",
+                *CARD_COLUMNS]  # fmt: skip
 
 
 def _environment() -> Environment:
@@ -62,9 +68,26 @@ def page_assets() -> dict[str, str]:
     return {"style": Markup(style), "script": Markup(script), "csp": csp}
 
 
-def headline(summary: RunSummary, facts: pl.DataFrame, comparison: Comparison | None, warning_days: int) -> dict:
-    """The header's answer to "how bad is today"."""
+def headline(
+    summary: RunSummary,
+    facts: pl.DataFrame,
+    visits: pl.DataFrame,
+    history: ClaimHistory | None,
+    comparison: Comparison | None,
+    warning_days: int,
+) -> dict:
+    """The header's answer to "how bad is today", for the whole batch (the list's own figures follow its filters)."""
     rate = summary.clean_rate
+    days = pl.col("days_left")
+    past = facts.filter(days < 0)
+    soon = facts.filter((days >= 0) & (days <= warning_days))
+    changes = {}
+    if history is not None:
+        since = facts["since"].value_counts()
+        count = dict(zip(since["since"].to_list(), since["count"].to_list(), strict=True))
+        closed = history.closed["change"].value_counts()
+        count |= dict(zip(closed["change"].to_list(), closed["count"].to_list(), strict=True))
+        changes = {k: count.get(k, 0) for k in ("new", "open", FIXED, GONE)}
     return {
         "as_of": summary.as_of.isoformat(),
         "rules_version": summary.rules_version,
@@ -74,12 +97,114 @@ def headline(summary: RunSummary, facts: pl.DataFrame, comparison: Comparison | 
         "claims_with_errors": summary.claims_with_errors,
         "claims_with_warnings": summary.claims_with_warnings,
         "clean_rate": "—" if rate is None else f"{rate:.1%}",
-        "at_risk": f"${facts['at_risk'].sum():,.2f}",
-        "due_soon": facts.filter(pl.col("days_left") <= warning_days).height,
+        "at_risk": money(facts["at_risk"].sum()),
+        "past": past.height,
+        "past_dollars": money(past["total"].sum()),
+        "due_soon": soon.height,
+        "due_soon_dollars": money(soon["total"].sum()),
+        "unbilled": visits.height,
         "warning_days": warning_days,
         "not_checked": summary.not_checked,
         "comparison": comparison,
+        "changes": changes,
     }
+
+
+def _since_label(previous: str) -> pl.Expr:
+    since = pl.col("since")
+    return (
+        pl.when(since == "new")
+        .then(pl.lit("new tonight"))
+        .when((since == "open") & pl.col("nights").is_not_null())
+        .then(pl.format("open {} nights, since {}", "nights", "first_flagged"))
+        .when(since == "open")
+        .then(pl.lit("still open"))
+        .when(since == FIXED)
+        .then(pl.lit(f"fixed since {previous}: scrubs clean tonight"))
+        .when(since == GONE)
+        .then(pl.lit(f"not in tonight's batch (flagged on {previous}; sent or removed)"))
+        .otherwise(pl.lit(""))
+        .alias("since_label")
+    )
+
+
+def list_rows(
+    cards: pl.DataFrame, visits: pl.DataFrame, history: ClaimHistory | None, claims: pl.DataFrame
+) -> pl.DataFrame:
+    """Every row of the page's list: the claims (with their cards), the unbilled visits beside them, and the
+    claims the previous run flagged that tonight's does not (fixed, or not in tonight's batch)."""
+    top = pl.format("{} · {}", "top_rule", "top_message")
+    claim_rows = cards.with_columns(
+        pl.col("claim_id").alias("id"),
+        pl.lit("claim").alias("kind"),
+        top.alias("top"),
+        (pl.col("n_findings") - 1).alias("more"),
+        pl.format("Claim {}", "claim_id").alias("heading"),
+        pl.lit(True).alias("openable"),
+    )
+    finding = pl.struct(FINDING_FIELDS)
+    visit_rows = visits.with_columns(
+        pl.col("encounter_id").alias("id"),
+        pl.lit("visit").alias("kind"),
+        pl.lit(UNBILLED).alias("bucket"),
+        pl.int_range(1, pl.len() + 1).alias("priority"),
+        pl.format(
+            "visit {} days ago · {}",
+            "age_days",
+            pl.when(pl.col("payer_id").is_null())
+            .then(pl.lit("payer unknown: no claim of the patient in this batch"))
+            .otherwise(pl.col("deadline_label")),
+        ).alias("deadline_label"),
+        pl.col("deadline").cast(pl.String).fill_null("—"),
+        pl.when(pl.col("payer_name").is_not_null())
+        .then(pl.format("{} ({}), likely", "payer_id", "payer_name"))
+        .otherwise(pl.col("payer_id").fill_null("unknown"))
+        .alias("payer_label"),
+        pl.col("team").fill_null(NO_PROFILE_TEAM),
+        pl.lit("—").alias("total_text"),
+        pl.col("queue").alias("owner"),
+        pl.format("{} · {}", "rule_id", "message").alias("top"),
+        pl.lit(0).alias("more"),
+        pl.when(pl.col("is_new")).then(pl.lit("new")).when(~pl.col("is_new")).then(pl.lit("open")).alias("since"),
+        pl.format("Visit {} (no claim)", "encounter_id").alias("heading"),
+        pl.lit(True).alias("openable"),
+        pl.concat_list(pl.col("rule_id")).alias("rules"),
+        pl.col("patient_id").fill_null("—"),
+        pl.col("service_date").cast(pl.String).alias("service_dates"),
+        pl.concat_list(finding).alias("claim_findings"),
+        pl.concat_str(pl.col("encounter_id"), pl.lit(" "), pl.col("patient_id").fill_null(""))
+        .str.to_lowercase()
+        .alias("search"),
+        pl.lit("1 warning").alias("counts_label"),
+    ).with_columns(pl.col("payer_id").fill_null("—"))
+    # The list's own order: claims that can go out on time, the unbilled visits, then the claims past their deadline.
+    frames = [claim_rows.filter(pl.col("bucket") != PAST), visit_rows, claim_rows.filter(pl.col("bucket") == PAST)]
+    if history is not None and history.closed.height:
+        totals = first_claim_rows(claims, history.closed.select("claim_id")).select(
+            "claim_id",
+            pl.col("total_charge").cast(pl.Float64).alias("total"),
+            pl.concat_str(pl.lit("$"), pl.col("total_charge").cast(pl.String)).alias("total_text"),
+        )
+        frames.append(
+            history.closed.join(totals, on="claim_id", how="left").with_columns(
+                pl.col("claim_id").alias("id"),
+                pl.col("change").alias("kind"),
+                pl.lit(CLOSED).alias("bucket"),
+                pl.int_range(1, pl.len() + 1).alias("priority"),
+                pl.col("change").alias("since"),
+                pl.format("{} · {}", "rule_id", "message").alias("top"),
+                pl.lit(0).alias("more"),
+                pl.col("total_text").fill_null("—"),
+                pl.col("payer_id").fill_null("—").alias("payer_label"),
+                pl.format("Claim {}", "claim_id").alias("heading"),
+                pl.lit(False).alias("openable"),
+                pl.lit("—").alias("deadline_label"),
+                pl.concat_str(pl.col("claim_id"), pl.lit("")).str.to_lowercase().alias("search"),
+            )
+        )
+    previous = history.previous_as_of if history is not None else ""
+    rows = pl.concat(frames, how="diagonal_relaxed").with_columns(_since_label(previous))
+    return rows.select(*LIST_COLUMNS)
 
 
 def _options(values: pl.Series, names: dict[str, str] | None = None) -> list[dict]:
@@ -103,13 +228,13 @@ def filter_choices(facts: pl.DataFrame, findings: pl.DataFrame, payer_names: dic
     ]
 
 
-def cards_data(cards: pl.DataFrame) -> str:
-    """The cards as gzip-compressed JSON in base64, for the page script to unpack.
+def cards_data(rows: pl.DataFrame) -> str:
+    """The list's rows and their cards as gzip-compressed JSON in base64, for the page script to unpack.
 
     Compressed, 50,000 findings take a few megabytes instead of thirty; base64 holds
     no character that could end the element it sits in. mtime=0 keeps reruns byte-identical.
     """
-    raw = cards.select(CARD_COLUMNS).write_json().encode("utf-8")
+    raw = rows.write_json().encode("utf-8")
     return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
 
 
@@ -157,23 +282,29 @@ def render_fix_list(
     findings: pl.DataFrame,
     facts: pl.DataFrame,
     cards: pl.DataFrame,
+    visits: pl.DataFrame,
+    history: ClaimHistory | None,
     comparison: Comparison | None,
     warning_days: int,
 ) -> None:
-    """Write the page. `findings` carries `is_new`; `facts` and `cards` come from cards.py."""
+    """Write the page. `findings` carries `is_new`; `facts`, `cards` and `visits` come from cards.py."""
     payer_names = {p.payer_id: p.name for p in report.profiles.payers.values()}
+    rows = list_rows(cards, visits, history, report.claims)
     data = {
         **page_assets(),
-        "h": headline(report.summary, facts, comparison, warning_days),
+        "h": headline(report.summary, facts, visits, history, comparison, warning_days),
         "static_cards": cards.head(STATIC_CARDS).to_dicts(),
         "cards_total": facts.height,
         "cards_on_page": cards.height,
-        "cards_data": cards_data(cards),
+        "cards_data": cards_data(rows),
         "blank": {"card": BLANK_CARD, "line": BLANK_LINE, "finding": BLANK_FINDING},
         "filters": filter_choices(facts, findings, payer_names),
-        "charts": finding_charts(findings),
+        "charts": claim_charts(rows),
         "trend_chart": trend_chart(report.summary, report.previous_runs),
-        "unclaimed": _table(counting(findings).filter(pl.col("claim_id").is_null())),
+        "visits": _table(visits),
+        "unclaimed": _table(
+            counting(findings).filter(pl.col("claim_id").is_null() & (pl.col("rule_id") != UNBILLED_RULE))
+        ),
         "preview": _table(findings.filter(pl.col("rule_status") == "preview")),
         "resolved": _table(comparison.resolved_findings) if comparison else {"rows": [], "total": 0},
         "catalogue": rule_catalogue(report.rules, report.profiles, findings),

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 
 from scrubber.history import BILLED_LINES, PastRun, billed_lines
-from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, warning_days
-from scrubber.report.compare import compare
+from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, unbilled_visits, warning_days
+from scrubber.report.compare import claim_history, compare
 from scrubber.report.fix_list import render_fix_list
 from scrubber.report.worklist import worklist_rows, worklist_written
 from scrubber.rulebook.profiles import Profiles
@@ -34,20 +34,23 @@ class RunReport:
     rules: list[Rule]
     profiles: Profiles
     previous_runs: list[PastRun]
+    encounters: pl.DataFrame | None = None  # for an unbilled visit's patient, so its likely payer
 
 
 def write_outputs(folder: Path, report: RunReport) -> None:
     as_of = report.summary.as_of
     findings, comparison = compare(report.findings, report.previous_runs)
-    facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of)
+    history = claim_history(findings, report.claims, report.previous_runs, comparison)
+    facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
+    visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
     # The workbook is the slowest output (pure Python): it is written while the others are.
-    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, report.claim_lines), as_of):
+    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, visits), as_of):
         billed_lines(report.claims, report.claim_lines).write_parquet(folder / BILLED_LINES)  # for later runs' DUP002
         write_findings(folder, report.findings)
         write_summary(folder, report.summary)
         cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
         urgent = warning_days(report.profiles)
-        render_fix_list(folder / FIX_LIST, report, findings, facts, cards, comparison, urgent)
+        render_fix_list(folder / FIX_LIST, report, findings, facts, cards, visits, history, comparison, urgent)
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:

@@ -60,8 +60,8 @@ class Visit:
 def visit(browser):
     contexts = []
 
-    def open_page(path: Path, scripts: bool = True) -> Visit:
-        context = browser.new_context(java_script_enabled=scripts, viewport={"width": 1280, "height": 900})
+    def open_page(path: Path, scripts: bool = True, hash: str = "", width: int = 1280, height: int = 900) -> Visit:
+        context = browser.new_context(java_script_enabled=scripts, viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         seen = Visit(page)
@@ -69,7 +69,7 @@ def visit(browser):
         page.on("dialog", lambda dialog: (seen.dialogs.append(dialog.message), dialog.dismiss()))
         page.on("console", lambda message: message.type == "error" and seen.errors.append(message.text))
         page.on("pageerror", lambda error: seen.errors.append(str(error)))
-        page.goto(path.resolve().as_uri())
+        page.goto(path.resolve().as_uri() + hash)
         return seen
 
     yield open_page

@@ -9,20 +9,21 @@ from scrubber.engine.families.base import Family
 from scrubber.engine.scopes import claim_scope
 
 
+def latest_payer(claims: pl.LazyFrame, prefix: str = "claim.") -> pl.LazyFrame:
+    """Each patient's payer on their latest claim (by last date of service, then claim id): `patient_id`,
+    `visit.payer_id`. The engine reads it for ENC001's window and the fix list shows it as the visit's likely payer."""
+    return claims.group_by(patient_id=pl.col(f"{prefix}patient_id")).agg(
+        pl.col(f"{prefix}payer_id")
+        .sort_by(f"{prefix}last_service_date", f"{prefix}claim_id", nulls_last=False)
+        .last()
+        .alias("visit.payer_id")
+    )
+
+
 def _visit_payer(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
     """The payer an unbilled visit would most likely go to: the patient's latest claim in the batch."""
     # The claim scope knows each claim's last date (already built when claim rules run).
-    latest = (
-        claim_scope(ctx)
-        .filter(pl.col("claim.line_count") > 0)
-        .group_by(patient_id=pl.col("claim.patient_id"))
-        .agg(
-            pl.col("claim.payer_id")
-            .sort_by("claim.last_service_date", "claim.claim_id", nulls_last=False)
-            .last()
-            .alias("visit.payer_id")
-        )
-    )
+    latest = latest_payer(claim_scope(ctx).filter(pl.col("claim.line_count") > 0))
     profiles = ctx.profiles.frame()
     name = "payer.unbilled_encounter_days"
     limit = pl.col(name) if name in profiles.columns else pl.lit(None, pl.Int64)
