@@ -1,0 +1,367 @@
+"""Nightly runs into the worklist's database: each run's flagged claims, and what became of the others.
+
+A claim is one claim id at one payer. A run flags a claim when it has a counted finding. Importing
+a run, in as_of order:
+- a claim flagged for the first time is open;
+- a claim flagged again keeps its owner, status and notes; if it had been fixed or sent it opens
+  again, and its history says so;
+- a claim still being worked that is in the batch with no finding was fixed (scrubbed clean);
+- a claim that is no longer in the batch went out (or was deleted, which a run cannot tell): sent,
+  never fixed.
+A run older than the newest one imported is not imported (it would turn state back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
+
+from scrubber.findings import counting
+from scrubber.history import BILLED_LINES
+from scrubber.server.store import WORKING, claims, events, findings, lines, runs
+from scrubber.summary import SUMMARY, read_summary
+
+CHUNK = 5000  # rows per executemany and ids per IN list: within SQLite's and PostgreSQL's parameter limits
+KEY = ["claim_id", "payer_id"]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    folder: Path
+    as_of: dt.date
+    signature: str
+
+
+@dataclass(frozen=True)
+class Imported:
+    folder: str
+    as_of: dt.date
+    flagged: int
+    new: int
+    reopened: int
+    clean: int
+    sent: int
+
+
+class RunWatcher:
+    """Imports what is new under reports/ when a page asks, at most once every `every` seconds.
+
+    A page load costs a stat of each run's summary.json; only a run not yet imported is read.
+    One import at a time; a page that arrives meanwhile shows the state before it.
+    """
+
+    def __init__(self, engine: Engine, reports: Path, every: float = 5.0):
+        self.engine, self.reports, self.every = engine, Path(reports), every
+        self._lock = threading.Lock()
+        self._checked = float("-inf")
+        self._seen: dict[Path, int] = {}  # summary.json's mtime when last looked at
+
+    def check(self) -> list[Imported]:
+        if time.monotonic() - self._checked < self.every or not self._lock.acquire(blocking=False):
+            return []
+        try:
+            self._checked = time.monotonic()
+            changed = self._changed_folders()
+            return import_new_runs(self.engine, changed) if changed else []
+        finally:
+            self._lock.release()
+
+    def _changed_folders(self) -> list[Path]:
+        changed = []
+        if not self.reports.is_dir():
+            return changed
+        for folder in self.reports.iterdir():
+            try:
+                mtime = (folder / SUMMARY).stat().st_mtime_ns
+            except OSError:
+                continue  # not a run folder (or the database file itself)
+            if self._seen.get(folder) != mtime:
+                self._seen[folder] = mtime
+                changed.append(folder)
+        return changed
+
+
+def run_folders(candidates: list[Path]) -> list[RunFolder]:
+    found = []
+    for folder in candidates:
+        if folder.name.startswith(".") or not (folder / "findings.parquet").is_file():
+            continue  # a run still being written is moved into place whole, with its findings
+        try:
+            summary = read_summary(folder)
+            signature = hashlib.sha256((folder / SUMMARY).read_bytes()).hexdigest()
+        except (ValueError, KeyError, OSError):
+            continue  # not a run of ours, or damaged: skipped, as history.py does
+        found.append(RunFolder(folder, summary.as_of, signature))
+    return sorted(found, key=lambda r: (r.as_of, r.folder.name))
+
+
+def import_new_runs(engine: Engine, candidates: list[Path]) -> list[Imported]:
+    """Import, oldest first, the runs among CANDIDATES not imported yet and not older than the newest imported."""
+    done = []
+    with engine.connect() as db:
+        known = set(db.execute(select(runs.c.folder, runs.c.signature)).tuples())
+        newest = db.execute(select(func.max(runs.c.as_of))).scalar()
+    for run in run_folders(candidates):
+        if (run.folder.name, run.signature) in known or (newest is not None and run.as_of < newest):
+            continue
+        done.append(import_run(engine, run))
+        newest = run.as_of
+    return done
+
+
+def import_run(engine: Engine, run: RunFolder) -> Imported:
+    now = dt.datetime.now().replace(microsecond=0)
+    billed = _billed(run.folder)
+    flagged_findings = _findings(run.folder, billed)
+    flagged = _claims(flagged_findings, billed)
+    present = pl.concat([billed.select(KEY), flagged.select(KEY)]).unique()
+    with engine.begin() as db:
+        existing = _claim_ids(db, claims.c.status)
+        run_id = db.execute(
+            insert(runs).values(
+                folder=run.folder.name,
+                as_of=run.as_of,
+                signature=run.signature,
+                imported_at=now,
+                claims_total=present.height,
+                claims_flagged=flagged.height,
+                claims_new=0,
+                claims_reopened=0,
+                claims_clean=0,
+                claims_sent=0,
+            )
+        ).inserted_primary_key[0]
+        said = f"the run of {run.as_of.isoformat()}"
+
+        matched = flagged.join(existing, on=KEY, how="left")
+        new = matched.filter(pl.col("id").is_null()).drop("id", "status")
+        again = matched.filter(pl.col("id").is_not_null())
+        reopened = again.filter(pl.col("status").is_in(["fixed", "sent"]))
+        others = existing.join(flagged.select(KEY), on=KEY, how="anti")
+        in_batch = others.join(present, on=KEY, how="semi")
+        clean = in_batch.filter(pl.col("status").is_in(WORKING))
+        sent = others.join(present, on=KEY, how="anti").filter(pl.col("status").is_in([*WORKING, "fixed"]))
+
+        _insert_new(db, new, run.as_of, now)
+        _update_again(db, again, run.as_of, now)
+        _set_status(db, reopened, "open", now, run_id, f"fired again in {said}", reopened=True)
+        _set_status(db, clean, "fixed", now, run_id, f"in the batch of {said} with no finding")
+        _set_status(db, sent, "sent", now, run_id, f"not in the batch of {said}")
+        _mark_absent(db, others.join(present, on=KEY, how="anti"))
+
+        ids = _claim_ids(db).join(flagged.select(KEY), on=KEY, how="semi")
+        _replace_details(db, ids, flagged_findings, billed, run_id)
+        _history(db, ids.join(new.select(KEY), on=KEY, how="semi"), "open", now, run_id, f"flagged by {said}")
+        counts = {
+            "claims_new": new.height,
+            "claims_reopened": reopened.height,
+            "claims_clean": clean.height,
+            "claims_sent": sent.height,
+        }
+        db.execute(update(runs).where(runs.c.id == run_id).values(**counts))
+    return Imported(run.folder.name, run.as_of, flagged.height, *counts.values())
+
+
+def _billed(folder: Path) -> pl.DataFrame:
+    """The batch's lines with their payer; a run written before billed lines kept charges has none."""
+    path = folder / BILLED_LINES
+    columns = ["claim_id", "payer_id", "patient_id", "member_id", "line_number", "procedure_code"]
+    columns += ["modifiers", "units", "service_date", "charge"]
+    if not path.is_file():
+        return pl.DataFrame(schema={c: pl.String for c in columns})
+    frame = pl.read_parquet(path)
+    if "charge" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.Decimal(18, 2)).alias("charge"))
+    return frame.select(columns).with_columns(pl.col("payer_id").fill_null(""))
+
+
+def _findings(folder: Path, billed: pl.DataFrame) -> pl.DataFrame:
+    """The run's counted findings on claims (a visit no claim bills is no claim to work), keyed by claim and payer.
+
+    A finding without a payer (a claim whose payer could not be read) takes the payer of the claim's lines.
+    """
+    payers = billed.group_by("claim_id").agg(pl.col("payer_id").first().alias("line_payer"))
+    return (
+        counting(pl.read_parquet(folder / "findings.parquet"))
+        .filter(pl.col("claim_id").is_not_null())
+        .join(payers, on="claim_id", how="left")
+        .with_columns(pl.coalesce("payer_id", "line_payer", pl.lit("")).alias("payer_id"))
+        .drop("line_payer")
+    )
+
+
+def _claims(found: pl.DataFrame, billed: pl.DataFrame) -> pl.DataFrame:
+    """One row per flagged claim: who, when, how much, which queues, and the finding to show first."""
+    first = found.sort(pl.col("severity") != "error", pl.col("line_number"), pl.col("rule_id"), nulls_last=True)
+    per_claim = first.group_by(KEY, maintain_order=True).agg(
+        (pl.col("queue") == "coder").any().alias("needs_coder"),
+        (pl.col("queue") == "biller").any().alias("needs_biller"),
+        (pl.col("severity") == "error").any().alias("has_error"),
+        pl.len().alias("findings_count"),
+        pl.col("rule_id").first().alias("top_rule"),
+        pl.col("message").first().alias("top_message"),
+        pl.col("service_date").min().alias("finding_from"),
+        pl.col("service_date").max().alias("finding_to"),
+    )
+    facts = billed.group_by(KEY).agg(
+        pl.col("patient_id").first(),
+        pl.col("member_id").first(),
+        pl.col("service_date").min().alias("line_from"),
+        pl.col("service_date").max().alias("line_to"),
+        pl.col("charge").sum().cast(pl.Float64).alias("dollars"),
+    )
+    return per_claim.join(facts, on=KEY, how="left").select(
+        *KEY,
+        "patient_id",
+        "member_id",
+        pl.coalesce("line_from", "finding_from").alias("service_from"),
+        pl.coalesce("line_to", "finding_to").alias("service_to"),
+        "dollars",
+        "needs_coder",
+        "needs_biller",
+        "has_error",
+        "findings_count",
+        "top_rule",
+        "top_message",
+    )
+
+
+FACTS = [
+    "patient_id",
+    "member_id",
+    "service_from",
+    "service_to",
+    "dollars",
+    "needs_coder",
+    "needs_biller",
+    "has_error",
+    "findings_count",
+    "top_rule",
+    "top_message",
+]
+
+
+def _chunks(frame: pl.DataFrame):
+    for start in range(0, frame.height, CHUNK):
+        yield frame.slice(start, CHUNK).to_dicts()
+
+
+def _insert_new(db, new: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> None:
+    rows = new.select(KEY + FACTS).with_columns(
+        pl.lit("open").alias("status"),
+        pl.lit(as_of).alias("first_flagged"),
+        pl.lit(as_of).alias("last_flagged"),
+        pl.lit(1).alias("nights_flagged"),
+        pl.lit(False).alias("reopened"),
+        pl.lit(True).alias("in_batch"),
+        pl.lit(now).alias("updated_at"),
+    )
+    for chunk in _chunks(rows):
+        db.execute(insert(claims), chunk)
+
+
+def _update_again(db, again: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> None:
+    """A claim flagged once more: tonight's facts, one more night; its owner, status and notes stay."""
+    statement = (
+        update(claims)
+        .where(claims.c.id == bindparam("pk"))
+        .values(
+            **{c: bindparam(c) for c in FACTS},
+            last_flagged=as_of,
+            nights_flagged=claims.c.nights_flagged + 1,
+            in_batch=True,
+            updated_at=now,
+        )
+    )
+    for chunk in _chunks(again.select(pl.col("id").alias("pk"), *FACTS)):
+        db.execute(statement, chunk)
+
+
+def _set_status(db, which: pl.DataFrame, status: str, now, run_id: int, why: str, reopened: bool = False) -> None:
+    """The import's own status changes, each with a line of history saying why."""
+    if which.is_empty():
+        return
+    _history(db, which, status, now, run_id, why, old=True)
+    values = {"status": status, "updated_at": now, "pend_reason": None, "pend_until": None}
+    if reopened:
+        values["reopened"] = True
+    for chunk in _chunks(which.select(pl.col("id").alias("pk"))):
+        db.execute(update(claims).where(claims.c.id == bindparam("pk")).values(**values), chunk)
+
+
+def _history(db, which: pl.DataFrame, status: str, now, run_id: int, why: str, old: bool = False) -> None:
+    if which.is_empty():
+        return
+    dollars = select(claims.c.dollars).where(claims.c.id == bindparam("claim")).scalar_subquery()
+    rows = which.select(
+        pl.col("id").alias("claim"),
+        (pl.col("status") if old else pl.lit(None, pl.String)).alias("old"),
+    )
+    statement = insert(events).values(
+        claim=bindparam("claim"),
+        at=now,
+        run=run_id,
+        what="status",
+        old=bindparam("old"),
+        new=status,
+        detail=why,
+        dollars=dollars,
+    )
+    for chunk in _chunks(rows):
+        db.execute(statement, chunk)
+
+
+def _mark_absent(db, absent: pl.DataFrame) -> None:
+    for chunk in _chunks(absent.select(pl.col("id").alias("pk"))):
+        db.execute(update(claims).where(claims.c.id == bindparam("pk")).values(in_batch=False), chunk)
+
+
+def _claim_ids(db, *more) -> pl.DataFrame:
+    """Every claim's database id and key (and the columns asked for): a few MB at 50,000 claims."""
+    columns = [claims.c.id, claims.c.claim_id, claims.c.payer_id, *more]
+    return pl.DataFrame(
+        db.execute(select(*columns)).all(),
+        schema={c.name: pl.Int64 if c.name == "id" else pl.String for c in columns},
+        orient="row",
+    )
+
+
+def _replace_details(db, ids: pl.DataFrame, found: pl.DataFrame, billed: pl.DataFrame, run_id: int) -> None:
+    """Tonight's findings and lines replace the ones kept for each flagged claim."""
+    for start in range(0, ids.height, CHUNK):
+        chunk = ids["id"].slice(start, CHUNK).to_list()
+        db.execute(delete(findings).where(findings.c.claim.in_(chunk)))
+        db.execute(delete(lines).where(lines.c.claim.in_(chunk)))
+    rows = found.join(ids, on=KEY).select(
+        pl.col("id").alias("claim"),
+        pl.lit(run_id).alias("run"),
+        "line_number",
+        "rule_id",
+        "category",
+        "severity",
+        "queue",
+        "message",
+        "fix",
+        "denial_code",
+        "remark_codes",
+    )
+    for chunk in _chunks(rows):
+        db.execute(insert(findings), chunk)
+    billed_rows = billed.join(ids, on=KEY).select(
+        pl.col("id").alias("claim"),
+        "line_number",
+        "procedure_code",
+        "modifiers",
+        pl.col("units").cast(pl.Float64),
+        pl.col("charge").cast(pl.Float64),
+        "service_date",
+    )
+    for chunk in _chunks(billed_rows.sort("claim", "line_number")):
+        db.execute(insert(lines), chunk)
