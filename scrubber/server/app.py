@@ -231,11 +231,13 @@ def _money(value) -> str:
     return "—" if value is None else f"${float(value):,.2f}"
 
 
-def serve(engine: Engine, reports: Path, host: str, port: int, secure_cookies: bool = False, threads: int = 8) -> None:
+def serve(
+    engine: Engine, reports: Path, host: str, port: int, secure_cookies: bool = False, check_every: float = 5.0
+) -> None:
     """Serve until stopped, with waitress: a production WSGI server in pure Python (no compiled parts)."""
     from waitress import serve as waitress_serve
 
-    app = create_app(engine, reports, secure_cookies=secure_cookies)
+    app = create_app(engine, reports, check_every, secure_cookies)
     app.extensions["scrubber"]["watcher"].check()  # the newest runs are in before the first page
     LOG.info("serving the worklist on http://%s:%d/ (reports: %s)", host, port, reports)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="scrubber")
+    waitress_serve(app, host=host, port=port, threads=8, ident="scrubber")

@@ -186,7 +186,7 @@ def assign(engine: Engine, pks: list[int], owner: int | None, user: int) -> int:
     """Give claims to OWNER (None: nobody); returns how many changed hands."""
     changed = 0
     with engine.begin() as db:
-        names = dict(db.execute(select(users.c.id, users.c.name)).tuples())
+        names = {row.id: row.name for row in db.execute(select(users.c.id, users.c.name))}
         if owner is not None and owner not in names:
             raise ChangeError("no such user")
         for row in db.execute(select(claims.c.id, claims.c.owner_id).where(claims.c.id.in_(pks))).all():

@@ -54,7 +54,15 @@ def _reports(reports: Path | None) -> Path:
 @click.option(
     "--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only (behind a TLS reverse proxy)."
 )
-def serve_command(reports, host, port, db_url, secure_cookies) -> None:
+@click.option(
+    "--check-every",
+    "check_every",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between looks for a new run under the reports folder (made when a page is asked for).",
+)
+def serve_command(reports, host, port, db_url, secure_cookies, check_every) -> None:
     """Serve the team's worklist over the runs in the reports folder, with owners, statuses and notes.
 
     New runs are imported as they appear; accounts are made with `scrubber users add NAME`.
@@ -69,7 +77,7 @@ def serve_command(reports, host, port, db_url, secure_cookies) -> None:
 
     if not user_names(engine):
         click.echo("No accounts yet: make one with `scrubber users add NAME`.", err=True)
-    serve(engine, _reports(reports), host, port, secure_cookies)
+    serve(engine, _reports(reports), host, port, secure_cookies, check_every)
 
 
 @click.group("users")

@@ -106,7 +106,7 @@ def import_new_runs(engine: Engine, candidates: list[Path]) -> list[Imported]:
     """Import, oldest first, the runs among CANDIDATES not imported yet and not older than the newest imported."""
     done = []
     with engine.connect() as db:
-        known = set(db.execute(select(runs.c.folder, runs.c.signature)).tuples())
+        known = {(row.folder, row.signature) for row in db.execute(select(runs.c.folder, runs.c.signature))}
         newest = db.execute(select(func.max(runs.c.as_of))).scalar()
     for run in run_folders(candidates):
         if (run.folder.name, run.signature) in known or (newest is not None and run.as_of < newest):
