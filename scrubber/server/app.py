@@ -75,6 +75,7 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
             "labels": STATUS_LABELS,
             "statuses": STATUSES,
             "money": _money,
+            "today": dt.date.today(),
         }
 
     @app.before_request
@@ -162,7 +163,7 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
         shown = work.claim_page(engine, pk)
         if shown is None:
             abort(404)
-        return render_template("claim.html.j2", people=work.user_choices(engine), today=dt.date.today(), **shown)
+        return render_template("claim.html.j2", people=work.user_choices(engine), **shown)
 
     @app.post("/claims/<int:pk>/status")
     def claim_status(pk: int):
