@@ -154,8 +154,18 @@ class Client:
 def claim_pk(client: Client, claim_id: str) -> int:
     """The claim's page number, found as a biller finds it: by its id in the search box."""
     status, headers, _ = client.post("/search", {"claim_id": claim_id})
-    assert status == 303, status
-    return int(headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert status == 303 and headers["Location"].startswith("/claims/"), (status, headers["Location"])
+    return int(headers["Location"].rsplit("/", 1)[1])
+
+
+def wait_for(client: Client, path: str, text: str, seconds: float = 60) -> str:
+    """The page once it shows TEXT: a new run is imported in the background, after the page that found it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page = client.get(path)[2]
+        if text in page or time.monotonic() > deadline:
+            return page
+        time.sleep(0.2)
 
 
 def fresh_reports(tmp_path: Path, first_night: Path) -> Path:
@@ -164,3 +174,23 @@ def fresh_reports(tmp_path: Path, first_night: Path) -> Path:
     reports.mkdir()
     shutil.copytree(first_night, reports / first_night.name)
     return reports
+
+
+def scaled_run(run: Path, folder: Path, claims: int) -> Path:
+    """RUN's flagged claims copied under new claim ids (C1008-17) until the night flags CLAIMS claims,
+    each copy with its own findings and lines; the summary is RUN's."""
+    findings = pl.read_parquet(run / "findings.parquet").filter(pl.col("claim_id").is_not_null())
+    per_copy = findings["claim_id"].n_unique()
+    copies = pl.DataFrame({"copy": range(-(-claims // per_copy))}, schema={"copy": pl.Int64})
+
+    def copied(frame: pl.DataFrame) -> pl.DataFrame:
+        renamed = pl.col("claim_id") + "-" + pl.col("copy").cast(pl.String)
+        return frame.join(copies, how="cross").with_columns(renamed.alias("claim_id")).drop("copy")
+
+    flagged = copied(findings)
+    keep = flagged.select(pl.col("claim_id").unique(maintain_order=True).head(claims))
+    folder.mkdir(parents=True)
+    flagged.join(keep, on="claim_id", how="semi").write_parquet(folder / "findings.parquet")
+    copied(pl.read_parquet(run / "billed_lines.parquet")).write_parquet(folder / "billed_lines.parquet")
+    shutil.copy(run / "summary.json", folder / "summary.json")
+    return folder

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from scrubber.server.store import DB_FILE, claims, connect, default_url
-from tests.serve_support import Client, Server, add_user, claim_pk, demo_run, next_night
+from tests.serve_support import Client, Server, add_user, claim_pk, demo_run, next_night, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +81,7 @@ def test_a_nightly_run_written_while_the_server_runs_shows_up_without_a_restart(
     pk = claim_pk(alice, "C3005")
     assert 'data-test="status">Open' in alice.get(f"/claims/{pk}")[2]
     next_night(first, reports / "2026-09-15", dt.date(2026, 9, 15), gone=["C3005"])
-    page = alice.get(f"/claims/{pk}")[2]
-    assert 'data-test="status">Sent' in page
+    page = wait_for(alice, f"/claims/{pk}", 'data-test="status">Sent')
     assert "not in the batch of the run of 2026-09-15" in page
     assert "<td>2026-09-15</td>" in alice.get("/progress")[2]
     assert server.process.poll() is None  # the same process all along

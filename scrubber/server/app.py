@@ -76,6 +76,7 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
             "statuses": STATUSES,
             "money": _money,
             "today": dt.date.today(),
+            "importing": watcher.importing,
         }
 
     @app.before_request
@@ -96,7 +97,7 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
                 return redirect(url_for("login_form"))
             abort(403)
         if "user" in g:
-            watcher.check()
+            watcher.check_soon()
         return None
 
     @app.after_request

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Engine, and_, case, func, insert, select, update
 from sqlalchemy.sql import Select
@@ -21,6 +22,12 @@ SORTS = {
 }
 VIEWS = ("all", "mine", "unassigned")
 NOTE_LIMIT = 4000
+
+
+class Tally(NamedTuple):
+    key: str
+    claims: int
+    dollars: float
 
 
 class ChangeError(ValueError):
@@ -97,25 +104,41 @@ def worklist(engine: Engine, filters: Filters, me: int) -> dict:
 
 
 def breakdown(engine: Engine, me: int) -> dict:
-    """Claims and dollars still being worked by payer, by queue, by owner; and claims by status."""
-    working = claims.c.status.in_(WORKING)
+    """Claims and dollars still to work by payer, by queue, mine and unassigned; and claims by status.
 
-    def grouped(db, key, where=working):
-        count, money = func.count().label("claims"), func.coalesce(func.sum(claims.c.dollars), 0).label("dollars")
-        return db.execute(select(key.label("key"), count, money).where(where).group_by(key).order_by(key)).all()
-
+    One pass over the claims grouped by every key at once (a few hundred groups), summed here:
+    at 50,000 claims that is one scan instead of six.
+    """
+    keys = [claims.c.payer_id, claims.c.status, claims.c.needs_coder, claims.c.needs_biller, claims.c.owner_id]
+    query = select(*keys, func.count().label("claims"), func.coalesce(func.sum(claims.c.dollars), 0).label("dollars"))
     with engine.connect() as db:
-        queue_rows = [
-            (queue, *db.execute(_sum_where(and_(working, flag))).one())
-            for queue, flag in (("coder", claims.c.needs_coder), ("biller", claims.c.needs_biller))
-        ]
-        return {
-            "payers": grouped(db, claims.c.payer_id),
-            "queues": queue_rows,
-            "statuses": {r.key: r.claims for r in grouped(db, claims.c.status, and_(True))},
-            "mine": db.execute(_sum_where(and_(working, claims.c.owner_id == me))).one(),
-            "unassigned": db.execute(_sum_where(and_(working, claims.c.owner_id.is_(None)))).one(),
-        }
+        groups = db.execute(query.group_by(*keys)).all()
+    payers: dict[str, list] = {}
+    tallies = {name: [0, 0.0] for name in ("coder", "biller", "mine", "unassigned")}
+    statuses: dict[str, int] = {}
+    for group in groups:
+        statuses[group.status] = statuses.get(group.status, 0) + group.claims
+        if group.status not in WORKING:
+            continue
+        counted = [payers.setdefault(group.payer_id, [0, 0.0])]
+        if group.needs_coder:
+            counted.append(tallies["coder"])
+        if group.needs_biller:
+            counted.append(tallies["biller"])
+        if group.owner_id == me:
+            counted.append(tallies["mine"])
+        elif group.owner_id is None:
+            counted.append(tallies["unassigned"])
+        for tally in counted:
+            tally[0] += group.claims
+            tally[1] += float(group.dollars)
+    return {
+        "payers": [Tally(payer, *payers[payer]) for payer in sorted(payers)],
+        "queues": [Tally(queue, *tallies[queue]) for queue in QUEUES],
+        "statuses": statuses,
+        "mine": Tally("mine", *tallies["mine"]),
+        "unassigned": Tally("unassigned", *tallies["unassigned"]),
+    }
 
 
 def _sum_where(where) -> Select:

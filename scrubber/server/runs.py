@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from scrubber.findings import counting
 from scrubber.history import BILLED_LINES
 from scrubber.server.store import WORKING, claims, events, findings, lines, runs
 from scrubber.summary import SUMMARY, read_summary
 
+LOG = logging.getLogger("scrubber.serve")
 CHUNK = 5000  # rows per executemany and ids per IN list: within SQLite's and PostgreSQL's parameter limits
 KEY = ["claim_id", "payer_id"]
 
@@ -51,26 +53,47 @@ class Imported:
 
 
 class RunWatcher:
-    """Imports what is new under reports/ when a page asks, at most once every `every` seconds.
+    """Imports what is new under reports/: at start (check), and when a page asks (check_soon).
 
-    A page load costs a stat of each run's summary.json; only a run not yet imported is read.
-    One import at a time; a page that arrives meanwhile shows the state before it.
+    A page looks at most once every `every` seconds, at the cost of a stat of each run's
+    summary.json; a new run is imported in a thread of its own, so the page that found it is not
+    held (at 50,000 claims an import takes seconds). Pages show the state before it until it is
+    done, and say that an import is under way. One import at a time.
     """
 
     def __init__(self, engine: Engine, reports: Path, every: float = 5.0):
         self.engine, self.reports, self.every = engine, Path(reports), every
+        self.importing: str | None = None  # the folders being imported, for the pages to say
         self._lock = threading.Lock()
         self._checked = float("-inf")
         self._seen: dict[Path, int] = {}  # summary.json's mtime when last looked at
 
     def check(self) -> list[Imported]:
-        if time.monotonic() - self._checked < self.every or not self._lock.acquire(blocking=False):
-            return []
-        try:
+        """Import every new run now, and say what was imported."""
+        with self._lock:
             self._checked = time.monotonic()
             changed = self._changed_folders()
             return import_new_runs(self.engine, changed) if changed else []
+
+    def check_soon(self) -> None:
+        """From a page: look for new runs if it is time, and import them in the background."""
+        if time.monotonic() - self._checked < self.every or not self._lock.acquire(blocking=False):
+            return
+        self._checked = time.monotonic()
+        changed = self._changed_folders()
+        if not changed:
+            self._lock.release()
+            return
+        self.importing = ", ".join(sorted(folder.name for folder in changed))
+        threading.Thread(target=self._import_then_release, args=(changed,), daemon=True).start()
+
+    def _import_then_release(self, changed: list[Path]) -> None:
+        try:
+            import_new_runs(self.engine, changed)
+        except Exception as error:  # the server keeps serving the state it has; the text may quote claim values
+            LOG.error("importing a run failed: %s", type(error).__name__)
         finally:
+            self.importing = None
             self._lock.release()
 
     def _changed_folders(self) -> list[Path]:
@@ -119,11 +142,12 @@ def import_new_runs(engine: Engine, candidates: list[Path]) -> list[Imported]:
 def import_run(engine: Engine, run: RunFolder) -> Imported:
     now = dt.datetime.now().replace(microsecond=0)
     billed = _billed(run.folder)
-    flagged_findings = _findings(run.folder, billed)
-    flagged = _claims(flagged_findings, billed)
+    found = _findings(run.folder, billed)
+    flagged = _claims(found, billed).join(_digests(found, billed), on=KEY, how="left")
     present = pl.concat([billed.select(KEY), flagged.select(KEY)]).unique()
+    said = f"the run of {run.as_of.isoformat()}"
     with engine.begin() as db:
-        existing = _claim_ids(db, claims.c.status)
+        existing = _claim_ids(db, claims.c.status, claims.c.digest, claims.c.dollars)
         run_id = db.execute(
             insert(runs).values(
                 folder=run.folder.name,
@@ -132,33 +156,32 @@ def import_run(engine: Engine, run: RunFolder) -> Imported:
                 imported_at=now,
                 claims_total=present.height,
                 claims_flagged=flagged.height,
-                claims_new=0,
-                claims_reopened=0,
-                claims_clean=0,
-                claims_sent=0,
+                **dict.fromkeys(["claims_new", "claims_reopened", "claims_clean", "claims_sent"], 0),
             )
         ).inserted_primary_key[0]
-        said = f"the run of {run.as_of.isoformat()}"
 
-        matched = flagged.join(existing, on=KEY, how="left")
-        new = matched.filter(pl.col("id").is_null()).drop("id", "status")
+        matched = flagged.join(existing.drop("dollars"), on=KEY, how="left", suffix="_kept")
+        new = matched.filter(pl.col("id").is_null())
         again = matched.filter(pl.col("id").is_not_null())
-        reopened = again.filter(pl.col("status").is_in(["fixed", "sent"]))
+        changed = again.filter(pl.col("digest").ne_missing(pl.col("digest_kept")))
+        reopened = again.filter(pl.col("status").is_in(["fixed", "sent"])).join(
+            existing.select("id", "dollars"), on="id"
+        )
         others = existing.join(flagged.select(KEY), on=KEY, how="anti")
-        in_batch = others.join(present, on=KEY, how="semi")
-        clean = in_batch.filter(pl.col("status").is_in(WORKING))
-        sent = others.join(present, on=KEY, how="anti").filter(pl.col("status").is_in([*WORKING, "fixed"]))
+        absent = others.join(present, on=KEY, how="anti")
+        clean = others.join(present, on=KEY, how="semi").filter(pl.col("status").is_in(WORKING))
+        sent = absent.filter(pl.col("status").is_in([*WORKING, "fixed"]))
 
-        _insert_new(db, new, run.as_of, now)
-        _update_again(db, again, run.as_of, now)
+        _insert(db, claims, _new_claims(new, run.as_of, now))
+        _update_ids(db, again["id"], last_flagged=run.as_of, nights_flagged=claims.c.nights_flagged + 1, in_batch=True)
+        _update_facts(db, changed, now)
         _set_status(db, reopened, "open", now, run_id, f"fired again in {said}", reopened=True)
         _set_status(db, clean, "fixed", now, run_id, f"in the batch of {said} with no finding")
         _set_status(db, sent, "sent", now, run_id, f"not in the batch of {said}")
-        _mark_absent(db, others.join(present, on=KEY, how="anti"))
-
-        ids = _claim_ids(db).join(flagged.select(KEY), on=KEY, how="semi")
-        _replace_details(db, ids, flagged_findings, billed, run_id)
-        _history(db, ids.join(new.select(KEY), on=KEY, how="semi"), "open", now, run_id, f"flagged by {said}")
+        _update_ids(db, absent["id"], in_batch=False)
+        # Findings and lines are kept for a claim new tonight or whose findings or lines changed.
+        renewed = _claim_ids(db).join(pl.concat([new.select(KEY), changed.select(KEY)]), on=KEY, how="semi")
+        _replace_details(db, renewed, found, billed, run_id)
         counts = {
             "claims_new": new.height,
             "claims_reopened": reopened.height,
@@ -245,16 +268,32 @@ FACTS = [
     "findings_count",
     "top_rule",
     "top_message",
+    "digest",
 ]
 
 
-def _chunks(frame: pl.DataFrame):
-    for start in range(0, frame.height, CHUNK):
-        yield frame.slice(start, CHUNK).to_dicts()
+def _digests(found: pl.DataFrame, billed: pl.DataFrame) -> pl.DataFrame:
+    """A fingerprint of each claim's findings and lines: a claim flagged again the same way is not rewritten."""
+
+    def rows(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        text = pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in frame.columns], separator="\x1f")
+        return (
+            frame.select(*KEY, text.alias("row"))
+            .sort(*KEY, "row")
+            .group_by(KEY, maintain_order=True)
+            .agg(pl.col("row").str.join("\x1e").alias(name))
+        )
+
+    details = ["line_number", "rule_id", "severity", "queue", "message", "fix", "denial_code", "remark_codes"]
+    return (
+        rows(found.select(*KEY, *details), "found")
+        .join(rows(billed, "billed"), on=KEY, how="left")
+        .select(*KEY, pl.concat_str("found", pl.col("billed").fill_null("")).hash(0).cast(pl.String).alias("digest"))
+    )
 
 
-def _insert_new(db, new: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> None:
-    rows = new.select(KEY + FACTS).with_columns(
+def _new_claims(new: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> pl.DataFrame:
+    return new.select(KEY + FACTS).with_columns(
         pl.lit("open").alias("status"),
         pl.lit(as_of).alias("first_flagged"),
         pl.lit(as_of).alias("last_flagged"),
@@ -263,105 +302,86 @@ def _insert_new(db, new: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> None
         pl.lit(True).alias("in_batch"),
         pl.lit(now).alias("updated_at"),
     )
-    for chunk in _chunks(rows):
-        db.execute(insert(claims), chunk)
 
 
-def _update_again(db, again: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> None:
-    """A claim flagged once more: tonight's facts, one more night; its owner, status and notes stay."""
-    statement = (
-        update(claims)
-        .where(claims.c.id == bindparam("pk"))
-        .values(
-            **{c: bindparam(c) for c in FACTS},
-            last_flagged=as_of,
-            nights_flagged=claims.c.nights_flagged + 1,
-            in_batch=True,
-            updated_at=now,
-        )
-    )
-    for chunk in _chunks(again.select(pl.col("id").alias("pk"), *FACTS)):
-        db.execute(statement, chunk)
+def _update_facts(db, changed: pl.DataFrame, now: dt.datetime) -> None:
+    """A claim flagged again with other findings or lines: tonight's facts; its owner, status and notes stay."""
+    settings = ", ".join(f"{c} = ?" for c in [*FACTS, "updated_at"])
+    rows = changed.select(*FACTS, pl.lit(now).alias("updated_at"), "id")
+    _execute_many(db, f"UPDATE {claims.name} SET {settings} WHERE id = ?", rows)
 
 
 def _set_status(db, which: pl.DataFrame, status: str, now, run_id: int, why: str, reopened: bool = False) -> None:
     """The import's own status changes, each with a line of history saying why."""
-    if which.is_empty():
-        return
-    _history(db, which, status, now, run_id, why, old=True)
-    values = {"status": status, "updated_at": now, "pend_reason": None, "pend_until": None}
-    if reopened:
-        values["reopened"] = True
-    for chunk in _chunks(which.select(pl.col("id").alias("pk"))):
-        db.execute(update(claims).where(claims.c.id == bindparam("pk")).values(**values), chunk)
-
-
-def _history(db, which: pl.DataFrame, status: str, now, run_id: int, why: str, old: bool = False) -> None:
-    if which.is_empty():
-        return
-    dollars = select(claims.c.dollars).where(claims.c.id == bindparam("claim")).scalar_subquery()
-    rows = which.select(
+    extra = {"reopened": True} if reopened else {}
+    _update_ids(db, which["id"], status=status, pend_reason=None, pend_until=None, updated_at=now, **extra)
+    history = which.select(
         pl.col("id").alias("claim"),
-        (pl.col("status") if old else pl.lit(None, pl.String)).alias("old"),
+        pl.lit(now).alias("at"),
+        pl.lit(run_id).alias("run"),
+        pl.lit("status").alias("what"),
+        pl.col("status").alias("old"),
+        pl.lit(status).alias("new"),
+        pl.lit(why).alias("detail"),
+        pl.col("dollars"),
     )
-    statement = insert(events).values(
-        claim=bindparam("claim"),
-        at=now,
-        run=run_id,
-        what="status",
-        old=bindparam("old"),
-        new=status,
-        detail=why,
-        dollars=dollars,
-    )
-    for chunk in _chunks(rows):
-        db.execute(statement, chunk)
+    _insert(db, events, history)
 
 
-def _mark_absent(db, absent: pl.DataFrame) -> None:
-    for chunk in _chunks(absent.select(pl.col("id").alias("pk"))):
-        db.execute(update(claims).where(claims.c.id == bindparam("pk")).values(in_batch=False), chunk)
+def _update_ids(db, ids: pl.Series, **values) -> None:
+    """One UPDATE per few thousand claims, not one per claim."""
+    for start in range(0, ids.len(), CHUNK):
+        db.execute(update(claims).where(claims.c.id.in_(ids.slice(start, CHUNK).to_list())).values(**values))
 
 
 def _claim_ids(db, *more) -> pl.DataFrame:
     """Every claim's database id and key (and the columns asked for): a few MB at 50,000 claims."""
     columns = [claims.c.id, claims.c.claim_id, claims.c.payer_id, *more]
+    types = {"id": pl.Int64, "dollars": pl.Float64}
     return pl.DataFrame(
         db.execute(select(*columns)).all(),
-        schema={c.name: pl.Int64 if c.name == "id" else pl.String for c in columns},
+        schema={c.name: types.get(c.name, pl.String) for c in columns},
         orient="row",
     )
 
 
 def _replace_details(db, ids: pl.DataFrame, found: pl.DataFrame, billed: pl.DataFrame, run_id: int) -> None:
-    """Tonight's findings and lines replace the ones kept for each flagged claim."""
+    """Tonight's findings and lines replace the ones kept for these claims."""
     for start in range(0, ids.height, CHUNK):
         chunk = ids["id"].slice(start, CHUNK).to_list()
         db.execute(delete(findings).where(findings.c.claim.in_(chunk)))
         db.execute(delete(lines).where(lines.c.claim.in_(chunk)))
+    columns = ["line_number", "rule_id", "category", "severity", "queue", "message", "fix", "denial_code"]
     rows = found.join(ids, on=KEY).select(
-        pl.col("id").alias("claim"),
-        pl.lit(run_id).alias("run"),
-        "line_number",
-        "rule_id",
-        "category",
-        "severity",
-        "queue",
-        "message",
-        "fix",
-        "denial_code",
-        "remark_codes",
+        pl.col("id").alias("claim"), pl.lit(run_id).alias("run"), *columns, "remark_codes"
     )
-    for chunk in _chunks(rows):
-        db.execute(insert(findings), chunk)
-    billed_rows = billed.join(ids, on=KEY).select(
-        pl.col("id").alias("claim"),
-        "line_number",
-        "procedure_code",
-        "modifiers",
-        pl.col("units").cast(pl.Float64),
-        pl.col("charge").cast(pl.Float64),
-        "service_date",
+    _insert(db, findings, rows)
+    kept = billed.join(ids, on=KEY).select(
+        pl.col("id").alias("claim"), "line_number", "procedure_code", "modifiers", "units", "charge", "service_date"
     )
-    for chunk in _chunks(billed_rows.sort("claim", "line_number")):
-        db.execute(insert(lines), chunk)
+    _insert(db, lines, kept.sort("claim", "line_number"))
+
+
+def _insert(db, table, frame: pl.DataFrame) -> None:
+    marks = ", ".join("?" for _ in frame.columns)
+    _execute_many(db, f"INSERT INTO {table.name} ({', '.join(frame.columns)}) VALUES ({marks})", frame)
+
+
+def _execute_many(db, sql: str, frame: pl.DataFrame) -> None:
+    """Many rows straight through the driver's executemany.
+
+    At 50,000 claims SQLAlchemy's work per row (parameter names, type processing) costs several
+    times what the database does, so the rows go as plain tuples, in the form each database
+    stores: SQLite keeps dates as the text SQLAlchemy itself writes; other drivers take Python dates.
+    """
+    if frame.is_empty():
+        return
+    if db.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")  # psycopg and most other drivers
+    frame = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    if db.dialect.name == "sqlite":
+        frame = frame.with_columns(
+            pl.col(pl.Date).dt.strftime("%Y-%m-%d"), pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+        )
+    for start in range(0, frame.height, CHUNK):
+        db.exec_driver_sql(sql, frame.slice(start, CHUNK).rows())

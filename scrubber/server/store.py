@@ -104,6 +104,7 @@ claims = Table(
     Column("reopened", Boolean, nullable=False),  # fired again after it was fixed or sent
     Column("in_batch", Boolean, nullable=False),  # in the latest imported run's batch
     Column("updated_at", DateTime, nullable=False),
+    Column("digest", String(40)),  # fingerprint of the findings and lines kept: unchanged ones are not rewritten
     UniqueConstraint("claim_id", "payer_id", name="uq_claim_payer"),
     Index("ix_claims_status", "status"),
     Index("ix_claims_owner", "owner_id", "status"),
@@ -190,6 +191,6 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")  # a page waits for the nightly import instead of failing
+    cursor.execute("PRAGMA busy_timeout=30000")  # a change waits for the nightly import's commit instead of failing
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode; a power cut loses at most the last commit
     cursor.close()
