@@ -6,15 +6,16 @@ The first night is the demo run; later nights are that run's own files with clai
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import polars as pl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from scrubber.server import claims as work
 from scrubber.server.auth import add_user
 from scrubber.server.runs import RunWatcher
-from scrubber.server.store import claims, connect, default_url, events, runs
+from scrubber.server.store import claims, connect, default_url, events, metadata, runs
 from tests.serve_support import demo_run, fresh_reports, next_night
 
 NIGHT_1 = dt.date(2026, 9, 14)
@@ -28,9 +29,15 @@ def first_night(tmp_path_factory):
 
 @pytest.fixture
 def team(tmp_path, first_night):
-    """The reports folder after the first night, its database with that night imported, and one biller."""
+    """The reports folder after the first night, its database with that night imported, and one biller.
+
+    SCRUBBER_TEST_DATABASE_URL runs them on another database (e.g. an empty PostgreSQL one) instead of SQLite.
+    """
     reports = fresh_reports(tmp_path, first_night)
-    engine = connect(default_url(reports))
+    url = os.environ.get("SCRUBBER_TEST_DATABASE_URL")
+    if url:
+        metadata.drop_all(create_engine(url))
+    engine = connect(url or default_url(reports))
     add_user(engine, "alice", "alice-biller-2026")
     watcher = RunWatcher(engine, reports, every=0)
     watcher.check()
