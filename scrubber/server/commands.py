@@ -65,7 +65,8 @@ def _reports(reports: Path | None) -> Path:
 def serve_command(reports, host, port, db_url, secure_cookies, check_every) -> None:
     """Serve the team's worklist over the runs in the reports folder, with owners, statuses and notes.
 
-    New runs are imported as they appear; accounts are made with `scrubber users add NAME`.
+    New runs are imported as they appear; accounts are made with `scrubber users add NAME` (on the
+    first start from a terminal, the first account is asked for).
     """
     engine = _engine(reports, db_url)
     try:
@@ -76,7 +77,11 @@ def serve_command(reports, host, port, db_url, secure_cookies, check_every) -> N
     from scrubber.server.auth import user_names
 
     if not user_names(engine):
-        click.echo("No accounts yet: make one with `scrubber users add NAME`.", err=True)
+        if sys.stdin.isatty():  # the first start on a terminal: make the first account here
+            click.echo("No accounts yet: make the first one.")
+            _add(engine, click.prompt("Name"))
+        else:
+            click.echo("No accounts yet: make one with `scrubber users add NAME`.", err=True)
     serve(engine, _reports(reports), host, port, secure_cookies, check_every)
 
 
@@ -91,7 +96,10 @@ def users_group() -> None:
 @db_option
 def users_add(name, reports, db_url) -> None:
     """Add an account NAME; the password is asked for, or read from stdin's first line when it is not a terminal."""
-    engine = _engine(reports, db_url)
+    _add(_engine(reports, db_url), name)
+
+
+def _add(engine, name: str) -> None:
     from scrubber.server.auth import AccountError, add_user
 
     if sys.stdin.isatty():
