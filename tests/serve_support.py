@@ -24,7 +24,7 @@ import polars as pl
 
 from tests.conftest import REPO
 
-PASSWORDS = {"alice": "alice-biller-2026", "bob": "bob-coder-2026"}
+PASSWORDS = {"alice": "alice-biller-2026", "bob": "bob-coder-2026", "carol": "carol-temp-2026"}
 
 
 def demo_run(reports: Path, folder: str = "2026-09-14") -> Path:
@@ -120,9 +120,8 @@ class Client:
 
     def __init__(self, server: Server):
         self.server = server
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
-        )
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
         self.csrf = None
 
     def request(self, method: str, path: str, form: dict | None = None):
@@ -136,6 +135,14 @@ class Client:
         if token := re.search(r'name="csrf_token" value="([^"]+)"', body):
             self.csrf = token.group(1)
         return status, headers, body
+
+    def copy(self) -> Client:
+        """Another client holding this one's session cookie, as a stolen or second-device copy would."""
+        other = Client(self.server)
+        for cookie in self.cookies:
+            other.cookies.set_cookie(cookie)
+        other.csrf = self.csrf
+        return other
 
     def get(self, path: str):
         return self.request("GET", path)

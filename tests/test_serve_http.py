@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -17,14 +19,15 @@ import pytest
 from sqlalchemy import select
 
 from scrubber.server.store import DB_FILE, claims, connect, default_url
-from tests.serve_support import Client, Server, add_user, claim_pk, demo_run, next_night, wait_for
+from tests.conftest import REPO
+from tests.serve_support import PASSWORDS, Client, Server, add_user, claim_pk, demo_run, next_night, wait_for
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     reports = tmp_path_factory.mktemp("serve-http") / "reports"
     first = demo_run(reports)
-    for name in ("alice", "bob"):
+    for name in ("alice", "bob", "carol"):
         add_user(reports, name)
     server = Server(reports, reports.parent / "server.log")
     yield reports, first, server
@@ -146,3 +149,31 @@ def test_the_server_listens_on_this_machine_only_unless_told(served):
 
     assert listening(tcp) == ["0100007F:" + port]  # 127.0.0.1, little-endian as /proc writes it
     assert listening(Path("/proc/net/tcp6")) == []
+
+
+def test_logging_out_ends_the_session_in_every_browser(served):
+    alice = Client(served[2]).login("alice")
+    elsewhere = alice.copy()
+    assert elsewhere.get("/")[0] == 200
+    assert alice.post("/logout")[0] == 303
+    assert elsewhere.get("/")[0] == 302
+    assert elsewhere.post("/claims/1/note", {"note": "after logout"})[0] == 403
+
+
+def test_a_removed_account_is_logged_out_and_cannot_log_in_again(served):
+    reports, _first, server = served
+    carol = Client(server).login("carol")
+    removed = subprocess.run(
+        [sys.executable, "-m", "scrubber", "users", "remove", "carol", "--reports", str(reports)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert carol.get("/")[0] == 302
+    again = Client(server)
+    again.get("/login")
+    assert again.post("/login", {"name": "carol", "password": PASSWORDS["carol"]})[1]["Location"] == "/login"
+    assert again.get("/")[0] == 302
+    assert "carol" not in Client(server).login("alice").get("/")[2]  # no longer offered as an owner

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine, select
 
 from scrubber.server import claims as work
-from scrubber.server.auth import check_login, csrf_ok, csrf_token, session_secret
+from scrubber.server.auth import check_login, csrf_ok, csrf_token, end_sessions, session_secret
 from scrubber.server.runs import RunWatcher
 from scrubber.server.store import STATUS_LABELS, STATUSES, users
 
@@ -84,10 +84,13 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
         g.started = time.perf_counter()
         user = session.get("user")
         if user is not None:
+            query = select(users.c.id, users.c.name).where(
+                users.c.id == user, users.c.active, users.c.session_epoch == session.get("epoch", -1)
+            )
             with engine.connect() as db:
-                row = db.execute(select(users.c.id, users.c.name).where(users.c.id == user)).first()
+                row = db.execute(query).first()
             if row is None:
-                session.clear()  # the account is gone
+                session.clear()  # the account was removed, or logged out everywhere since this cookie was signed
             else:
                 g.user = row
         if request.method != "GET" and not csrf_ok(session, request.form.get("csrf_token")):
@@ -125,11 +128,12 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
             return redirect(url_for("login_form"), 303)
         session.clear()  # a fresh session (and CSRF token) for the logged-in user
         session.permanent = True
-        session["user"] = user
+        session["user"], session["epoch"] = user.id, user.session_epoch
         return redirect(url_for("worklist"), 303)
 
     @app.post("/logout")
     def logout():
+        end_sessions(engine, g.user.id)  # a copy of the cookie elsewhere stops working too
         session.clear()
         return redirect(url_for("login_form"), 303)
 

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from scrubber.server.store import settings, users
 
@@ -66,22 +66,42 @@ def add_user(engine: Engine, name: str, password: str) -> None:
     with engine.begin() as db:
         if db.execute(select(users.c.id).where(users.c.name == name)).first():
             raise AccountError(f"user {name!r} already exists")
-        db.execute(insert(users).values(name=name, password_hash=hash_password(password), created_at=_now()))
+        row = {"name": name, "password_hash": hash_password(password), "created_at": _now()}
+        db.execute(insert(users).values(**row, active=True, session_epoch=0))
+
+
+def remove_user(engine: Engine, name: str) -> None:
+    """The account can no longer log in and its open sessions end; its name stays in the claims' history."""
+    with engine.begin() as db:
+        ended = db.execute(
+            update(users)
+            .where(users.c.name == name.strip(), users.c.active)
+            .values(active=False, session_epoch=users.c.session_epoch + 1)
+        )
+        if ended.rowcount == 0:
+            raise AccountError(f"no user {name!r}")
+
+
+def end_sessions(engine: Engine, user: int) -> None:
+    """Log the account out everywhere: every cookie signed for it before now stops working."""
+    with engine.begin() as db:
+        db.execute(update(users).where(users.c.id == user).values(session_epoch=users.c.session_epoch + 1))
 
 
 def user_names(engine: Engine) -> list[str]:
     with engine.connect() as db:
-        return list(db.execute(select(users.c.name).order_by(users.c.name)).scalars())
+        return list(db.execute(select(users.c.name).where(users.c.active).order_by(users.c.name)).scalars())
 
 
-def check_login(engine: Engine, name: str, password: str) -> int | None:
-    """The user's id when NAME and PASSWORD match an account; None otherwise."""
+def check_login(engine: Engine, name: str, password: str):
+    """The account (id, session_epoch) when NAME and PASSWORD match an active one; None otherwise."""
+    query = select(users.c.id, users.c.session_epoch, users.c.password_hash)
     with engine.connect() as db:
-        row = db.execute(select(users.c.id, users.c.password_hash).where(users.c.name == name.strip())).first()
+        row = db.execute(query.where(users.c.name == name.strip(), users.c.active)).first()
     if row is None:
         verify_password(password, _NO_SUCH_USER)
         return None
-    return row.id if verify_password(password, row.password_hash) else None
+    return row if verify_password(password, row.password_hash) else None
 
 
 def session_secret(engine: Engine) -> str:

@@ -210,7 +210,8 @@ def assign(engine: Engine, pks: list[int], owner: int | None, user: int) -> int:
     changed = 0
     with engine.begin() as db:
         names = {row.id: row.name for row in db.execute(select(users.c.id, users.c.name))}
-        if owner is not None and owner not in names:
+        active = set(db.execute(select(users.c.id).where(users.c.active)).scalars())
+        if owner is not None and owner not in active:
             raise ChangeError("no such user")
         for row in db.execute(select(claims.c.id, claims.c.owner_id).where(claims.c.id.in_(pks))).all():
             if row.owner_id == owner:
@@ -295,7 +296,7 @@ def search(engine: Engine, claim_id: str) -> list[int]:
 
 def user_choices(engine: Engine) -> list:
     with engine.connect() as db:
-        return db.execute(select(users.c.id, users.c.name).order_by(users.c.name)).all()
+        return db.execute(select(users.c.id, users.c.name).where(users.c.active).order_by(users.c.name)).all()
 
 
 def _now() -> dt.datetime:

@@ -113,11 +113,26 @@ def _add(engine, name: str) -> None:
     click.echo(f"Added {name.strip()}.")
 
 
+@users_group.command("remove")
+@click.argument("name")
+@reports_option
+@db_option
+def users_remove(name, reports, db_url) -> None:
+    """End NAME's account and its sessions; its name stays in the claims' history."""
+    from scrubber.server.auth import AccountError, remove_user
+
+    try:
+        remove_user(_engine(reports, db_url), name)
+    except AccountError as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Removed {name.strip()}.")
+
+
 @users_group.command("list")
 @reports_option
 @db_option
 def users_list(reports, db_url) -> None:
-    """The accounts, one name a line."""
+    """The active accounts, one name a line."""
     from scrubber.server.auth import user_names
 
     for name in user_names(_engine(reports, db_url)):

@@ -52,6 +52,9 @@ users = Table(
     Column("name", String(100), nullable=False, unique=True),
     Column("password_hash", String(300), nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("active", Boolean, nullable=False),  # a removed account keeps its name in the history, and cannot log in
+    # Signed cookies cannot be taken back one by one: raising the number ends every session of the account.
+    Column("session_epoch", Integer, nullable=False),
 )
 
 settings = Table(
