@@ -21,6 +21,7 @@ from scrubber.options import rulebook_options
 from scrubber.paths import Settings
 from scrubber.pipeline import STAGES, Outcome, run
 from scrubber.rulebook.book import load_rulebook
+from scrubber.server.commands import COMMANDS as SERVER_COMMANDS
 from scrubber.summary import RunSummary
 
 
@@ -109,7 +110,7 @@ def _headline(summary: RunSummary) -> str:
     )
 
 
-for _command in MAINTAINER_COMMANDS:
+for _command in [*MAINTAINER_COMMANDS, *SERVER_COMMANDS]:
     cli.add_command(_command)
 
 

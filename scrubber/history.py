@@ -55,6 +55,7 @@ def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
             pl.col("claim.claim_id").alias("claim_id"),
             pl.col("line.line_number").alias("line_number"),
             pl.col("line.units").alias("units"),  # a later run's same-day MUE counts them
+            pl.col("line.charge").alias("charge"),  # `scrubber serve` counts the dollars of a claim it imports
             # The global package and add-on edits bind the group; frequency limits read the diagnoses.
             pl.col("claim.billing_npi").alias("billing_npi"),
             pl.col("claim.diagnosis_codes").alias("diagnosis_codes"),
