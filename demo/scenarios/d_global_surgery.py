@@ -23,8 +23,13 @@ def add(b):
         b.patient(patient_id, birth, sex, payer)
     # GLB001: a visit for bronchitis 22 days after a knee replacement, without 24; P402's visit has it.
     for patient_id, first, modifiers in (("P401", 4001, ""), ("P402", 4003, "24")):
-        b.claim(
-            f"C{first}", patient_id, "MEDICARE", ["M17.11"], [line("27447", "2026-08-10", "1650.00", modifiers="RT")]
+        b.claim(  # a knee replacement is a hospital inpatient operation: the surgeon bills it at POS 21
+            f"C{first}",
+            patient_id,
+            "MEDICARE",
+            ["M17.11"],
+            [line("27447", "2026-08-10", "1650.00", modifiers="RT")],
+            place_of_service="21",
         )
         b.claim(
             f"C{first + 1}",
