@@ -30,7 +30,7 @@ STAGES = (
     ("rules", "scrubber.pipeline", ("run_rules",)),
     ("summary", "scrubber.pipeline", ("summarise",)),
     ("history", "scrubber.pipeline", ("previous_runs", "billed_history")),
-    ("history", "scrubber.report.write", ("billed_lines",)),
+    ("history", "scrubber.report.write", ("billed_lines", "write_billed_lines")),
     ("findings files", "scrubber.report.write", ("write_findings", "write_summary")),
     (
         "fix list",

