@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,19 @@ RULES = REPO / "rules"
 PROFILES = REPO / "payer_profiles"
 DEMO = REPO / "demo" / "batch"
 DEMO_AS_OF = dt.date.fromisoformat(paths.DEMO_AS_OF)  # the run date the demo batch was written for
+
+
+def scrub_demo(out: Path) -> Path:
+    """`scrubber demo --out OUT` in its own process, as a biller's first look would run it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "scrubber", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
 
 
 @pytest.fixture(scope="session")

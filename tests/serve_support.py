@@ -22,23 +22,14 @@ from pathlib import Path
 
 import polars as pl
 
-from tests.conftest import REPO
+from tests.conftest import REPO, scrub_demo
 
 PASSWORDS = {"alice": "alice-biller-2026", "bob": "bob-coder-2026", "carol": "carol-temp-2026"}
 
 
 def demo_run(reports: Path, folder: str = "2026-09-14") -> Path:
     """`scrubber demo` written into REPORTS/FOLDER: the first night."""
-    out = reports / folder
-    result = subprocess.run(
-        [sys.executable, "-m", "scrubber", "demo", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return out
+    return scrub_demo(reports / folder)
 
 
 def next_night(run: Path, folder: Path, as_of: dt.date, clean=(), gone=()) -> Path:

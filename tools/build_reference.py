@@ -334,6 +334,14 @@ MODIFIERS_SPEC = {
     ],
 }
 
+# Where both fee-schedule tables come from; each release's source adds the columns it keeps.
+RVU24C_SOURCE = (
+    "CMS National Physician Fee Schedule Relative Value File, July 2024 release (RVU24C), payment "
+    "indicators as pinned in GitHub andrewallenbruce/northstar commit "
+    'a37fd49831c3614a1eaa279d4addf06ad35798c4, pin pfs_rvu_ind ("RVU File Indicators July 2024", blob '
+    "0589962bca226f14625b853a8407097a6e30fb02, built by data-raw/pfs_rvu.R from CMS's file); columns "
+)
+
 FEE_SCHEDULE_SPEC = {
     "name": "fee_schedule",
     "title": "Medicare Physician Fee Schedule payment indicators",
@@ -375,11 +383,8 @@ FEE_SCHEDULE_SPEC = {
             "file": "fee_schedule_rvu24c.csv.gz",
             "effective_from": date(2024, 7, 1),
             "source": (
-                "CMS National Physician Fee Schedule Relative Value File, July 2024 release (RVU24C), payment "
-                "indicators as pinned in GitHub andrewallenbruce/northstar commit "
-                'a37fd49831c3614a1eaa279d4addf06ad35798c4, pin pfs_rvu_ind ("RVU File Indicators July 2024", blob '
-                "0589962bca226f14625b853a8407097a6e30fb02, built by data-raw/pfs_rvu.R from CMS's file); columns "
-                "hcpcs_code, status, pctc, glob, mult_proc, bilat_surg, asst_surg, co_surg, team_surg, endo_base, "
+                RVU24C_SOURCE
+                + "hcpcs_code, status, pctc, glob, mult_proc, bilat_surg, asst_surg, co_surg, team_surg, endo_base, "
                 "fac_na and non_na (NA -> Y) of the row without a modifier. 16,471 codes; no CPT descriptors."
             ),
         }
@@ -408,11 +413,8 @@ FEE_SCHEDULE_COMPONENTS_SPEC = {
             "file": "fee_schedule_components_rvu24c.csv.gz",
             "effective_from": date(2024, 7, 1),
             "source": (
-                "CMS National Physician Fee Schedule Relative Value File, July 2024 release (RVU24C), payment "
-                "indicators as pinned in GitHub andrewallenbruce/northstar commit "
-                'a37fd49831c3614a1eaa279d4addf06ad35798c4, pin pfs_rvu_ind ("RVU File Indicators July 2024", blob '
-                "0589962bca226f14625b853a8407097a6e30fb02, built by data-raw/pfs_rvu.R from CMS's file); columns "
-                "hcpcs_code, mod, status and pctc of the rows whose mod is 26 or TC. 2,190 rows; no CPT "
+                RVU24C_SOURCE
+                + "hcpcs_code, mod, status and pctc of the rows whose mod is 26 or TC. 2,190 rows; no CPT "
                 "descriptors."
             ),
         }

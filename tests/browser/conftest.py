@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import scrub_demo
 
 CHROMIUM = os.environ.get("SCRUBBER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -80,13 +78,4 @@ def visit(browser):
 @pytest.fixture(scope="session")
 def demo_report(tmp_path_factory) -> Path:
     """`scrubber demo --out DIR`, as a biller's first look would run it."""
-    out = tmp_path_factory.mktemp("demo") / "report"
-    result = subprocess.run(
-        [sys.executable, "-m", "scrubber", "demo", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return out
+    return scrub_demo(tmp_path_factory.mktemp("demo") / "report")
