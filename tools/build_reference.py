@@ -286,6 +286,34 @@ NCCI_ANATOMIC = {
 NCCI_ASSOCIATED = NCCI_ANATOMIC | {"XE", "XP", "XS", "XU", "24", "25", "27", "57", "58", "59", "78", "79", "91"}
 
 # CPT Category II performance-measure modifiers (on ...F codes), labels written for this project.
+# Ambulance origin and destination modifiers: one letter for where the trip began, one for where it ended
+# (Pub. 100-04 ch. 15 §30.A; HCPCS Level II manual). X (a stop at a physician's office on the way to the
+# hospital) is a destination only. The HCPCS modifier list does not spell out the pairs.
+AMBULANCE_SITES = {
+    "D": "diagnostic or therapeutic site other than P or H",
+    "E": "residential, domiciliary or custodial facility",
+    "G": "hospital-based ESRD facility",
+    "H": "hospital",
+    "I": "site of transfer between modes of ambulance transport",
+    "J": "freestanding ESRD facility",
+    "N": "skilled nursing facility",
+    "P": "physician's office",
+    "R": "residence",
+    "S": "scene of accident or acute event",
+}
+AMBULANCE_DESTINATIONS = AMBULANCE_SITES | {"X": "intermediate stop at a physician's office on the way to the hospital"}
+
+
+def ambulance_modifiers() -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"code": o + d, "source": "HCPCS_AMBULANCE", "description": f"ambulance from {origin} to {destination}"}
+            for o, origin in AMBULANCE_SITES.items()
+            for d, destination in AMBULANCE_DESTINATIONS.items()
+        ]
+    )
+
+
 CATEGORY_II_MODIFIERS = {
     "1P": "performance measure exclusion, medical reasons",
     "2P": "performance measure exclusion, patient reasons",
@@ -299,7 +327,9 @@ MODIFIERS_SPEC = {
     "description": (
         "Two-character procedure modifiers: the HCPCS Level II modifiers of the CMS 2024 list (source HCPCS, "
         "CMS description), the common CPT modifiers (source CPT) and the CPT Category II performance-measure "
-        "modifiers 1P, 2P, 3P and 8P (source CPT_CAT_II); CPT rows carry a short label written for this "
+        "modifiers 1P, 2P, 3P and 8P (source CPT_CAT_II), and the ambulance origin/destination pairs "
+        "(RH, NH ...: source HCPCS_AMBULANCE, Pub. 100-04 ch. 15 §30.A) except those that are also a "
+        "modifier of their own; CPT rows carry a short label written for this "
         "project, not the AMA descriptor. ncci_associated = Y for the modifiers the NCCI Policy Manual "
         "(Chapter I, section E, Modifiers and Modifier Indicators) lists as NCCI-associated, the ones that "
         "may bypass a PTP edit whose modifier indicator is 1; anatomic = Y for the anatomic ones among them "
@@ -327,8 +357,9 @@ MODIFIERS_SPEC = {
                 "(blob 65c279c04d18c91bf0a67935016083bb3478d041), "
                 "columns modifier and description; CPT Category II codes 1P 2P 3P 8P as listed (type QPP, no text) in "
                 "its pin mod_addition (blob a5e91bfaa946818e5ad75dee541d0394dea4d278). CPT rows: the CPT modifier "
-                "codes with labels written for this project. Flags: CMS NCCI Policy Manual for Medicare Services, "
-                "Chapter I, section E."
+                "codes with labels written for this project. Ambulance pairs: the origin and destination letters of "
+                "the Medicare Claims Processing Manual (Pub. 100-04), Chapter 15, section 30.A. Flags: CMS NCCI "
+                "Policy Manual for Medicare Services, Chapter I, section E."
             ),
         }
     ],
@@ -546,7 +577,9 @@ def modifiers(level2: pl.DataFrame, additional: pl.DataFrame) -> pl.DataFrame:
         pl.DataFrame({"code": list(labels), "source": source, "description": list(labels.values())})
         for source, labels in labelled
     )
-    both = pl.concat([hcpcs, cpt])
+    listed = pl.concat([hcpcs, cpt])
+    # A pair that is also a modifier of its own (GG, SH ...) keeps its own row.
+    both = pl.concat([listed, ambulance_modifiers().join(listed, on="code", how="anti")])
     missing = (NCCI_ASSOCIATED | NCCI_ANATOMIC) - set(both["code"])
     if missing:
         raise ValueError(f"NCCI modifiers absent from the sources: {sorted(missing)}")
