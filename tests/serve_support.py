@@ -27,6 +27,13 @@ from tests.conftest import REPO, scrub_demo
 PASSWORDS = {"alice": "alice-biller-2026", "bob": "bob-coder-2026", "carol": "carol-temp-2026"}
 
 
+def press(page, button: str, exact: bool = False) -> None:
+    """Press a form's button and wait for the page the server answers with: a reload or the next
+    action on the page it replaces would race the navigation."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button, exact=exact).click()
+
+
 def demo_run(reports: Path, folder: str = "2026-09-14") -> Path:
     """`scrubber demo` written into REPORTS/FOLDER: the first night."""
     return scrub_demo(reports / folder)

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from tests.serve_support import PASSWORDS, Server, add_user, demo_run
+from tests.serve_support import PASSWORDS, Server, add_user, demo_run, press
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def biller(browser, server):
         page.goto(server.url + "/")
         page.get_by_label("Name").fill(name)
         page.get_by_label("Password").fill(PASSWORDS[name])
-        page.get_by_role("button", name="Log in").click()
+        press(page, "Log in")
         assert page.locator('[data-test="me"]').inner_text() == name
         return page
 
@@ -54,7 +54,7 @@ LOOK_AGAIN = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 
 def open_claim(page, claim_id: str) -> None:
     page.get_by_label("Claim id").fill(claim_id)
-    page.get_by_role("button", name="Open").click()
+    press(page, "Open")
     assert page.locator("h1").inner_text().startswith(f"Claim {claim_id}")
 
 
@@ -68,7 +68,7 @@ def test_two_billers_assign_pend_note_and_fix_claims_and_see_each_others_work(bi
     alice.get_by_label("Pick C3008").check()  # UHC, 4 days left to file
     alice.get_by_label("Pick C3005").check()  # BCBS of Texas, no coverage on the date of service
     alice.get_by_label("Assign the ticked claims to").select_option(label="me")
-    alice.get_by_role("button", name="Assign").click()
+    press(alice, "Assign")
     assert "2 of 2 claims assigned." in alice.locator(".flash").inner_text()
     alice.get_by_role("link", name="My claims").click()
     assert sorted(alice.locator("tr[data-claim]").evaluate_all("rows => rows.map(r => r.dataset.claim)")) == [
@@ -80,12 +80,12 @@ def test_two_billers_assign_pend_note_and_fix_claims_and_see_each_others_work(bi
     alice.get_by_label("Status", exact=True).select_option("pended")
     alice.get_by_label("Pend reason (for Pended)").fill("Waiting on UHC's portal for the referral number")
     alice.get_by_label("Look again on (for Pended)").fill(LOOK_AGAIN)
-    alice.get_by_role("button", name="Save status").click()
+    press(alice, "Save status")
     alice.get_by_label("Note", exact=True).fill("Called UHC, reference 4471; referral due by Wednesday")
-    alice.get_by_role("button", name="Add note").click()
+    press(alice, "Add note")
     open_claim(alice, "C3005")
     alice.get_by_label("Status", exact=True).select_option("fixed")
-    alice.get_by_role("button", name="Save status").click()
+    press(alice, "Save status")
 
     alice.reload()
     assert alice.locator('[data-test="status"]').inner_text() == "Fixed"
@@ -108,9 +108,9 @@ def test_two_billers_assign_pend_note_and_fix_claims_and_see_each_others_work(bi
     assert "alice: note: Called UHC, reference 4471" in history
     assert "alice: owner nobody → alice" in history
     bob.get_by_label("Owner", exact=True).select_option(label="bob")
-    bob.get_by_role("button", name="Assign", exact=True).click()
+    press(bob, "Assign", exact=True)
     bob.get_by_label("Note", exact=True).fill("Took over: referral came in, resubmitting")
-    bob.get_by_role("button", name="Add note").click()
+    press(bob, "Add note")
 
     alice.reload()
     assert alice.locator('[data-test="owner"]').inner_text() == "bob"
