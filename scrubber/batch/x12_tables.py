@@ -12,7 +12,8 @@ import hashlib
 import polars as pl
 
 from scrubber.batch.x12_checks import claim_issues, patients_and_conflicts
-from scrubber.batch.x12_envelope import ISSUE_SCHEMA
+from scrubber.x12.envelope import ISSUE_SCHEMA
+from scrubber.x12.segments import opened
 
 CLAIM_COLUMNS = [
     "claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
@@ -35,12 +36,6 @@ _READ = ["NM1", "DMG", "CLM", "HI", "REF", "DTP", "LX", "SV1", "SV2", "LIN", "CT
 
 def _e(i: int) -> pl.Expr:
     return pl.col(f"e{i}")
-
-
-def _opened(mark: pl.Expr, restart: pl.Expr) -> pl.Expr:
-    """Position of the latest `mark` segment, null again after each `restart`."""
-    filled = pl.when(mark).then(_POS).when(restart).then(pl.lit(-1, pl.Int64)).forward_fill()
-    return pl.when(filled >= 0).then(filled)
 
 
 def _iso(value: pl.Expr) -> pl.Expr:
@@ -70,14 +65,14 @@ class _Loops:
         is_st, is_hl, is_clm = _SEG == "ST", _SEG == "HL", _SEG == "CLM"
         level = _e(3)
         located = segments.with_columns(
-            hl_pos=_opened(is_hl, is_st),
+            hl_pos=opened(is_hl, is_st),
             hl_level=pl.when(is_hl).then(level.fill_null("")).when(is_st).then(pl.lit("")).forward_fill(),
-            bp_pos=_opened(is_hl & (level == "20"), is_st),
-            sub_pos=_opened(is_hl & (level == "22"), is_st | (is_hl & (level == "20"))),
-            clm_pos=_opened(is_clm, is_st | is_hl),
-            lx_pos=_opened(_SEG == "LX", is_st | is_hl | is_clm),
+            bp_pos=opened(is_hl & (level == "20"), is_st),
+            sub_pos=opened(is_hl & (level == "22"), is_st | (is_hl & (level == "20"))),
+            clm_pos=opened(is_clm, is_st | is_hl),
+            lx_pos=opened(_SEG == "LX", is_st | is_hl | is_clm),
             # An SBR after CLM opens the other-payer loops 2320/2330, whose data is not this claim's.
-            other_pos=_opened(_SEG == "SBR", is_st | is_hl | is_clm),
+            other_pos=opened(_SEG == "SBR", is_st | is_hl | is_clm),
         ).join_asof(transactions.sort("st_pos"), left_on="pos", right_on="st_pos", strategy="backward")
         loop = (
             pl.when(pl.col("clm_pos").is_null()).then(pl.concat_str(pl.lit("hl"), pl.col("hl_level")))
