@@ -104,3 +104,13 @@ def opened(mark: pl.Expr, restart: pl.Expr) -> pl.Expr:
     """Position of the latest `mark` segment, null again after each `restart`: the loop a segment is in."""
     filled = pl.when(mark).then(_POS).when(restart).then(pl.lit(-1, pl.Int64)).forward_fill()
     return pl.when(filled >= 0).then(filled)
+
+
+def first_of(frame: pl.DataFrame, key: str, **columns: pl.Expr) -> pl.DataFrame:
+    """`columns` of the first segment of each `key` (a loop): later repeats are not that loop's data."""
+    return frame.select(pl.col(key), **columns).unique(subset=key, keep="first", maintain_order=True)
+
+
+def joined(values: pl.Expr) -> pl.Expr:
+    """A list of components as a `;` cell (the batch form of modifiers), empty components dropped."""
+    return values.list.join(";").str.replace_all(";{2,}", ";").str.strip_chars(";")
