@@ -192,6 +192,7 @@ def counts(read: RemitRead) -> dict[str, int]:
         "corrections": claims.filter("correction").height,
         "denied": claims.filter(pl.col("outcome") == "denied").height,
         "partial": claims.filter(pl.col("outcome") == "partial").height,
+        "paid_in_full": claims.filter(pl.col("outcome") == "paid in full").height,
         "not_paid": claims.filter(pl.col("outcome") == "not paid").height,
         "claim_ids_in_several_rows": repeated["claim_id"].n_unique(),
         "claim_ids_in_several_files": repeated.filter(pl.col("remittance_files") > 1)["claim_id"].n_unique(),
@@ -419,9 +420,7 @@ def _lines(part: _Loops, claims: pl.DataFrame, component: str, checked: _Checked
     )
     service_date = pl.coalesce("date_472", "period_start", "claim_start", "claim_end")
     return lines.sort("svc_pos").with_columns(
-        transaction_position=pl.col("st_pos"),
-        claim_position=pl.col("clp_pos"),
-        line_position=pl.col("svc_pos"),
+        **_keys(),
         line_number=pl.int_range(1, pl.len() + 1).over("clp_pos"),
         units=pl.col("units").fill_null(pl.lit(1, QUANTITY)),  # SVC05 is sent only when it is not 1
         service_date=service_date,
@@ -457,12 +456,19 @@ def _adjustments(part: _Loops, claims: pl.DataFrame, checked: _Checked) -> pl.Da
         {"amount": ("CAS amount", MONEY), "quantity": ("CAS quantity", QUANTITY)},
     )
     return triplets.sort("segment_position", "triplet").with_columns(
-        transaction_position=pl.col("st_pos"),
-        claim_position=pl.col("clp_pos"),
-        line_position=pl.col("svc_pos"),
-        level=pl.when(pl.col("svc_pos").is_null()).then(pl.lit("claim")).otherwise(pl.lit("line")),
+        **_keys(),
         group=pl.col("group_code").replace_strict(ADJUSTMENT_GROUP, default=None),
     )
+
+
+def _keys() -> dict[str, pl.Expr]:
+    """Where a line, adjustment or remark belongs: its transaction, its claim and, below the claim, its line."""
+    return {
+        "transaction_position": pl.col("st_pos"),
+        "claim_position": pl.col("clp_pos"),
+        "line_position": pl.col("svc_pos"),
+        "level": pl.when(pl.col("svc_pos").is_null()).then(pl.lit("claim")).otherwise(pl.lit("line")),
+    }
 
 
 def _remarks(part: _Loops, claims: pl.DataFrame) -> pl.DataFrame:
@@ -482,12 +488,7 @@ def _remarks(part: _Loops, claims: pl.DataFrame) -> pl.DataFrame:
     return (
         codes.sort("segment_position", "element")
         .join(claims.select("clp_pos", "st_pos", "claim_id"), on="clp_pos", how="left")
-        .with_columns(
-            transaction_position=pl.col("st_pos"),
-            claim_position=pl.col("clp_pos"),
-            line_position=pl.col("svc_pos"),
-            level=pl.when(pl.col("svc_pos").is_null()).then(pl.lit("claim")).otherwise(pl.lit("line")),
-        )
+        .with_columns(**_keys())
     )
 
 
@@ -527,7 +528,7 @@ class _Checked:
                 frame.filter(bad).select(
                     claim_id=claim_id,
                     segment_position=pl.col(at),
-                    segment_id=pl.lit(label.split(" ")[0].rstrip("0123456789") if "*" not in label else label),
+                    segment_id=pl.lit(_segment_id(label)),
                     message=pl.format(f"{label} '{{}}' is not {what}; it was left empty", raw),
                 )
             )
@@ -589,6 +590,11 @@ class _Checked:
                 message=pl.lit("segment before any claim (CLP) of its transaction set; it was not read"),
             )
         )
+
+
+def _segment_id(label: str) -> str:
+    """`CLP` for `CLP03`, `CAS` for `CAS amount`; a qualified id such as `DTM*472` names itself, as in 837 issues."""
+    return label if "*" in label else label.split(" ")[0].rstrip("0123456789")
 
 
 def _history(claims: pl.DataFrame) -> pl.DataFrame:
