@@ -147,6 +147,20 @@ def test_a_reversal_and_the_corrected_payment_in_a_later_file_are_all_kept_and_c
     assert (figures["reversals"], figures["corrections"], figures["claim_ids_in_several_files"]) == (1, 1, 1)
 
 
+def test_two_checks_in_one_file_give_each_claim_its_own_check(tmp_path):
+    first, second = remittance(PARTIAL, check="EFT0001"), remittance(DENIED, check="CHK0002", total="0.00")
+    # The second check's ST..SE, renumbered 0002, goes before the first file's GE, which now counts two.
+    transaction = second[second.index("ST*835") : second.index("GE*")].replace("*0001~", "*0002~")
+    text = first.replace("GE*1*1", transaction + "GE*2*1")
+    read = read_835(write(tmp_path, text))
+    assert read.issues.is_empty()
+    assert rows(read.payments, "transaction_control", "check_number", "total_paid") == [
+        ("0001", "EFT0001", D("130")), ("0002", "CHK0002", D("0"))]  # fmt: skip
+    assert rows(read.claims, "claim_id", "check_number") == [("C100", "EFT0001"), ("C200", "CHK0002")]
+    assert rows(read.service_lines, "claim_id", "check_number") == [
+        ("C100", "EFT0001"), ("C100", "EFT0001"), ("C200", "CHK0002")]  # fmt: skip
+
+
 def test_a_replacement_claim_frequency_7_is_a_correction_without_a_reversal(tmp_path):
     replacement = ["CLP*C310*1*90.00*90.00*0*CI*PCN0031*11*7", "SVC*HC:99212*90.00*90.00", "DTM*472*20260305"]
     read = read_835(write(tmp_path, remittance(replacement)))
