@@ -214,6 +214,13 @@ def test_a_remittance_whose_total_does_not_add_up_is_reported(tmp_path):
                                              "less the provider adjustments (PLB) 0.00")]  # fmt: skip
 
 
+def test_a_remittance_without_its_trace_number_says_so_and_its_claims_are_still_read(tmp_path):
+    text = remittance(PARTIAL).replace("TRN*1*EFT0001*1234567890~\n", "").replace("SE*22*", "SE*21*")
+    read = read_835(write(tmp_path, text))
+    assert messages(read) == [(None, 3, "TRN", "the remittance has no TRN: its check or EFT trace number is unknown")]
+    assert rows(read.claims, "claim_id", "check_number", "paid") == [("C100", None, D("130"))]
+
+
 def test_broken_claims_are_issues_and_every_payment_is_kept(tmp_path):
     no_id = ["CLP**1*50.00*50.00*0*CI*PCN0006", "SVC*HC:99211*50.00*50.00", "DTM*472*20260308"]
     bad_amount = ["CLP*C700*1*12O.00*60.00*0*CI*PCN0007", "SVC*HC:99212*90.00*60.00", "DTM*472*2026038",

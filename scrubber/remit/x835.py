@@ -276,7 +276,7 @@ def _payments(part: _Loops, checked: _Checked) -> pl.DataFrame:
             payment_date=_e(16),
             bpr_pos=_POS,
         ),
-        first_of(part("header", "TRN"), "st_pos", check_number=_e(2)),
+        first_of(part("header", "TRN"), "st_pos", check_number=_e(2), trn_pos=_POS),
         first_of(part("header", "DTM").filter(_e(1) == "405"), "st_pos", production_date=_e(2)),
         first_of(n1.filter(_e(1) == "PR"), "st_pos", payer_name=_e(2), payer_n1_id=_e(4)),
         first_of(header_ref.filter((pl.col("n1") == "PR") & (_e(1) == "2U")), "st_pos", payer_ref_id=_e(2)),
@@ -284,6 +284,18 @@ def _payments(part: _Loops, checked: _Checked) -> pl.DataFrame:
         _provider_adjustments(part("summary", "PLB"), checked),
     ]:
         payments = payments.join(piece, on="st_pos", how="left")
+    for at, segment_id, message in [
+        ("bpr_pos", "BPR", "the remittance has no BPR: its total paid and payment date are unknown"),
+        ("trn_pos", "TRN", "the remittance has no TRN: its check or EFT trace number is unknown"),
+    ]:
+        checked.add(
+            payments.filter(pl.col(at).is_null()).select(
+                claim_id=pl.lit(None, pl.String),
+                segment_position="st_pos",
+                segment_id=pl.lit(segment_id),
+                message=pl.lit(message),
+            )
+        )
     payments = checked.typed(
         payments,
         "bpr_pos",
