@@ -8,11 +8,9 @@ the loader casts them exactly as it casts CSV. Problems in the file become rows 
 the night's batch.
 
 How the file is read
-- Separators come from the ISA header: element = the 4th character, component =
-  ISA16, segment terminator = the character after ISA16 (CR/LF around segments is
-  ignored). None of the mapped elements repeat, so ISA11 is not needed.
-- Bytes become text by the scrubber's one policy (scrubber.text.decode: UTF-8 after a
-  UTF-8 or UTF-16 byte-order mark, else Windows-1252); leading whitespace is skipped.
+- Text, separators and segments as for every X12 file (scrubber.x12.segments: UTF-8,
+  UTF-16 with or without a byte-order mark, else Windows-1252; separators from ISA).
+  None of the mapped elements repeat, so ISA11 is not needed.
 - The version comes from ST03, else GS08: 005010X222* is professional, 005010X223*
   institutional (with or without the A1/A2/A3 suffix); a bare `005010` is decided
   by the lines (any SV2 makes the claim institutional). 4010 and other versions
@@ -67,12 +65,10 @@ from pathlib import Path
 
 import polars as pl
 
-from scrubber.batch.x12_envelope import ISSUE_SCHEMA, check_envelopes, issue_frame
 from scrubber.batch.x12_tables import CLAIM_COLUMNS, LINE_COLUMNS, PATIENT_COLUMNS, build_tables
-from scrubber.text import decode
+from scrubber.x12.envelope import CLAIMS_837, ISSUE_SCHEMA, check_envelopes, issue_frame
+from scrubber.x12.segments import component_in_use, is_x12, read_interchange
 
-# Enough for a byte-order mark and some leading blank lines before "ISA".
-_SNIFF_BYTES = 256
 _MAX_ELEMENT = 13  # ISA13 (control number) and HI01..HI12 are the last elements read
 
 
@@ -84,83 +80,25 @@ class X12Read:
     issues: pl.DataFrame
 
 
-def is_x12(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    return decode(head).lstrip().startswith("ISA")
-
-
 def read_837(path: Path) -> X12Read:
     path = Path(path)
-    text = decode(path.read_bytes()).lstrip()
     name = path.name
-    if not text.startswith("ISA"):
-        return _unreadable(name, "ISA", "the file does not begin with an ISA interchange header; it is not an X12 file")
-    delimiters = _delimiters(text)
-    if isinstance(delimiters, str):
-        return _unreadable(name, "ISA", delimiters)
-    element, component, terminator = delimiters
-    segments = _tokenize(text, element, terminator)
-    transactions, envelope_issues = check_envelopes(segments, name)
-    component, separator_issue = _component_in_use(segments, component, name)
+    interchange = read_interchange(path, _MAX_ELEMENT)
+    if isinstance(interchange, str):
+        return _unreadable(name, "ISA", interchange)
+    segments = interchange.segments
+    transactions, envelope_issues = check_envelopes(segments, name, CLAIMS_837)
+    component, separator_issue = _component_in_use(segments, interchange.component, name)
     claims, lines, patients, claim_issues = build_tables(segments, transactions, component, name)
     issues = pl.concat([separator_issue, envelope_issues, claim_issues]).sort("segment_position", maintain_order=True)
     return X12Read(claims, lines, patients, issues)
 
 
-def _delimiters(text: str) -> tuple[str, str, str] | str:
-    """Element separator, component separator and segment terminator, or why not."""
-    element = text[3:4]
-    if not element or element.isalnum() or element.isspace():
-        return "the ISA header has no valid element separator after 'ISA'"
-    # ISA16 follows the 16th element separator; position-based, so short
-    # (unpadded) ISA fields from non-conforming senders still work.
-    at = -1
-    for _ in range(16):
-        at = text.find(element, at + 1)
-        if at < 0:
-            return "the ISA header is incomplete: it has fewer than 16 elements"
-    component, terminator = text[at + 1 : at + 2], text[at + 2 : at + 3]
-    if not component or not terminator:
-        return "the ISA header is incomplete: ISA16 or the segment terminator is missing"
-    if terminator.isalnum() or len({element, component, terminator}) < 3:
-        return (
-            f"the ISA header declares unusable separators (element {element!r}, "
-            f"component {component!r}, segment terminator {terminator!r})"
-        )
-    return element, component, terminator
-
-
-def _tokenize(text: str, element: str, terminator: str) -> pl.DataFrame:
-    """One row per segment: pos (1-based), seg (its id) and e1..e13 (null when empty)."""
-    # Stripping each segment drops the CR/LF that senders put between segments,
-    # and the other half of a CR LF pair when one of them is the terminator.
-    raw = pl.Series("raw", [text]).str.split(terminator).explode().str.strip_chars()
-    frame = pl.DataFrame({"raw": raw}).filter(pl.col("raw") != "").with_row_index("pos", offset=1)
-    elements = frame.select(
-        pl.col("pos").cast(pl.Int64), pl.col("raw").str.split_exact(element, _MAX_ELEMENT).alias("e")
-    ).unnest("e")
-    names = {f"field_{i}": f"e{i}" for i in range(1, _MAX_ELEMENT + 1)} | {"field_0": "seg"}
-    return elements.rename(names).with_columns(
-        [pl.when(pl.col(f"e{i}") != "").then(pl.col(f"e{i}")).alias(f"e{i}") for i in range(1, _MAX_ELEMENT + 1)]
-    )
-
-
 def _component_in_use(segments: pl.DataFrame, declared: str, name: str) -> tuple[str, pl.DataFrame]:
-    """The component separator the claims really use, and an issue when it is not ISA16's.
-
-    Some senders (and several TR3 transcriptions) declare ':' in ISA16 but write
-    '>' inside the composites. CLM05 (place : qualifier : frequency) is a composite
-    on every claim, so when no CLM05 holds the declared separator and all that hold
-    one agree on another, that one is used and the file is still read.
-    """
-    clm05 = segments.filter((pl.col("seg") == "CLM") & pl.col("e5").is_not_null()).select("pos", "e5")
-    if clm05.is_empty() or clm05["e5"].str.contains(declared, literal=True).any():
+    """The component separator the claims use (CLM05 is on every claim), and an issue when it is not ISA16's."""
+    actual, first = component_in_use(segments, declared, "CLM", "e5")
+    if first is None:
         return declared, issue_frame([], name)
-    used = clm05.with_columns(sep=pl.col("e5").str.extract(r"^[A-Za-z0-9]*([^A-Za-z0-9])", 1)).drop_nulls("sep")
-    if used.is_empty() or used["sep"].n_unique() > 1:
-        return declared, issue_frame([], name)
-    actual, first = used["sep"][0], used["pos"][0]
     message = (
         f"ISA16 declares {declared!r} as the component separator but the claims use {actual!r} "
         f"(first in CLM05 at position {first}); the file was read with {actual!r}, a payer may reject it"

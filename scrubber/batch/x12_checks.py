@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from scrubber.batch.x12_envelope import ISSUE_SCHEMA
+from scrubber.x12.envelope import ISSUE_SCHEMA
 
 _MISSING = "is missing or its {} is empty"
 

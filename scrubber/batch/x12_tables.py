@@ -12,7 +12,8 @@ import hashlib
 import polars as pl
 
 from scrubber.batch.x12_checks import claim_issues, patients_and_conflicts
-from scrubber.batch.x12_envelope import ISSUE_SCHEMA
+from scrubber.x12.envelope import ISSUE_SCHEMA
+from scrubber.x12.segments import first_of, joined, opened
 
 CLAIM_COLUMNS = [
     "claim_id", "patient_id", "member_id", "payer_id", "claim_type", "billing_npi", "rendering_npi",
@@ -37,12 +38,6 @@ def _e(i: int) -> pl.Expr:
     return pl.col(f"e{i}")
 
 
-def _opened(mark: pl.Expr, restart: pl.Expr) -> pl.Expr:
-    """Position of the latest `mark` segment, null again after each `restart`."""
-    filled = pl.when(mark).then(_POS).when(restart).then(pl.lit(-1, pl.Int64)).forward_fill()
-    return pl.when(filled >= 0).then(filled)
-
-
 def _iso(value: pl.Expr) -> pl.Expr:
     """D8 CCYYMMDD, or the start of an RD8 range, as YYYY-MM-DD; anything else as written."""
     start = value.str.split("-").list.first()
@@ -54,15 +49,6 @@ def _components(value: pl.Expr, component: str) -> pl.Expr:
     return value.str.split(component)
 
 
-def _joined(values: pl.Expr) -> pl.Expr:
-    """A list of components as a `;` cell, empty components dropped."""
-    return values.list.join(";").str.replace_all(";{2,}", ";").str.strip_chars(";")
-
-
-def _first(frame: pl.DataFrame, key: str, **columns: pl.Expr) -> pl.DataFrame:
-    return frame.select(pl.col(key), **columns).unique(subset=key, keep="first", maintain_order=True)
-
-
 class _Loops:
     """The read segments split once by (loop, segment id); loop is hl20/hl22/hl23, claim or line."""
 
@@ -70,14 +56,14 @@ class _Loops:
         is_st, is_hl, is_clm = _SEG == "ST", _SEG == "HL", _SEG == "CLM"
         level = _e(3)
         located = segments.with_columns(
-            hl_pos=_opened(is_hl, is_st),
+            hl_pos=opened(is_hl, is_st),
             hl_level=pl.when(is_hl).then(level.fill_null("")).when(is_st).then(pl.lit("")).forward_fill(),
-            bp_pos=_opened(is_hl & (level == "20"), is_st),
-            sub_pos=_opened(is_hl & (level == "22"), is_st | (is_hl & (level == "20"))),
-            clm_pos=_opened(is_clm, is_st | is_hl),
-            lx_pos=_opened(_SEG == "LX", is_st | is_hl | is_clm),
+            bp_pos=opened(is_hl & (level == "20"), is_st),
+            sub_pos=opened(is_hl & (level == "22"), is_st | (is_hl & (level == "20"))),
+            clm_pos=opened(is_clm, is_st | is_hl),
+            lx_pos=opened(_SEG == "LX", is_st | is_hl | is_clm),
             # An SBR after CLM opens the other-payer loops 2320/2330, whose data is not this claim's.
-            other_pos=_opened(_SEG == "SBR", is_st | is_hl | is_clm),
+            other_pos=opened(_SEG == "SBR", is_st | is_hl | is_clm),
         ).join_asof(transactions.sort("st_pos"), left_on="pos", right_on="st_pos", strategy="backward")
         loop = (
             pl.when(pl.col("clm_pos").is_null()).then(pl.concat_str(pl.lit("hl"), pl.col("hl_level")))
@@ -96,12 +82,12 @@ def build_tables(
     segments: pl.DataFrame, transactions: pl.DataFrame, component: str, name: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     part = _Loops(segments, transactions)
-    billing = _first(part("hl20", "NM1").filter(_e(1) == "85"), "hl_pos", billing_npi=_e(9))
-    member = _first(part("hl22", "NM1").filter(_e(1) == "IL"), "hl_pos", member_id=_e(9))
-    payer = _first(part("hl22", "NM1").filter(_e(1) == "PR"), "hl_pos", payer_id=_e(9))
-    sub_dmg = _first(part("hl22", "DMG"), "hl_pos", sub_birth=_iso(_e(2)), sub_sex=_e(3))
-    dep_name = _first(part("hl23", "NM1").filter(_e(1) == "QC"), "hl_pos", dep_last=_e(3), dep_first=_e(4))
-    dep_dmg = _first(part("hl23", "DMG"), "hl_pos", dep_birth=_iso(_e(2)), dep_sex=_e(3))
+    billing = first_of(part("hl20", "NM1").filter(_e(1) == "85"), "hl_pos", billing_npi=_e(9))
+    member = first_of(part("hl22", "NM1").filter(_e(1) == "IL"), "hl_pos", member_id=_e(9))
+    payer = first_of(part("hl22", "NM1").filter(_e(1) == "PR"), "hl_pos", payer_id=_e(9))
+    sub_dmg = first_of(part("hl22", "DMG"), "hl_pos", sub_birth=_iso(_e(2)), sub_sex=_e(3))
+    dep_name = first_of(part("hl23", "NM1").filter(_e(1) == "QC"), "hl_pos", dep_last=_e(3), dep_first=_e(4))
+    dep_dmg = first_of(part("hl23", "DMG"), "hl_pos", dep_birth=_iso(_e(2)), dep_sex=_e(3))
 
     clm05 = _components(_e(5), component)
     claims = part("claim", "CLM").select(
@@ -113,14 +99,14 @@ def build_tables(
     referring = claim_nm1.filter(_e(1).is_in(["DN", "P3"])).sort(_e(1) != "DN", "pos")
     claim_parts = [
         _diagnoses(part("claim", "HI"), component),
-        _first(part("claim", "REF").filter(_e(1) == "G1"), "clm_pos", prior_auth_number=_e(2)),
+        first_of(part("claim", "REF").filter(_e(1) == "G1"), "clm_pos", prior_auth_number=_e(2)),
         # REF*F8: the payer's claim number a replacement or void (frequency 7/8) restates.
-        _first(part("claim", "REF").filter(_e(1) == "F8"), "clm_pos", payer_claim_number=_e(2)),
+        first_of(part("claim", "REF").filter(_e(1) == "F8"), "clm_pos", payer_claim_number=_e(2)),
         # REF*X4 (837P 2300): the CLIA number of the lab that performed the claim's tests.
-        _first(part("claim", "REF").filter(_e(1) == "X4"), "clm_pos", clia_number=_e(2)),
-        _first(claim_nm1.filter(_e(1) == "82"), "clm_pos", rendering_npi=_e(9)),
-        _first(referring, "clm_pos", referring_npi=_e(9)),
-        _first(part("claim", "DTP").filter(_e(1) == "434"), "clm_pos", statement_start=_iso(_e(3))),
+        first_of(part("claim", "REF").filter(_e(1) == "X4"), "clm_pos", clia_number=_e(2)),
+        first_of(claim_nm1.filter(_e(1) == "82"), "clm_pos", rendering_npi=_e(9)),
+        first_of(referring, "clm_pos", referring_npi=_e(9)),
+        first_of(part("claim", "DTP").filter(_e(1) == "434"), "clm_pos", statement_start=_iso(_e(3))),
     ]
     for claim_part in claim_parts:
         claims = claims.join(claim_part, on="clm_pos", how="left")
@@ -163,7 +149,7 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
     sv1_proc, sv2_proc = _components(_e(1), component), _components(_e(2), component)
     service = pl.concat(
         [
-            _first(
+            first_of(
                 part("line", "SV1"),
                 "lx_pos",
                 proc=sv1_proc,
@@ -171,10 +157,10 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
                 unit_type=_e(3),
                 units=_e(4),
                 place_of_service=_e(5),
-                diagnosis_pointers=_joined(_components(_e(7), component)),
+                diagnosis_pointers=joined(_components(_e(7), component)),
                 revenue_code=pl.lit(None, pl.String),
             ),
-            _first(
+            first_of(
                 part("line", "SV2"),
                 "lx_pos",
                 proc=sv2_proc,
@@ -191,21 +177,21 @@ def _lines(part: _Loops, component: str) -> pl.DataFrame:
     for line_part in [
         service.with_columns(
             procedure_code=pl.col("proc").list.get(1, null_on_oob=True),
-            modifiers=_joined(pl.col("proc").list.slice(2, 4)),
+            modifiers=joined(pl.col("proc").list.slice(2, 4)),
             service_description=pl.col("proc").list.get(6, null_on_oob=True),  # SV101-7 / SV202-7
             has_service=pl.lit(True),
         ).drop("proc"),
-        _first(part("line", "DTP").filter(_e(1) == "472"), "lx_pos", service_date=_iso(_e(3))),
-        _first(part("line", "LIN").filter(_e(2) == "N4"), "lx_pos", ndc=_e(3)),
+        first_of(part("line", "DTP").filter(_e(1) == "472"), "lx_pos", service_date=_iso(_e(3))),
+        first_of(part("line", "LIN").filter(_e(2) == "N4"), "lx_pos", ndc=_e(3)),
         # 2410 CTP: CTP04 the drug quantity, CTP05-1 its unit (the first drug's, as for the NDC).
-        _first(
+        first_of(
             part("line", "CTP"),
             "lx_pos",
             ndc_quantity=_e(4),
             ndc_unit=_components(_e(5), component).list.get(0, null_on_oob=True),
         ),
-        _first(part("line", "NM1").filter(_e(1) == "82"), "lx_pos", line_rendering_npi=_e(9)),
-        _first(part("line", "NTE"), "lx_pos", line_note=_e(2)),
+        first_of(part("line", "NM1").filter(_e(1) == "82"), "lx_pos", line_rendering_npi=_e(9)),
+        first_of(part("line", "NTE"), "lx_pos", line_note=_e(2)),
     ]:
         lines = lines.join(line_part, on="lx_pos", how="left")
     # What the service is in words: SV101-7 / SV202-7, else the line note (2400 NTE02).

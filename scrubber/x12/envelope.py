@@ -1,4 +1,4 @@
-"""Envelope (ISA/IEA, GS/GE, ST/SE) and version checks of an X12 837 file.
+"""Envelope (ISA/IEA, GS/GE, ST/SE) and version checks of an X12 file (837 claims, 835 remittances).
 
 The checks walk only the control segments (a handful per file, one pair per
 transaction set), so a Python loop here costs nothing per claim.
@@ -6,6 +6,7 @@ transaction set), so a Python loop here costs nothing per claim.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -51,8 +52,27 @@ def claim_type_of(version: str | None) -> str | None:
     return None
 
 
-def check_envelopes(segments: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The 837 transaction sets to read (st_pos, end_pos, claim_type) and the issues found."""
+def _remittance_of(version: str | None) -> str | None:
+    """`` for a 5010 835 (005010X221, with or without A1), None for other versions."""
+    return "" if not version or version == "005010" or version.startswith("005010X221") else None
+
+
+@dataclass(frozen=True)
+class TransactionSet:
+    """What a reader reads: the ST01 code, its name in messages, and the versions it supports."""
+
+    code: str
+    title: str
+    kind_of: Callable[[str | None], str | None]  # version -> kind of transaction ('' = undecided), None = unsupported
+    supported: str  # the versions to send, in words
+
+
+CLAIMS_837 = TransactionSet("837", "837 health care claim", claim_type_of, "5010 (005010X222A1 or 005010X223A2)")
+REMITTANCE_835 = TransactionSet("835", "835 health care claim payment/advice", _remittance_of, "5010 (005010X221A1)")
+
+
+def check_envelopes(segments: pl.DataFrame, name: str, kind: TransactionSet) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The `kind` transaction sets to read (st_pos, end_pos, claim_type) and the issues found."""
     control = segments.filter(pl.col("seg").is_in(_CONTROL)).select("pos", "seg", "e1", "e2", "e3", "e6", "e8", "e13")
     issues: list[tuple[str | None, int, str, str]] = []
     readable: list[tuple[int, int, str | None]] = []
@@ -105,14 +125,15 @@ def check_envelopes(segments: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl
                 gs.children += 1
             st = _Open(pos, e2)
             version = e3 or (gs.version if gs else None)
-            st_type = claim_type_of(version) if e1 == "837" else None
-            if e1 != "837":
-                add(pos, "ST", f"transaction set {e1} is not an 837 health care claim; it was not read")
+            st_type = kind.kind_of(version) if e1 == kind.code else None
+            if e1 != kind.code:
+                add(pos, "ST", f"transaction set {e1} is not an {kind.title}; it was not read")
             elif st_type is None:
                 owner = gs or st  # one message per functional group and version
                 if version not in owner.unsupported_reported:
                     owner.unsupported_reported.add(version)
-                    add(owner.pos, "GS" if gs else "ST", unsupported_version(version))
+                    message = f"X12 version {version} is not supported; send {kind.supported}"
+                    add(owner.pos, "GS" if gs else "ST", message)
         elif seg == "SE":
             if st is None:
                 add(pos, "SE", "SE without a matching ST")
@@ -164,10 +185,6 @@ def check_envelopes(segments: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl
     structural = _structural_issues(segments, spans, name)
     transactions = pl.DataFrame(readable, schema=TRANSACTION_SCHEMA, orient="row")
     return transactions, pl.concat([issue_rows, structural])
-
-
-def unsupported_version(version: str | None) -> str:
-    return f"X12 version {version} is not supported; send 5010 (005010X222A1 or 005010X223A2)"
 
 
 def _structural_issues(segments: pl.DataFrame, spans: list[tuple[int, int]], name: str) -> pl.DataFrame:
