@@ -38,9 +38,15 @@ def write_837(path: Path, claims: int) -> None:
             "HL*1**20*1", "NM1*85*2*DEMO CLINIC*****XX*1234567893"]  # fmt: skip
     for n in range(claims):
         body += _claim(n, n + 2)
-    st = ["ST*837*0001*005010X222A1", *body, f"SE*{len(body) + 2}*0001"]
+    write_interchange(path, "HC", "005010X222A1", ["ST*837*0001*005010X222A1", *body])
+
+
+def write_interchange(path: Path, functional_id: str, version: str, transaction: list[str]) -> None:
+    """One transaction set (its ST segment first) in a one-group interchange, SE counting its segments."""
+    st = [*transaction, f"SE*{len(transaction) + 1}*0001"]
     isa = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260901*1200*^*00501*000000001*0*P*:"
-    segments = [isa, "GS*HC*SUBMITTER*RECEIVER*20260901*1200*1*X*005010X222A1", *st, "GE*1*1", "IEA*1*000000001"]
+    group = f"GS*{functional_id}*SUBMITTER*RECEIVER*20260901*1200*1*X*{version}"
+    segments = [isa, group, *st, "GE*1*1", "IEA*1*000000001"]
     path.write_text("~\n".join(segments) + "~\n", encoding="utf-8")
 
 

@@ -11,6 +11,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.x12_speed import write_interchange
 from scrubber.remit.x835 import read_835
 
 CODES = ["99213", "99214", "80053", "85025", "93000", "36415", "J1100", "G0439"]
@@ -47,11 +48,7 @@ def write_835(path: Path, claims: int) -> None:
     header = [f"BPR*I*{total}*C*ACH*CCP*01*999999999*DA*123456*1234567890**01*888888888*DA*654321*20260910",
               "TRN*1*EFT20260910*1234567890", "DTM*405*20260910", "N1*PR*AETNA", "REF*2U*60054",
               "N1*PE*DEMO CLINIC*XX*1234567893", "LX*1"]  # fmt: skip
-    st = ["ST*835*0001", *header, *body]
-    st.append(f"SE*{len(st) + 1}*0001")
-    isa = "ISA*00*          *00*          *ZZ*AETNA          *ZZ*DEMOCLINIC     *260910*1200*^*00501*000000001*0*P*:"
-    segments = [isa, "GS*HP*AETNA*DEMOCLINIC*20260910*1200*1*X*005010X221A1", *st, "GE*1*1", "IEA*1*000000001"]
-    path.write_text("~\n".join(segments) + "~\n", encoding="utf-8")
+    write_interchange(path, "HP", "005010X221A1", ["ST*835*0001", *header, *body])
 
 
 def measure(scratch: Path, claims: int = 100_000) -> dict:
