@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import polars as pl
 import pytest
 
 from scrubber.batch import load_batch
 from scrubber.engine.context import RunContext
-from scrubber.engine.partition import split
+from scrubber.engine.partition import part_count, split
 from scrubber.engine.run import run_rules
 from tests.conftest import DEMO, DEMO_AS_OF
 
@@ -30,3 +33,11 @@ def test_findings_in_groups_of_patients_equal_one_run_over_the_batch(parts, rule
     grouped = run_rules(rules, ctx, parts=parts).findings
     assert whole.height > 50
     assert grouped.equals(whole)
+
+
+@pytest.mark.parametrize(("lines", "groups"), [(200, 1), (1_000_000, 1), (1_000_001, 5), (10_000_000, 40)])
+def test_a_batch_that_fits_in_one_group_runs_as_one_and_a_larger_one_is_cut_finer(lines, groups):
+    # The larger batch holds more memory itself, so its groups are smaller (partition.LINES_PER_PART).
+    batch = load_batch(DEMO)
+    sized = replace(batch, claim_lines=pl.DataFrame({"claim_id": pl.repeat("C1", lines, eager=True)}))
+    assert part_count(sized) == groups
