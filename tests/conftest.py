@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from scrubber import paths
@@ -19,6 +20,17 @@ RULES = REPO / "rules"
 PROFILES = REPO / "payer_profiles"
 DEMO = REPO / "demo" / "batch"
 DEMO_AS_OF = dt.date.fromisoformat(paths.DEMO_AS_OF)  # the run date the demo batch was written for
+
+
+def keep_core_claims(batch: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cut a copy of the demo batch down to its core claims (C10xx, none billed twice); their claims and lines."""
+    core = pl.col("claim_id").str.starts_with("C10")
+    kept = []
+    for table in ("claims", "claim_lines"):
+        path = batch / f"{table}.csv"
+        kept.append(pl.read_csv(path, infer_schema=False).filter(core))
+        kept[-1].write_csv(path)
+    return kept[0], kept[1]
 
 
 def scrub_demo(out: Path) -> Path:

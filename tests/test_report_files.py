@@ -19,7 +19,7 @@ from scrubber.pipeline import run
 from scrubber.report.charts import MOST_BARS, bar_chart
 from scrubber.report.fix_list import rule_catalogue
 from scrubber.report.worklist import sheet_names
-from tests.conftest import DEMO, DEMO_AS_OF
+from tests.conftest import DEMO, DEMO_AS_OF, keep_core_claims
 
 AS_OF = DEMO_AS_OF
 
@@ -106,11 +106,7 @@ def test_sheet_names_are_valid_and_distinct_for_any_payer_id():
 
 
 def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_copy, rulebook):
-    core = pl.col("claim_id").str.starts_with("C10")  # the demo's core claims, none billed twice
-    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
-    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
-    claims.write_csv(demo_copy / "claims.csv")
-    lines.write_csv(demo_copy / "claim_lines.csv")
+    claims, lines = keep_core_claims(demo_copy)
     reports = tmp_path / "reports"
     run(demo_copy, reports / "2026-09-14", AS_OF, rulebook)
     # By noon the biller has added modifier 95 to C1022's telehealth line (MOD001 resolved),
@@ -153,11 +149,7 @@ def page_rows(html: str) -> dict[str, dict]:
 
 
 def test_by_claim_each_night_says_new_open_for_how_many_nights_fixed_or_not_in_the_batch(tmp_path, demo_copy, rulebook):
-    core = pl.col("claim_id").str.starts_with("C10")
-    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
-    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
-    claims.write_csv(demo_copy / "claims.csv")
-    lines.write_csv(demo_copy / "claim_lines.csv")
+    claims, lines = keep_core_claims(demo_copy)
     reports = tmp_path / "reports"
     run(demo_copy, reports / "2026-09-14-a", AS_OF, rulebook)
     run(demo_copy, reports / "2026-09-14-b", AS_OF, rulebook)

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from scrubber.pipeline import run
-from tests.conftest import DEMO
+from tests.conftest import DEMO, keep_core_claims
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -237,11 +237,7 @@ def test_day_over_day_filters_keep_fixed_apart_from_not_in_tonights_batch(visit,
     import datetime as dt
 
     day = dt.date.fromisoformat("2026-09-14")
-    core = pl.col("claim_id").str.starts_with("C10")
-    claims = pl.read_csv(demo_copy / "claims.csv", infer_schema=False).filter(core)
-    lines = pl.read_csv(demo_copy / "claim_lines.csv", infer_schema=False).filter(core)
-    claims.write_csv(demo_copy / "claims.csv")
-    lines.write_csv(demo_copy / "claim_lines.csv")
+    claims, lines = keep_core_claims(demo_copy)
     reports = tmp_path / "reports"
     run(demo_copy, reports / "2026-09-14-a", day, rulebook)
     yesterday = active_on_claims(reports / "2026-09-14-a")
