@@ -33,6 +33,11 @@ SESSION_HOURS = 12
 
 
 class WorklistApp(Flask):
+    def select_jinja_autoescape(self, filename: str) -> bool:
+        """Escape every page: Flask escapes only names ending in .html, and ours end in .html.j2. Claim ids,
+        notes and remittance texts come from outside (a payer's 835, a colleague's note)."""
+        return True
+
     def log_exception(self, exc_info) -> None:
         """Where it failed, without the exception's text: a database error's text quotes the claim's values."""
         kind, _value, tb = exc_info
@@ -45,7 +50,13 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_cookies: bool = False) -> Flask:
+def create_app(
+    engine: Engine,
+    reports: Path,
+    watch_every: float = 5.0,
+    secure_cookies: bool = False,
+    remittances: Path | None = None,
+) -> Flask:
     app = WorklistApp(__name__, template_folder=str(HERE / "templates"), static_folder=None)
     app.secret_key = session_secret(engine)
     app.config.update(
@@ -63,7 +74,7 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
         f"default-src 'none'; style-src {_sha256(style)}; img-src data:; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
-    watcher = RunWatcher(engine, reports, watch_every)
+    watcher = RunWatcher(engine, reports, watch_every, remittances)
     app.extensions["scrubber"] = {"engine": engine, "watcher": watcher}
 
     @app.context_processor
@@ -199,6 +210,18 @@ def create_app(engine: Engine, reports: Path, watch_every: float = 5.0, secure_c
         flash("No claim with that id." if not found else "That claim id is on several payers' claims: pick one.")
         return redirect(url_for("worklist", status="any") if found else url_for("worklist"), 303)
 
+    @app.get("/denials")
+    def denials():
+        page = work.Filters.read(request.args).page
+        queue = work.denial_queue(engine, page)
+        return render_template(
+            "denials.html.j2", queue=queue, page=page, pages=max(1, -(-queue["total"] // work.PAGE)), watched=remittances
+        )
+
+    @app.get("/remittances")
+    def remittance_files():
+        return render_template("remittances.html.j2", watched=remittances, **work.remittance_page(engine))
+
     @app.get("/progress")
     def progress():
         day = _day(request.args.get("day"))
@@ -238,12 +261,18 @@ def _money(value) -> str:
 
 
 def serve(
-    engine: Engine, reports: Path, host: str, port: int, secure_cookies: bool = False, check_every: float = 5.0
+    engine: Engine,
+    reports: Path,
+    host: str,
+    port: int,
+    secure_cookies: bool = False,
+    check_every: float = 5.0,
+    remittances: Path | None = None,
 ) -> None:
     """Serve until stopped, with waitress: a production WSGI server in pure Python (no compiled parts)."""
     from waitress import serve as waitress_serve
 
-    app = create_app(engine, reports, check_every, secure_cookies)
-    app.extensions["scrubber"]["watcher"].check()  # the newest runs are in before the first page
+    app = create_app(engine, reports, check_every, secure_cookies, remittances)
+    app.extensions["scrubber"]["watcher"].check()  # the newest runs and remittances are in before the first page
     LOG.info("serving the worklist on http://%s:%d/ (reports: %s)", host, port, reports)
     waitress_serve(app, host=host, port=port, threads=8, ident="scrubber")

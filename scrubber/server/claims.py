@@ -12,7 +12,21 @@ from typing import NamedTuple
 from sqlalchemy import Engine, and_, case, func, insert, select, update
 from sqlalchemy.sql import Select
 
-from scrubber.server.store import CLEARED, QUEUES, STATUSES, WORKING, claims, events, findings, lines, runs, users
+from scrubber.server.store import (
+    CLEARED,
+    DENIED,
+    QUEUES,
+    STATUSES,
+    WORKING,
+    claims,
+    events,
+    findings,
+    lines,
+    remit_claims,
+    remittances,
+    runs,
+    users,
+)
 
 PAGE = 100
 SORTS = {
@@ -21,6 +35,9 @@ SORTS = {
     "nights": (claims.c.nights_flagged.desc(), claims.c.service_from.asc(), claims.c.id),
 }
 VIEWS = ("all", "mine", "unassigned")
+# What the denial queue shows of the remittance that put a claim there.
+REMIT_SHOWN = ("outcome", "payment_date", "charge", "paid", "denied", "payer_claim_number", "carcs", "carc_text")
+REMIT_SHOWN += ("remarks", "remark_text")
 NOTE_LIMIT = 4000
 
 
@@ -178,6 +195,58 @@ def claim_page(engine: Engine, pk: int) -> dict | None:
             .all(),
             "findings": db.execute(found).mappings().all(),
             "history": db.execute(history).mappings().all(),
+            "remits": db.execute(
+                select(remit_claims, remittances.c.file)
+                .join(remittances, remittances.c.id == remit_claims.c.remittance)
+                .where(remit_claims.c.claim == pk)
+                .order_by(remit_claims.c.payment_date.desc(), remit_claims.c.id.desc())
+            )
+            .mappings()
+            .all(),
+        }
+
+
+def denial_queue(engine: Engine, page: int) -> dict:
+    """The claims the payers denied (in full, in part, or by a reversal), most denied dollars first, with the
+    payer's codes and their texts from the remittance that put each one here."""
+    where = claims.c.status == DENIED
+    rows = (
+        select(claims, users.c.name.label("owner"), *(remit_claims.c[name] for name in REMIT_SHOWN))
+        .outerjoin(users, users.c.id == claims.c.owner_id)
+        .outerjoin(remit_claims, remit_claims.c.id == claims.c.last_remit)
+        .where(where)
+        .order_by(claims.c.remit_denied.desc(), claims.c.remit_date.asc(), claims.c.id)
+        .limit(PAGE)
+        .offset((page - 1) * PAGE)
+    )
+    denied_total = select(func.count(), func.coalesce(func.sum(claims.c.remit_denied), 0)).where(where)
+    unknown = select(func.count(func.distinct(remit_claims.c.claim_id))).where(
+        remit_claims.c.claim.is_(None), remit_claims.c.outcome != "paid"
+    )
+    with engine.connect() as db:
+        total, dollars = db.execute(denied_total).one()
+        return {
+            "rows": db.execute(rows).mappings().all(),
+            "total": total,
+            "dollars": dollars,
+            "unknown": db.execute(unknown).scalar(),
+        }
+
+
+def remittance_page(engine: Engine) -> dict:
+    """The remittance files applied, newest first, with their problems; and the claims they name that the
+    worklist does not hold."""
+    unknown = (
+        select(remit_claims, remittances.c.file)
+        .join(remittances, remittances.c.id == remit_claims.c.remittance)
+        .where(remit_claims.c.claim.is_(None))
+        .order_by(remit_claims.c.payment_date.desc(), remit_claims.c.claim_id)
+        .limit(1000)
+    )
+    with engine.connect() as db:
+        return {
+            "files": db.execute(select(remittances).order_by(remittances.c.id.desc()).limit(200)).mappings().all(),
+            "unknown": db.execute(unknown).mappings().all(),
         }
 
 
@@ -241,7 +310,8 @@ def _event(db, pk, user, what, old, new, detail=None, dollars=None) -> None:
 
 
 def progress(engine: Engine, day: dt.date) -> dict:
-    """Who cleared what on DAY: the claims each person moved to fixed, sent or written off (once each), and dollars.
+    """Who cleared what on DAY: the claims each person moved to fixed, sent or written off (once each), and dollars;
+    and the denials each worked (claims moved out of the denial queue).
 
     The nightly import's own changes (scrubbed clean, no longer in the batch) are counted apart.
     """
@@ -257,6 +327,14 @@ def progress(engine: Engine, day: dt.date) -> dict:
         .group_by(events.c.user_id, events.c.claim)
         .subquery()
     )
+    # A denial worked: a person moved a claim out of the denial queue (sent again, pended for an appeal, written off).
+    worked = (
+        select(events.c.user_id, func.count(func.distinct(events.c.claim)).label("denials"))
+        .where(events.c.at >= start, events.c.at < start + dt.timedelta(days=1), events.c.user_id.is_not(None))
+        .where(events.c.what == "status", events.c.old == DENIED, events.c.new != DENIED)
+        .group_by(events.c.user_id)
+        .subquery()
+    )
     changes = (
         select(events.c.user_id, func.count().label("changes"))
         .where(events.c.at >= start, events.c.at < start + dt.timedelta(days=1), events.c.user_id.is_not(None))
@@ -269,10 +347,12 @@ def progress(engine: Engine, day: dt.date) -> dict:
             func.count(cleared.c.claim).label("claims"),
             func.coalesce(func.sum(cleared.c.dollars), 0).label("dollars"),
             func.coalesce(func.max(changes.c.changes), 0).label("changes"),
+            func.coalesce(func.max(worked.c.denials), 0).label("denials"),
         )
         .select_from(users)
         .outerjoin(cleared, cleared.c.user_id == users.c.id)
         .outerjoin(changes, changes.c.user_id == users.c.id)
+        .outerjoin(worked, worked.c.user_id == users.c.id)
         .group_by(users.c.name)
         .order_by(users.c.name)
     )

@@ -62,11 +62,18 @@ def _reports(reports: Path | None) -> Path:
     type=click.FloatRange(0),
     help="Seconds between looks for a new run under the reports folder (made when a page is asked for).",
 )
-def serve_command(reports, host, port, db_url, secure_cookies, check_every) -> None:
+@click.option(
+    "--remittances",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="A folder of the payers' 835 remittances: each new file is applied once, as runs are "
+    "(a paid claim closes, a denied one goes to the denial queue).",
+)
+def serve_command(reports, host, port, db_url, secure_cookies, check_every, remittances) -> None:
     """Serve the team's worklist over the runs in the reports folder, with owners, statuses and notes.
 
-    New runs are imported as they appear; accounts are made with `scrubber users add NAME` (on the
-    first start from a terminal, the first account is asked for).
+    New runs (and remittances, with --remittances) are imported as they appear; accounts are made
+    with `scrubber users add NAME` (on the first start from a terminal, the first account is asked for).
     """
     engine = _engine(reports, db_url)
     try:
@@ -82,7 +89,7 @@ def serve_command(reports, host, port, db_url, secure_cookies, check_every) -> N
             _add(engine, click.prompt("Name"))
         else:
             click.echo("No accounts yet: make one with `scrubber users add NAME`.", err=True)
-    serve(engine, _reports(reports), host, port, secure_cookies, check_every)
+    serve(engine, _reports(reports), host, port, secure_cookies, check_every, remittances and remittances.resolve())
 
 
 @click.group("users")

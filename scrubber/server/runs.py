@@ -26,7 +26,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from scrubber.findings import counting
 from scrubber.history import BILLED_LINES
-from scrubber.server.store import WORKING, claims, events, findings, lines, runs
+from scrubber.server.store import PAID, WORKING, claims, events, findings, lines, runs
 from scrubber.summary import SUMMARY, read_summary
 
 LOG = logging.getLogger("scrubber.serve")
@@ -53,48 +53,75 @@ class Imported:
 
 
 class RunWatcher:
-    """Imports what is new under reports/: at start (check), and when a page asks (check_soon).
+    """Imports what is new under reports/ (and in the remittances folder): at start (check), and when a page asks
+    (check_soon).
 
     A page looks at most once every `every` seconds, at the cost of a stat of each run's
-    summary.json; a new run is imported in a thread of its own, so the page that found it is not
-    held (at 50,000 claims an import takes seconds). Pages show the state before it until it is
-    done, and say that an import is under way. One import at a time.
+    summary.json and of each remittance file; what is new is imported in a thread of its own, so the
+    page that found it is not held (at 50,000 claims an import takes seconds). Pages show the state
+    before it until it is done, and say that an import is under way. One import at a time; runs
+    before remittances, so a payment finds the claim tonight's run flagged.
     """
 
-    def __init__(self, engine: Engine, reports: Path, every: float = 5.0):
+    def __init__(self, engine: Engine, reports: Path, every: float = 5.0, remittances: Path | None = None):
         self.engine, self.reports, self.every = engine, Path(reports), every
-        self.importing: str | None = None  # the folders being imported, for the pages to say
+        self.remittances = None if remittances is None else Path(remittances)
+        self.importing: str | None = None  # what is being imported, for the pages to say
         self._lock = threading.Lock()
         self._checked = float("-inf")
         self._seen: dict[Path, int] = {}  # summary.json's mtime when last looked at
+        self._remit_seen: frozenset | None = None  # the remittance files' names, sizes and mtimes when last looked at
 
     def check(self) -> list[Imported]:
-        """Import every new run now, and say what was imported."""
+        """Import every new run and remittance now, and say which runs were imported."""
         with self._lock:
             self._checked = time.monotonic()
-            changed = self._changed_folders()
-            return import_new_runs(self.engine, changed) if changed else []
+            changed, remits = self._changed_folders(), self._remits_changed()
+            return self._import(changed, remits)
 
     def check_soon(self) -> None:
-        """From a page: look for new runs if it is time, and import them in the background."""
+        """From a page: look for new runs and remittances if it is time, and import them in the background."""
         if time.monotonic() - self._checked < self.every or not self._lock.acquire(blocking=False):
             return
         self._checked = time.monotonic()
-        changed = self._changed_folders()
-        if not changed:
+        changed, remits = self._changed_folders(), self._remits_changed()
+        if not changed and not remits:
             self._lock.release()
             return
-        self.importing = ", ".join(sorted(folder.name for folder in changed))
-        threading.Thread(target=self._import_then_release, args=(changed,), daemon=True).start()
+        said = [f"the run in {', '.join(sorted(folder.name for folder in changed))}"] if changed else []
+        self.importing = " and ".join(said + (["the new remittances"] if remits else []))
+        threading.Thread(target=self._import_then_release, args=(changed, remits), daemon=True).start()
 
-    def _import_then_release(self, changed: list[Path]) -> None:
+    def _import(self, changed: list[Path], remits: bool) -> list[Imported]:
+        done = import_new_runs(self.engine, changed) if changed else []
+        if remits:
+            from scrubber.server.remits import import_remittances  # here: remits.py builds on this module
+
+            import_remittances(self.engine, self.remittances)
+        return done
+
+    def _import_then_release(self, changed: list[Path], remits: bool) -> None:
         try:
-            import_new_runs(self.engine, changed)
+            self._import(changed, remits)
         except Exception as error:  # the server keeps serving the state it has; the text may quote claim values
-            LOG.error("importing a run failed: %s", type(error).__name__)
+            LOG.error("importing failed: %s", type(error).__name__)
         finally:
             self.importing = None
             self._lock.release()
+
+    def _remits_changed(self) -> bool:
+        if self.remittances is None or not self.remittances.is_dir():
+            return False
+        seen = set()
+        for path in self.remittances.iterdir():
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            seen.add((path.name, stat.st_size, stat.st_mtime_ns))
+        seen = frozenset(seen)
+        changed, self._remit_seen = seen != self._remit_seen, seen
+        return changed
 
     def _changed_folders(self) -> list[Path]:
         changed = []
@@ -147,7 +174,7 @@ def import_run(engine: Engine, run: RunFolder) -> Imported:
     present = pl.concat([billed.select(KEY), flagged.select(KEY)]).unique()
     said = f"the run of {run.as_of.isoformat()}"
     with engine.begin() as db:
-        existing = _claim_ids(db, claims.c.status, claims.c.digest, claims.c.dollars)
+        existing = _claim_ids(db, claims.c.status, claims.c.digest, claims.c.dollars, claims.c.in_batch)
         run_id = db.execute(
             insert(runs).values(
                 folder=run.folder.name,
@@ -160,17 +187,18 @@ def import_run(engine: Engine, run: RunFolder) -> Imported:
             )
         ).inserted_primary_key[0]
 
-        matched = flagged.join(existing.drop("dollars"), on=KEY, how="left", suffix="_kept")
+        matched = flagged.join(existing.drop("dollars", "in_batch"), on=KEY, how="left", suffix="_kept")
         new = matched.filter(pl.col("id").is_null())
         again = matched.filter(pl.col("id").is_not_null())
         changed = again.filter(pl.col("digest").ne_missing(pl.col("digest_kept")))
-        reopened = again.filter(pl.col("status").is_in(["fixed", "sent"])).join(
+        reopened = again.filter(pl.col("status").is_in(["fixed", "sent", PAID])).join(
             existing.select("id", "dollars"), on="id"
         )
         others = existing.join(flagged.select(KEY), on=KEY, how="anti")
         absent = others.join(present, on=KEY, how="anti")
         clean = others.join(present, on=KEY, how="semi").filter(pl.col("status").is_in(WORKING))
-        sent = absent.filter(pl.col("status").is_in([*WORKING, "fixed"]))
+        # Only a claim that was in the last batch left it tonight: a denial being worked was sent long ago.
+        sent = absent.filter(pl.col("status").is_in([*WORKING, "fixed"]) & pl.col("in_batch"))
 
         _insert(db, claims, _new_claims(new, run.as_of, now))
         _update_ids(db, again["id"], last_flagged=run.as_of, nights_flagged=claims.c.nights_flagged + 1, in_batch=True)
@@ -337,7 +365,7 @@ def _update_ids(db, ids: pl.Series, **values) -> None:
 def _claim_ids(db, *more) -> pl.DataFrame:
     """Every claim's database id and key (and the columns asked for): a few MB at 50,000 claims."""
     columns = [claims.c.id, claims.c.claim_id, claims.c.payer_id, *more]
-    types = {"id": pl.Int64, "dollars": pl.Float64}
+    types = {"id": pl.Int64, "dollars": pl.Float64, "in_batch": pl.Boolean}
     return pl.DataFrame(
         db.execute(select(*columns)).all(),
         schema={c.name: types.get(c.name, pl.String) for c in columns},

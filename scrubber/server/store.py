@@ -26,11 +26,12 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
 )
 from sqlalchemy.engine import make_url
 
 DB_FILE = "worklist.sqlite3"
-STATUSES = ("open", "in_progress", "pended", "fixed", "sent", "written_off")
+STATUSES = ("open", "in_progress", "pended", "fixed", "sent", "written_off", "denied", "paid")
 STATUS_LABELS = {
     "open": "Open",
     "in_progress": "In progress",
@@ -38,9 +39,14 @@ STATUS_LABELS = {
     "fixed": "Fixed",
     "sent": "Sent",
     "written_off": "Written off",
+    "denied": "Denied by the payer",
+    "paid": "Paid",
 }
 WORKING = ("open", "in_progress", "pended")  # still someone's work
 CLEARED = ("fixed", "sent", "written_off")  # what the day's progress counts
+# Set by a remittance: `denied` is the denial queue (work it by moving it on: sent again, appealed as
+# pended, written off); `paid` closes the claim. A nightly run sends neither to `sent` or `fixed`.
+DENIED, PAID = "denied", "paid"
 QUEUES = ("coder", "biller")
 
 metadata = MetaData()
@@ -108,11 +114,19 @@ claims = Table(
     Column("in_batch", Boolean, nullable=False),  # in the latest imported run's batch
     Column("updated_at", DateTime, nullable=False),
     Column("digest", String(40)),  # fingerprint of the findings and lines kept: unchanged ones are not rewritten
+    Column("deadline", Date),  # the timely-filing deadline the fix list orders by (null: the payer has no profile)
+    # The latest remittance applied to the claim (its row in remit_claims), and what it said.
+    Column("last_remit", Integer),
+    Column("remit_outcome", String(20)),  # paid, denied, partial, reversed
+    Column("remit_date", Date),
+    Column("remit_paid", Numeric(14, 2)),
+    Column("remit_denied", Numeric(14, 2)),
     UniqueConstraint("claim_id", "payer_id", name="uq_claim_payer"),
     Index("ix_claims_status", "status"),
     Index("ix_claims_owner", "owner_id", "status"),
     Index("ix_claims_payer", "payer_id", "status"),
     Index("ix_claims_order", "service_from", "dollars"),
+    Index("ix_claims_deadline", "deadline", "dollars"),
 )
 
 findings = Table(
@@ -163,6 +177,51 @@ events = Table(
 )
 
 
+remittances = Table(
+    "remittances",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file", String(300), nullable=False),
+    Column("fingerprint", String(64), nullable=False, unique=True),  # sha256 of the file: each file is applied once
+    Column("imported_at", DateTime, nullable=False),
+    Column("payment_date", Date),
+    Column("payer", String(100)),
+    Column("claims_total", Integer, nullable=False),
+    Column("claims_paid", Integer, nullable=False),
+    Column("claims_denied", Integer, nullable=False),  # denied in full or in part
+    Column("claims_reversed", Integer, nullable=False),
+    Column("claims_unknown", Integer, nullable=False),  # claim ids the worklist does not hold
+    Column("problems", Integer, nullable=False),
+    Column("problem_text", Text),  # what the reader found wrong, one line each (segment and position)
+)
+
+remit_claims = Table(
+    "remit_claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("remittance", Integer, ForeignKey("remittances.id"), nullable=False, index=True),
+    Column("claim", Integer, ForeignKey("claims.id"), index=True),  # null: a claim the worklist does not hold
+    Column("claim_id", String(100)),
+    Column("payer_id", String(100)),
+    Column("payer_name", String(100)),
+    Column("position", Integer, nullable=False),  # the CLP's segment in its file
+    Column("payment_date", Date),
+    Column("check_number", String(50)),
+    Column("status_code", String(5)),
+    Column("outcome", String(20), nullable=False),  # paid, denied, partial, reversed
+    Column("charge", Numeric(14, 2)),
+    Column("paid", Numeric(14, 2)),
+    Column("denied", Numeric(14, 2)),
+    Column("patient_responsibility", Numeric(14, 2)),
+    Column("payer_claim_number", String(50)),
+    Column("carcs", String(300)),  # the denying adjustments, e.g. "CO-50 (line 1)"
+    Column("carc_text", Text),
+    Column("remarks", String(300)),
+    Column("remark_text", Text),
+    Column("adjustments", Text),  # every adjustment, denying or not, e.g. "CO-45 30.00; PR-1 40.00"
+)
+
+
 def default_url(reports: Path) -> str:
     return f"sqlite:///{(Path(reports) / DB_FILE).resolve()}"
 
@@ -177,7 +236,18 @@ def connect(url: str) -> Engine:
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)
+    _add_new_columns(engine)
     return engine
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """A database made by an earlier version gains the columns added since (all nullable)."""
+    present = {c["name"] for c in inspect(engine).get_columns(claims.name)}
+    with engine.begin() as db:
+        for column in claims.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=engine.dialect)
+                db.exec_driver_sql(f"ALTER TABLE {claims.name} ADD COLUMN {column.name} {kind}")
 
 
 def _owner_only(path: Path) -> None:
