@@ -159,3 +159,21 @@ def test_a_pend_needs_a_reason_and_a_date(team):
     with pytest.raises(work.ChangeError, match="date"):
         work.set_status(engine, pk, alice, "pended", "waiting on the payer", "")
     assert claim(engine, "C3008")["status"] == "open"
+
+
+def test_open_claims_are_listed_by_days_left_to_file_as_the_fix_list_orders_them(team):
+    _reports, engine, _watcher, alice = team
+    # The payers' limits from their profiles, from the first date of service: Aetna 90 days, Medicare 12 months.
+    assert claim(engine, "C1008")["deadline"] == dt.date(2026, 12, 1)  # seen 2026-09-02
+    assert claim(engine, "C2001")["deadline"] == dt.date(2027, 8, 31)  # seen 2026-08-31
+    rows = work.worklist(engine, work.Filters(), alice)["rows"]
+    assert work.Filters().sort == "deadline" and len(rows) == 99  # every claim the demo run flags
+    # Those that can still be filed, closest deadline first (a payer without profile after them), then those past
+    # their deadline, most dollars first: against today's date, as the list is read today.
+    today = dt.date.today()
+    on_time = [r for r in rows if r["deadline"] is None or r["deadline"] >= today]
+    past = rows[len(on_time) :]
+    assert all(r["deadline"] is not None and r["deadline"] < today for r in past)
+    dated = [r["deadline"] for r in on_time if r["deadline"] is not None]
+    assert dated == sorted(dated) and on_time[: len(dated)] == [r for r in on_time if r["deadline"] is not None]
+    assert [r["dollars"] or 0 for r in past] == sorted((r["dollars"] or 0 for r in past), reverse=True)

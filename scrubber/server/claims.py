@@ -29,7 +29,17 @@ from scrubber.server.store import (
 )
 
 PAGE = 100
+# Days left to file, as the fix list orders its claims (scrubber.report.cards.by_priority): the claims that can
+# still be filed in time, closest deadline first, then those whose payer has no profile; then the ones past
+# their deadline, most dollars first.
+_PAST = case((claims.c.deadline < func.current_date(), 1), else_=0)
 SORTS = {
+    "deadline": (
+        _PAST,
+        case((_PAST == 0, claims.c.deadline)).asc().nulls_last(),
+        claims.c.dollars.desc().nulls_last(),
+        claims.c.id,
+    ),
     "oldest": (claims.c.service_from.asc(), claims.c.dollars.desc(), claims.c.id),
     "dollars": (claims.c.dollars.desc(), claims.c.service_from.asc(), claims.c.id),
     "nights": (claims.c.nights_flagged.desc(), claims.c.service_from.asc(), claims.c.id),
@@ -59,7 +69,7 @@ class Filters:
     status: str = "working"  # working = open, in progress or pended
     payer: str = ""
     queue: str = ""
-    sort: str = "oldest"
+    sort: str = "deadline"
     page: int = 1
 
     @classmethod
@@ -77,7 +87,7 @@ class Filters:
             status=choice("status", ("working", "any", *STATUSES), "working"),
             payer=args.get("payer", "")[:100],
             queue=choice("queue", QUEUES, ""),
-            sort=choice("sort", SORTS, "oldest"),
+            sort=choice("sort", SORTS, "deadline"),
             page=page,
         )
 

@@ -24,7 +24,11 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from scrubber import paths
+from scrubber.engine.filing import payer_filing_deadline
 from scrubber.findings import counting
+from scrubber.report.cards import payer_table
+from scrubber.rulebook.profiles import load_profiles
 from scrubber.history import BILLED_LINES
 from scrubber.server.store import PAID, WORKING, claims, events, findings, lines, runs
 from scrubber.summary import SUMMARY, read_summary
@@ -170,7 +174,7 @@ def import_run(engine: Engine, run: RunFolder) -> Imported:
     now = dt.datetime.now().replace(microsecond=0)
     billed = _billed(run.folder)
     found = _findings(run.folder, billed)
-    flagged = _claims(found, billed).join(_digests(found, billed), on=KEY, how="left")
+    flagged = _claims(found, billed).join(_digests(found, billed), on=KEY, how="left").pipe(_deadlines)
     present = pl.concat([billed.select(KEY), flagged.select(KEY)]).unique()
     said = f"the run of {run.as_of.isoformat()}"
     with engine.begin() as db:
@@ -297,7 +301,20 @@ FACTS = [
     "top_rule",
     "top_message",
     "digest",
+    "deadline",
 ]
+
+
+def _deadlines(flagged: pl.DataFrame) -> pl.DataFrame:
+    """Each claim's timely-filing deadline from its first date of service, as the fix list computes it (null when
+    the payer has no profile, or the pack's profiles cannot be read)."""
+    try:
+        payers = payer_table(load_profiles(paths.profiles_dir()))
+    except Exception:  # a server without a readable pack still imports; it cannot order by deadline
+        return flagged.with_columns(pl.lit(None, pl.Date).alias("deadline"))
+    return flagged.join(payers, on="payer_id", how="left").select(
+        *flagged.columns, payer_filing_deadline(pl.col("service_from")).alias("deadline")
+    )
 
 
 def _digests(found: pl.DataFrame, billed: pl.DataFrame) -> pl.DataFrame:
