@@ -199,3 +199,22 @@ def scaled_run(run: Path, folder: Path, claims: int) -> Path:
     copied(pl.read_parquet(run / "billed_lines.parquet")).write_parquet(folder / "billed_lines.parquet")
     shutil.copy(run / "summary.json", folder / "summary.json")
     return folder
+
+
+# Payers' answers to demo claims, as CLP loops for tests.test_remit_835.remittance (payer AETNA, 60054).
+# C1008 paid: the fee schedule cut (CO-45), sequestration (CO-253) and the deductible (PR-1) are no denial.
+PAID = [
+    "CLP*C1008*1*200.00*126.00*40.00*MB*PCN1008",
+    "SVC*HC:99213*200.00*126.00**1", "DTM*472*20260902", "CAS*CO*45*31.40**253*2.60", "CAS*PR*1*40.00",
+]  # fmt: skip
+# C2001 denied: not medically necessary under an LCD, with a claim remark (MOA) and a line remark (LQ).
+DENIED = [
+    "CLP*C2001*4*180.00*0*0*MB*PCN2001", "MOA***MA01",
+    "SVC*HC:99214*180.00*0**1", "DTM*472*20260903", "CAS*CO*50*180.00", "LQ*HE*N115",
+]  # fmt: skip
+# C2003 paid in part: the visit is paid, the second line is bundled into it (CO-97, M15).
+PARTIAL = [
+    "CLP*C2003*1*230.00*90.00*0*MB*PCN2003",
+    "SVC*HC:99213*150.00*90.00**1", "DTM*472*20260904", "CAS*CO*45*60.00",
+    "SVC*HC:36415*80.00*0**1", "DTM*472*20260904", "CAS*CO*97*80.00", "LQ*HE*M15",
+]  # fmt: skip

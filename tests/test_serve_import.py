@@ -14,9 +14,11 @@ from sqlalchemy import create_engine, select
 
 from scrubber.server import claims as work
 from scrubber.server.auth import add_user
+from scrubber.server.remits import import_remittances
 from scrubber.server.runs import RunWatcher
 from scrubber.server.store import claims, connect, default_url, events, metadata, runs
-from tests.serve_support import demo_run, fresh_reports, next_night
+from tests.serve_support import DENIED, PAID, demo_run, fresh_reports, next_night
+from tests.test_remit_835 import remittance, write
 
 NIGHT_1 = dt.date(2026, 9, 14)
 NIGHT_2 = dt.date(2026, 9, 15)
@@ -177,3 +179,33 @@ def test_open_claims_are_listed_by_days_left_to_file_as_the_fix_list_orders_them
     dated = [r["deadline"] for r in on_time if r["deadline"] is not None]
     assert dated == sorted(dated) and on_time[: len(dated)] == [r for r in on_time if r["deadline"] is not None]
     assert [r["dollars"] or 0 for r in past] == sorted((r["dollars"] or 0 for r in past), reverse=True)
+
+
+def test_a_denial_being_worked_stays_with_its_biller_when_the_next_nights_run_does_not_hold_it(
+    team, first_night, tmp_path
+):
+    reports, engine, watcher, alice = team
+    next_night(first_night, reports / "2026-09-15", dt.date(2026, 9, 15), gone=["C2001"])
+    watcher.check()
+    assert claim(engine, "C2001")["status"] == "sent"  # it went out
+    inbox = tmp_path / "remittances"
+    inbox.mkdir()
+    write(inbox, remittance(DENIED), "era.835")
+    import_remittances(engine, inbox)
+    assert (claim(engine, "C2001")["status"], claim(engine, "C2001")["reopened"]) == ("denied", True)
+    work.set_status(engine, claim(engine, "C2001")["id"], alice, "in_progress")
+    next_night(first_night, reports / "2026-09-16", dt.date(2026, 9, 16), gone=["C2001"])
+    watcher.check()
+    assert claim(engine, "C2001")["status"] == "in_progress"  # not "sent" again: it left the batch long ago
+
+
+def test_a_paid_claim_billed_again_with_a_finding_opens_again(team, first_night, tmp_path):
+    reports, engine, watcher, _alice = team
+    inbox = tmp_path / "remittances"
+    inbox.mkdir()
+    write(inbox, remittance(PAID), "era.835")
+    import_remittances(engine, inbox)
+    assert claim(engine, "C1008")["status"] == "paid"
+    next_night(first_night, reports / "2026-09-15", dt.date(2026, 9, 15))
+    watcher.check()
+    assert (claim(engine, "C1008")["status"], claim(engine, "C1008")["reopened"]) == ("open", True)

@@ -14,25 +14,9 @@ from sqlalchemy import func, select
 from scrubber.remit.x835 import read_835
 from scrubber.server.remits import code_texts, per_claim
 from scrubber.server.store import connect, default_url, remit_claims, remittances
-from tests.serve_support import Client, Server, add_user, claim_pk, demo_run, wait_for
+from tests.serve_support import DENIED, PAID, PARTIAL, Client, Server, add_user, claim_pk, demo_run, wait_for
 from tests.test_remit_835 import remittance, write
 
-# C1008 paid: the fee schedule cut (CO-45), sequestration (CO-253) and the deductible (PR-1) are no denial.
-PAID = [
-    "CLP*C1008*1*200.00*126.00*40.00*MB*PCN1008",
-    "SVC*HC:99213*200.00*126.00**1", "DTM*472*20260902", "CAS*CO*45*31.40**253*2.60", "CAS*PR*1*40.00",
-]  # fmt: skip
-# C2001 denied: not medically necessary under an LCD, with a claim remark (MOA) and a line remark (LQ).
-DENIED = [
-    "CLP*C2001*4*180.00*0*0*MB*PCN2001", "MOA***MA01",
-    "SVC*HC:99214*180.00*0**1", "DTM*472*20260903", "CAS*CO*50*180.00", "LQ*HE*N115",
-]  # fmt: skip
-# C2003 paid in part: the visit is paid, the second line is bundled into it (CO-97, M15).
-PARTIAL = [
-    "CLP*C2003*1*230.00*90.00*0*MB*PCN2003",
-    "SVC*HC:99213*150.00*90.00**1", "DTM*472*20260904", "CAS*CO*45*60.00",
-    "SVC*HC:36415*80.00*0**1", "DTM*472*20260904", "CAS*CO*97*80.00", "LQ*HE*M15",
-]  # fmt: skip
 # A claim id no run flagged: a clean claim, denied all the same.
 UNKNOWN = ["CLP*Z9001*4*95.00*0*0*MB*PCN9001", "SVC*HC:99212*95.00*0**1", "DTM*472*20260905", "CAS*CO*16*95.00"]
 # C2005 paid, then in a later file reversed and paid again in part; C2006 paid, then reversed with nothing after.
@@ -82,7 +66,10 @@ def test_a_denied_claim_is_in_the_denial_queue_with_the_payers_codes_and_their_t
     row = row_of(served[3].get("/denials")[2], "C2001")
     assert "denied" in row and "$180.00" in row and "PCN2001" in row
     assert "CO-50 (line 1)" in row
-    assert "50: These are non-covered services because this is not deemed a &#39;medical necessity&#39; by the payer." in row
+    assert (
+        "50: These are non-covered services because this is not deemed a &#39;medical necessity&#39; by the payer."
+        in row
+    )
     # The remark codes of claim (MOA) and line (LQ); neither is in the pack's code table, which says so.
     assert "MA01: not in the pack&#39;s code table" in row and "N115: not in the pack&#39;s code table" in row
     assert '<dd data-test="status">Denied by the payer</dd>' in page_of(served[3], "C2001")
@@ -156,7 +143,8 @@ def test_working_a_denial_counts_on_todays_progress(served):
     form = {"status": "pended", "reason": "appeal sent with the LCD's documentation", "until": "2026-12-31"}
     assert alice.post(f"/claims/{pk}/status", form)[0] == 303
     page = alice.get("/progress")[2]
-    assert '<tr data-person="alice"><td>alice</td><td class="num">0</td><td class="num">$0.00</td><td class="num" data-test="denials-worked">1</td>' in page
+    person = page[page.index('<tr data-person="alice">') :]
+    assert '<td class="num" data-test="denials-worked">1</td>' in person[: person.index("</tr>")]
     assert 'data-claim="C2001"' not in alice.get("/denials")[2]
 
 

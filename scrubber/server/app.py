@@ -215,7 +215,11 @@ def create_app(
         page = work.Filters.read(request.args).page
         queue = work.denial_queue(engine, page)
         return render_template(
-            "denials.html.j2", queue=queue, page=page, pages=max(1, -(-queue["total"] // work.PAGE)), watched=remittances
+            "denials.html.j2",
+            queue=queue,
+            page=page,
+            pages=max(1, -(-queue["total"] // work.PAGE)),
+            watched=remittances,
         )
 
     @app.get("/remittances")

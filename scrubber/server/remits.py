@@ -44,8 +44,8 @@ from scrubber.remit.x835 import (
 from scrubber.rulebook.reference import load_table
 from scrubber.rulebook.rules import REFERENCE_FOLDER
 from scrubber.server.runs import _claim_ids, _execute_many, _insert
-from scrubber.x12.envelope import issue_frame
 from scrubber.server.store import DENIED, PAID, WORKING, claims, events, remit_claims, remittances
+from scrubber.x12.envelope import issue_frame
 
 LOG = logging.getLogger("scrubber.serve")
 
@@ -112,7 +112,9 @@ def _read(path: Path) -> RemitRead:
     except Exception as error:  # the reader reports problems as issues; anything else is one problem, not a crash
         message = f"the file could not be read ({type(error).__name__})"
         schemas = (PAYMENT_SCHEMA, CLAIM_SCHEMA, LINE_SCHEMA, ADJUSTMENT_SCHEMA, REMARK_SCHEMA)
-        return RemitRead(*(pl.DataFrame(schema=s) for s in schemas), issue_frame([(None, 1, "ISA", message)], path.name))
+        return RemitRead(
+            *(pl.DataFrame(schema=s) for s in schemas), issue_frame([(None, 1, "ISA", message)], path.name)
+        )
 
 
 def code_texts() -> pl.DataFrame:
@@ -240,7 +242,9 @@ def apply_file(engine: Engine, print_: str, name: str, read: RemitRead, codes: p
             ours.select(pl.col("id").alias("claim"), pl.col("status").alias("old"), "dollars"), on="claim"
         )
         _decide(db, decided, now)
-    return RemitImported(rows["claim_id"].n_unique(), kept.filter(pl.col("claim").is_null())["claim_id"].n_unique(), problems.len())
+    return RemitImported(
+        rows["claim_id"].n_unique(), kept.filter(pl.col("claim").is_null())["claim_id"].n_unique(), problems.len()
+    )
 
 
 def _match(remitted: pl.DataFrame, ours: pl.DataFrame) -> pl.DataFrame:
@@ -260,7 +264,7 @@ def _dollars(column: str) -> pl.Expr:
 
 
 def _decide(db, final: pl.DataFrame, now: dt.datetime) -> None:
-    """The worklist's claims after their last remittance in this file: paid, or in the denial queue; history says why."""
+    """The worklist's claims after their last remittance in the file: paid, or in the denial queue; history says why."""
     if final.is_empty():
         return
     day = pl.col("payment_date").cast(pl.String).fill_null("an unknown date")
@@ -268,8 +272,10 @@ def _decide(db, final: pl.DataFrame, now: dt.datetime) -> None:
         pl.lit(": "), pl.col("carcs").fill_null("no denying adjustment"),
         pl.when(pl.col("remarks").is_null()).then(pl.lit("")).otherwise(pl.format("; remarks {}", "remarks")),
     )  # fmt: skip
-    payer_claim = pl.when(pl.col("payer_claim_number").is_null()).then(pl.lit("")).otherwise(
-        pl.format(" (payer claim {})", "payer_claim_number")
+    payer_claim = (
+        pl.when(pl.col("payer_claim_number").is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.format(" (payer claim {})", "payer_claim_number"))
     )
     outcome = pl.col("outcome")
     detail = (

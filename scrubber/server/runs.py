@@ -27,9 +27,9 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from scrubber import paths
 from scrubber.engine.filing import payer_filing_deadline
 from scrubber.findings import counting
+from scrubber.history import BILLED_LINES
 from scrubber.report.cards import payer_table
 from scrubber.rulebook.profiles import load_profiles
-from scrubber.history import BILLED_LINES
 from scrubber.server.store import PAID, WORKING, claims, events, findings, lines, runs
 from scrubber.summary import SUMMARY, read_summary
 

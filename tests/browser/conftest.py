@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import scrub_demo
+from tests.serve_support import PASSWORDS, press
 
 CHROMIUM = os.environ.get("SCRUBBER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -79,3 +80,28 @@ def visit(browser):
 def demo_report(tmp_path_factory) -> Path:
     """`scrubber demo --out DIR`, as a biller's first look would run it."""
     return scrub_demo(tmp_path_factory.mktemp("demo") / "report")
+
+
+@pytest.fixture
+def biller(browser, server):
+    """A logged-in browser per person on the module's worklist `server`, each with its own cookies; every
+    request it made is kept."""
+    contexts = []
+
+    def log_in(name: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.requests, page.errors = [], []
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+        page.goto(server.url + "/")
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Password").fill(PASSWORDS[name])
+        press(page, "Log in")
+        assert page.locator('[data-test="me"]').inner_text() == name
+        return page
+
+    yield log_in
+    for context in contexts:
+        context.close()

@@ -25,30 +25,6 @@ def server(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture
-def biller(browser, server):
-    """A logged-in browser per person, each with its own cookies; every request it made is kept."""
-    contexts = []
-
-    def log_in(name: str):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.requests, page.errors = [], []
-        page.on("request", lambda request: page.requests.append(request.url))
-        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-        page.goto(server.url + "/")
-        page.get_by_label("Name").fill(name)
-        page.get_by_label("Password").fill(PASSWORDS[name])
-        press(page, "Log in")
-        assert page.locator('[data-test="me"]').inner_text() == name
-        return page
-
-    yield log_in
-    for context in contexts:
-        context.close()
-
-
 LOOK_AGAIN = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 
 
