@@ -60,7 +60,6 @@ PATIENT_SHARE = ("1", "2", "3")
 DENIAL = (pl.col("group_code").is_in(["CO", "OA", "PI"]) & ~pl.col("carc").is_in(PRICING)) | (
     (pl.col("group_code") == "PR") & ~pl.col("carc").is_in(PATIENT_SHARE)
 )
-OUTCOMES = ("paid", "denied", "partial", "reversed")
 REMIT_CODES = "remit_codes"
 NO_TEXT = "not in the pack's code table (rules/reference/remit_codes)"
 
@@ -82,7 +81,7 @@ def remittance_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def import_remittances(engine: Engine, folder: Path, today: dt.date | None = None) -> list[RemitImported]:
+def import_remittances(engine: Engine, folder: Path) -> list[RemitImported]:
     """Apply the files of FOLDER not applied yet, oldest payment first; what each brought."""
     with engine.connect() as db:
         known = set(db.execute(select(remittances.c.fingerprint)).scalars())
@@ -91,7 +90,7 @@ def import_remittances(engine: Engine, folder: Path, today: dt.date | None = Non
         try:
             print_ = fingerprint(path)
         except OSError:
-            continue  # still being copied in, or gone: looked at again next time
+            continue  # gone or unreadable: looked at again next time
         if print_ not in known:
             new.setdefault(print_, path)
     reads = [(print_, path, _read(path)) for print_, path in new.items()]
