@@ -218,6 +218,7 @@ def create_app(
             "denials.html.j2",
             queue=queue,
             page=page,
+            first=(page - 1) * work.PAGE,
             pages=max(1, -(-queue["total"] // work.PAGE)),
             watched=remittances,
         )
