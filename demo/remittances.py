@@ -67,7 +67,7 @@ def _payment(answer: Answer, claim: dict, lines: list[dict], status: str, sign: 
             continue
         number = int(line["line_number"])
         if number in answer.denied:
-            adjustments = [answer.denied[number][:2] + (charge,)]
+            adjustments = [(*answer.denied[number][:2], charge)]
             line_paid, coinsurance = Decimal(0), Decimal(0)
         else:
             allowed = (charge * answer.allowed_share).quantize(CENT)

@@ -86,7 +86,8 @@ NOT_DENIALS = {
 # Families are ours, read off the X12 CARC list's texts (x12.org/codes/claim-adjustment-reason-codes); a CARC
 # outside every family matches only itself.
 CARC_FAMILIES = {
-    "eligibility": (["26", "27", "31", "109", "177"], "coverage before or after the service, member unknown, other payer"),
+    "eligibility": (["26", "27", "31", "109", "177"],
+                    "coverage before or after the service, member unknown, other payer"),
     "coding": (["4", "5", "6", "7", "9", "10", "11", "58", "146", "181", "182"],
                "code, modifier, diagnosis or place of service inconsistent or invalid for the date"),
     "missing information": (["16", "107", "110", "252"], "the claim lacks information or has a billing error"),
@@ -273,7 +274,7 @@ def _denials(read: RemitRead, claims: pl.DataFrame, lines: pl.DataFrame, finding
             ),
             on=_ROW,
             how="left",
-        )  # fmt: skip
+        )
         .filter(is_denial())
         .join(
             lines.select("file", "line_position", "procedure_code", "service_date", "our_line_number"),
@@ -309,16 +310,19 @@ def _denials(read: RemitRead, claims: pl.DataFrame, lines: pl.DataFrame, finding
     ).drop("predicted", "sent_anyway", "same_carc")  # fmt: skip
 
 
+def _on_same_line() -> pl.Expr:
+    """A finding and a denial of one claim meet when either is claim-level or both are on our same line."""
+    same = pl.col("line_number") == pl.col("our_line_number")
+    return ((pl.col("level") == "claim") | pl.col("line_number").is_null() | same).fill_null(False)
+
+
 def _candidates(denials: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     """Every (denial, finding) pair on the same claim and line, from runs before the claim was sent."""
     f_carc = carc_of(pl.col("denial_code"))
-    on_line = (
-        (pl.col("level") == "claim") | pl.col("line_number").is_null() | (pl.col("line_number") == pl.col("our_line_number"))
-    ).fill_null(False)  # fmt: skip
     return (
         denials.select("denial_id", "claim_id", "sent_before", "level", "our_line_number", "last_run", "carc", "family")
         .join(findings.select("claim_id", "run", "run_as_of", "line_number", "rule_id", f_carc=f_carc), on="claim_id")
-        .filter((pl.col("run_as_of") < pl.col("sent_before")).fill_null(True) & on_line)
+        .filter((pl.col("run_as_of") < pl.col("sent_before")).fill_null(True) & _on_same_line())
         .with_columns(
             foresaw=(
                 (pl.col("f_carc") == pl.col("carc")) | (family_of(pl.col("f_carc")) == pl.col("family"))
@@ -353,14 +357,11 @@ def _finding_outcomes(
         "claim_id", line_number="our_line_number", line_answered=pl.lit(True)
     )
     f_carc = carc_of(pl.col("denial_code"))
-    on_line = (
-        (pl.col("level") == "claim") | pl.col("line_number").is_null() | (pl.col("line_number") == pl.col("our_line_number"))
-    ).fill_null(False)  # fmt: skip
     hits = (
         fired.select("claim_id", "line_number", "rule_id", f_carc=f_carc)
         .join(denials.filter("current").select("claim_id", "level", "our_line_number", "carc", "family", "amount"),
               on="claim_id")
-        .filter(on_line)
+        .filter(_on_same_line())
         .with_columns(same=((pl.col("f_carc") == pl.col("carc")) | (family_of(pl.col("f_carc")) == pl.col("family")))
                       .fill_null(False))
         .group_by("claim_id", "line_number", "rule_id")

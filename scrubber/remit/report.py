@@ -20,6 +20,7 @@ from scrubber.lock import run_lock
 from scrubber.remit.match import (
     CARC_FAMILIES,
     DENIED_AS_PREDICTED,
+    DENIED_OTHER,
     NO_ANSWER,
     NOT_DENIALS,
     NOT_PREDICTED,
@@ -28,7 +29,6 @@ from scrubber.remit.match import (
     PAID_OPEN,
     PREDICTED,
     SENT_ANYWAY,
-    DENIED_OTHER,
     Matched,
     carc_of,
     family_of,
@@ -38,7 +38,7 @@ from scrubber.remit.match import (
 from scrubber.remit.x835 import MONEY, RemitRead, read_remittances
 from scrubber.report.atomic import atomic_folder
 from scrubber.report.charts import money
-from scrubber.report.fix_list import _environment, _sha256, TEMPLATES
+from scrubber.report.fix_list import TEMPLATES, _environment, _sha256
 from scrubber.report.write import spreadsheet_safe
 from scrubber.rulebook.rules import Rule
 
@@ -70,6 +70,14 @@ def remit(folder: Path, runs: list[PastRun], out_dir: Path, rules: list[Rule]) -
             spreadsheet_safe(table).write_csv(staging / f"{name}.csv")
         render(staging / PAGE, report)
     return report
+
+
+def read_record(out_dir: Path) -> pl.DataFrame:
+    """Each rule's record from a `scrubber remit` output folder (exit 2 when it holds none)."""
+    path = Path(out_dir) / f"{RECORD}.parquet"
+    if not path.is_file():
+        raise ScrubberInputError(f"{path}: no rule record here; give the output folder of `scrubber remit`")
+    return pl.read_parquet(path)
 
 
 def _read(folder: Path) -> RemitRead:
