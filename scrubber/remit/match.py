@@ -29,8 +29,8 @@ Lines
     as submitted, SVC06, when the payer changed it, else SVC01), service date (DTM*472, else the claim's
     dates) and position: the k-th SVC with that code and date (in remittance order) is our k-th line with that
     code and date (by line number). Modifiers, units and charges are not compared (payers drop or add
-    modifiers). A reversal starts a new count, so a correction re-lists the same lines; a claim split across
-    several 835s counts on across them. An SVC left unmatched (no billed line with that code and date, a
+    modifiers). A reversal and the correction after it each start a new count, as both re-list the same lines;
+    a claim split across several 835s counts on across them. An SVC left unmatched (no billed line with that code and date, a
     replacement or void claim, whose lines billed_lines.parquet does not keep) has no line number: its denials
     meet only the claim-level findings.
 
@@ -234,11 +234,15 @@ def _lines(read: RemitRead, claims: pl.DataFrame, billed: pl.DataFrame) -> pl.Da
     code = pl.coalesce("original_procedure_code", "procedure_code")
     lines = (
         read.service_lines.join(
-            claims.select(*_ROW, "generation", "sequence", "last_run", "current", "superseded"), on=_ROW, how="left"
+            claims.select(*_ROW, "generation", "reversal", "sequence", "last_run", "current", "superseded"),
+            on=_ROW,
+            how="left",
         )
         .with_columns(match_code=code)
         .sort("claim_id", "generation", "sequence", "line_position")
-        .with_columns(nth=pl.int_range(pl.len()).over("claim_id", "generation", "match_code", "service_date"))
+        .with_columns(
+            nth=pl.int_range(pl.len()).over("claim_id", "generation", "reversal", "match_code", "service_date")
+        )
     )
     ours = billed.sort("run", "claim_id", "line_number").select(
         "run",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from markupsafe import Markup
 
 from scrubber.errors import ScrubberInputError
 from scrubber.history import PastRun, previous_runs
@@ -297,7 +298,7 @@ def render(path: Path, report: RemitReport) -> None:
             h=report.headline,
             t=tables,
             total={name: frame.height for name, frame in report.tables.items()},
-            style=style,
+            style=Markup(style),  # the page's own file, hashed into the policy as is
             csp=csp,
             families=[(name, ", ".join(carcs), note) for name, (carcs, note) in CARC_FAMILIES.items()],
             not_denials=sorted(NOT_DENIALS.items(), key=lambda item: int(item[0])),
@@ -310,6 +311,8 @@ def render(path: Path, report: RemitReport) -> None:
 def _rows(frame: pl.DataFrame) -> list[dict]:
     """The first rows as text, money as $ figures, for the page."""
     shown = frame.head(TABLE_ROWS).with_columns(
-        pl.col(c).map_elements(money, return_dtype=pl.String) for c, t in frame.schema.items() if t == MONEY
+        pl.col(c).map_elements(money, return_dtype=pl.String)
+        for c, t in frame.schema.items()
+        if isinstance(t, pl.Decimal)
     )
     return shown.with_columns(pl.all().cast(pl.String).fill_null("")).to_dicts()
