@@ -12,13 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scrubber.remit.match import (
-    FINDING_HISTORY_SCHEMA,
-    LINE_HISTORY_SCHEMA,
-    NOT_DENIALS,
-    ScrubHistory,
-    match,
-)
+from scrubber.remit.match import FINDING_HISTORY_SCHEMA, LINE_HISTORY_SCHEMA, NOT_DENIALS, ScrubHistory, match
 from scrubber.remit.x835 import read_remittances
 
 D = Decimal
@@ -51,7 +45,8 @@ def remittance(*claims: list[str], on: str = "20261002", payer: str = "MEDICARE"
           f"TRN*1*EFT{control}*1234567893", f"DTM*405*{on}", f"N1*PR*{payer}*XV*{payer}",
           "N1*PE*DEMO CLINIC*XX*1234567893", "LX*1", *body]  # fmt: skip
     st.append(f"SE*{len(st) + 1}*0001")
-    isa = f"ISA*00*          *00*          *ZZ*PAYER          *ZZ*CLINIC         *{on[2:]}*1200*^*00501*{control:09d}*0*P*:"
+    isa = (f"ISA*00*          *00*          *ZZ*PAYER          *ZZ*CLINIC         *{on[2:]}*1200*^*00501*"
+           f"{control:09d}*0*P*:")  # fmt: skip
     return "~\n".join([isa, f"GS*HP*PAYER*CLINIC*{on}*1200*{control}*X*005010X221A1", *st, f"GE*1*{control}",
                        f"IEA*1*{control:09d}"]) + "~\n"  # fmt: skip
 

@@ -30,9 +30,9 @@ Lines
     dates) and position: the k-th SVC with that code and date (in remittance order) is our k-th line with that
     code and date (by line number). Modifiers, units and charges are not compared (payers drop or add
     modifiers). A reversal and the correction after it each start a new count, as both re-list the same lines;
-    a claim split across several 835s counts on across them. An SVC left unmatched (no billed line with that code and date, a
-    replacement or void claim, whose lines billed_lines.parquet does not keep) has no line number: its denials
-    meet only the claim-level findings.
+    a claim split across several 835s counts on across them. An SVC left unmatched (no billed line with that
+    code and date, or a replacement or void claim, whose lines billed_lines.parquet does not keep) has no line
+    number: its denials meet only the claim-level findings.
 
 Which payment is current
     A reversal (CLP02 22) cancels the payment before it; such a payment is `superseded`. The current answer for
