@@ -83,7 +83,7 @@ def read_record(out_dir: Path) -> pl.DataFrame:
 
 def _read(folder: Path) -> RemitRead:
     if not folder.is_dir():
-        raise ScrubberInputError(f"{folder}: not a folder of 835 remittance files")
+        raise ScrubberInputError(f"{folder}: not a folder of 835 remittance files; nothing written")
     read = read_remittances(folder)
     if read.issues.height == 0 and read.payments.height == 0:
         raise ScrubberInputError(f"{folder}: no 835 remittance file in the folder; nothing written")
