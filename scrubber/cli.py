@@ -24,7 +24,6 @@ from scrubber.pipeline import STAGES, Outcome, run
 from scrubber.remit.report import PAGE as REMIT_PAGE
 from scrubber.remit.report import remit, runs_under
 from scrubber.rulebook.book import load_rulebook
-from scrubber.rulebook.rules import load_rules
 from scrubber.server.commands import COMMANDS as SERVER_COMMANDS
 from scrubber.summary import RunSummary
 
@@ -93,8 +92,7 @@ def demo_command(out_dir, as_of) -> None:
     # The payers' answers to some demo claims, matched to this run only (not the practice's runs beside it).
     remit_dir = outcome.out_dir.with_name(f"{outcome.out_dir.name}-remit")
     demo_run = PastRun(outcome.out_dir, outcome.summary.as_of, outcome.summary)
-    rules = load_rules(Settings.resolve(None, None).rules_dir)
-    _guarded(log, lambda: remit(paths.demo_remittances_dir(), [demo_run], remit_dir, rules))
+    _guarded(log, lambda: remit(paths.demo_remittances_dir(), [demo_run], remit_dir, Settings.resolve(None, None)))
     click.echo(f"Remittance report: {(remit_dir / REMIT_PAGE).resolve()}")
 
 
@@ -119,7 +117,7 @@ def remit_command(folder, runs_root, out_dir, settings) -> None:
     root = runs_root or paths.reports_dir()
     target = out_dir or root / "remit"
     log = RunLog()
-    _guarded(log, lambda: remit(folder, runs_under(root), target, load_rules(settings.rules_dir)))
+    _guarded(log, lambda: remit(folder, runs_under(root), target, settings))
     click.echo(f"Remittance report: {(target / REMIT_PAGE).resolve()}")
 
 

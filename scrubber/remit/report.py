@@ -18,8 +18,10 @@ from markupsafe import Markup
 from scrubber.errors import ScrubberInputError
 from scrubber.history import PastRun, previous_runs
 from scrubber.lock import run_lock
+from scrubber.paths import Settings
 from scrubber.remit.match import (
     CARC_FAMILIES,
+    DENIAL_CLASSES,
     DENIED_AS_PREDICTED,
     DENIED_OTHER,
     NO_ANSWER,
@@ -41,12 +43,15 @@ from scrubber.report.atomic import atomic_folder
 from scrubber.report.charts import money
 from scrubber.report.fix_list import TEMPLATES, _environment, _sha256
 from scrubber.report.write import spreadsheet_safe
-from scrubber.rulebook.rules import Rule
+from scrubber.rulebook.reference import load_table
+from scrubber.rulebook.rules import Rule, load_rules
 
 PAGE = "remit.html"
 RECORD = "rule_record"  # the table `scrubber catalog --record` reads
 TABLE_ROWS = 300
 _ZERO = pl.lit(0, MONEY)
+# A column per class of denial: predicted, predicted_sent_anyway, not_predicted, not_scrubbed.
+_CLASS_COLUMNS = {name: name.replace(", ", "_").replace(" ", "_") for name in DENIAL_CLASSES}
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,13 @@ def runs_under(root: Path) -> list[PastRun]:
     return previous_runs(Path(root) / ".remit", dt.date.max)
 
 
-def remit(folder: Path, runs: list[PastRun], out_dir: Path, rules: list[Rule]) -> RemitReport:
+def remit(folder: Path, runs: list[PastRun], out_dir: Path, settings: Settings) -> RemitReport:
     """Read every 835 of folder, match it to runs, write the report into out_dir whole; exit 2 (ScrubberInputError)
     before anything is written when the folder is missing, empty, or holds a file that is not an 835."""
     read = _read(Path(folder))
-    report = build(read, match(read, scrub_history(runs)), rules, runs)
+    rules = load_rules(settings.rules_dir)
+    texts = carc_texts(settings.reference_dir)
+    report = build(read, match(read, scrub_history(runs)), rules, runs, texts)
     with run_lock(out_dir), atomic_folder(out_dir) as staging:
         for name, table in report.tables.items():
             table.write_parquet(staging / f"{name}.parquet")
@@ -97,11 +104,12 @@ def _read(folder: Path) -> RemitRead:
     return read
 
 
-def build(read: RemitRead, matched: Matched, rules: list[Rule], runs: list[PastRun]) -> RemitReport:
+def build(
+    read: RemitRead, matched: Matched, rules: list[Rule], runs: list[PastRun], described: pl.DataFrame
+) -> RemitReport:
     denials = matched.denials
     current = denials.filter("current")
     claims = matched.claims
-    described = _descriptions(rules)
     tables = {
         "denials": denials.select(
             "file", "claim_id", "payer_id", "remit_date", "level", "line_position", "our_line_number",
@@ -139,13 +147,10 @@ def build(read: RemitRead, matched: Matched, rules: list[Rule], runs: list[PastR
     return RemitReport(tables, headline)
 
 
-def _descriptions(rules: list[Rule]) -> pl.DataFrame:
-    """The CARC texts the pack carries (its remit_codes table lists the codes the rules name)."""
-    known = pl.DataFrame(
-        {"carc": [r.carc for r in rules], "description": [r.denial_text or "" for r in rules]},
-        schema={"carc": pl.String, "description": pl.String},
-    )
-    return known.with_columns(carc=carc_of(pl.col("carc"))).unique("carc", keep="first").sort("carc")
+def carc_texts(reference_dir: Path) -> pl.DataFrame:
+    """The CARC texts of the pack's remit_codes table (the X12 list's wording, for the codes the rules name)."""
+    rows = load_table(reference_dir, "remit_codes").rows
+    return rows.filter(pl.col("kind") == "CARC").select(carc="code", description="description").unique("carc")
 
 
 def _count_classes() -> list[pl.Expr]:
@@ -154,8 +159,7 @@ def _count_classes() -> list[pl.Expr]:
         pl.len().alias("denials"),
         pl.col("amount").sum().alias("dollars"),
         pl.col("claim_id").n_unique().alias("claims"),
-        *[(klass == name).sum().alias(name.replace(", ", "_").replace(" ", "_")) for name in
-          (PREDICTED, SENT_ANYWAY, NOT_PREDICTED, NOT_SCRUBBED)],
+        *[(klass == name).sum().alias(column) for name, column in _CLASS_COLUMNS.items()],
         pl.col("amount").filter(klass.is_in([PREDICTED, SENT_ANYWAY])).sum().alias("predicted_dollars"),
     ]  # fmt: skip
 
@@ -187,8 +191,10 @@ def _by_payer(claims: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
     denied = current.group_by("payer_id").agg(*_count_classes()).drop("claims")
     return (
         answered.join(denied, on="payer_id", how="left", nulls_equal=True)
-        .with_columns(pl.col("denials").fill_null(0), pl.col("dollars", "predicted_dollars").fill_null(_ZERO))
-        .fill_null(0)
+        .with_columns(
+            pl.col("dollars", "predicted_dollars").fill_null(_ZERO),
+            pl.col("denials", *_CLASS_COLUMNS.values()).fill_null(0),
+        )
         .sort("dollars", "payer_id", descending=[True, False])
     )
 
