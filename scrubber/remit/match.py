@@ -56,6 +56,8 @@ sent, on a claim with a current answer
         for a claim-level finding) without any denial: only its contract write-off and patient cost sharing.
     paid after the finding was cleared: the same, for a finding cleared before the claim was sent.
     no answer: the line is in no current payment (unmatched, or the claim was only reversed).
+    A claim denied as a whole (CLP02 4) without a CAS that names why counts its findings as denied for another
+    reason.
 """
 
 from __future__ import annotations
@@ -285,6 +287,7 @@ def _denials(read: RemitRead, claims: pl.DataFrame, lines: pl.DataFrame, finding
             on=["file", "line_position"],
             how="left",
         )
+        .join(_remark_codes(read), on=[*_ROW, "line_position"], how="left", nulls_equal=True)
         .with_columns(family=family_of(pl.col("carc")), denial_code=pl.format("{}-{}", "group_code", "carc"))
         .with_row_index("denial_id")
     )
@@ -312,6 +315,13 @@ def _denials(read: RemitRead, claims: pl.DataFrame, lines: pl.DataFrame, finding
             .when("predicted").then(pl.lit("same family")),
         }
     ).drop("predicted", "sent_anyway", "same_carc")  # fmt: skip
+
+
+def _remark_codes(read: RemitRead) -> pl.DataFrame:
+    """The RARCs of each line (LQ*HE) and of each claim (MOA, MIA; line_position null), joined by ";"."""
+    return read.remarks.group_by(*_ROW, "line_position").agg(
+        remark_codes=pl.col("code").unique(maintain_order=True).str.join(";")
+    )
 
 
 def _on_same_line() -> pl.Expr:

@@ -113,8 +113,8 @@ def build(
     tables = {
         "denials": denials.select(
             "file", "claim_id", "payer_id", "remit_date", "level", "line_position", "our_line_number",
-            "procedure_code", "service_date", "denial_code", "carc", "family", "amount", "class", "match",
-            "predicted_by", "other_findings", "last_run", "superseded",
+            "procedure_code", "service_date", "denial_code", "carc", "remark_codes", "family", "amount", "class",
+            "match", "predicted_by", "other_findings", "last_run", "superseded",
         ),
         "claims": _claims(claims, denials),
         "by_carc": _by(current, ["carc"], described),
