@@ -135,6 +135,8 @@ def build(
         "claims": answered["claim_id"].n_unique(),
         "not_scrubbed": answered.filter(~pl.col("scrubbed"))["claim_id"].n_unique(),
         "reversals": claims.filter("reversal").height,
+        "corrections": claims.filter("correction").height,
+        "split": claims.filter(pl.col("remittance_files") > 1)["claim_id"].n_unique(),
         "paid": money(claims["paid"].sum() or 0),
         "denials": current.height,
         "denied": money(current["amount"].sum() or 0),
