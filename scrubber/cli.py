@@ -112,13 +112,11 @@ def demo_command(out_dir, as_of) -> None:
 def remit_command(folder, runs_root, out_dir, settings) -> None:
     """Read the payers' 835 remittances in FOLDER and show which denials the rules foresaw: remit.html and tables.
 
-    Exit status 2, nothing written, when FOLDER is missing, empty or holds a file that is not an 835.
+    Silent on success, as `scrubber run` is; exit status 2, nothing written, when FOLDER is missing, empty or
+    holds a file that is not an 835 (3 when another command is writing the same output folder).
     """
     root = runs_root or paths.reports_dir()
-    target = out_dir or root / "remit"
-    log = RunLog()
-    _guarded(log, lambda: remit(folder, runs_under(root), target, settings))
-    click.echo(f"Remittance report: {(target / REMIT_PAGE).resolve()}")
+    _guarded(RunLog(), lambda: remit(folder, runs_under(root), out_dir or root / "remit", settings))
 
 
 @cli.command("fields")

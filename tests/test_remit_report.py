@@ -75,8 +75,7 @@ def test_scrubber_remit_reads_the_runs_kept_under_reports(demo, tmp_path):
     """After `bash scripts/demo`, `scrubber remit demo/remittances --runs reports` finds the demo run."""
     out = tmp_path / "remit"
     result = scrubber("remit", str(REMITS), "--runs", str(demo.parent), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    assert "Remittance report:" in result.stdout
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr  # quiet on success, as `scrubber run` is
     assert table(out, "denials").equals(table(demo.with_name("demo-remit"), "denials"))
 
 

@@ -117,7 +117,7 @@ def build(
             "match", "predicted_by", "other_findings", "last_run", "superseded",
         ),
         "claims": _claims(claims, denials),
-        "by_carc": _by(current, ["carc"], described),
+        "by_carc": _by_carc(current, described),
         "by_payer": _by_payer(claims, current),
         RECORD: rule_record(matched.findings, rules),
         "unpredicted": _unpredicted(current, rules, described),
@@ -166,8 +166,8 @@ def _count_classes() -> list[pl.Expr]:
     ]  # fmt: skip
 
 
-def _by(current: pl.DataFrame, keys: list[str], described: pl.DataFrame) -> pl.DataFrame:
-    table = current.group_by(keys).agg(
+def _by_carc(current: pl.DataFrame, described: pl.DataFrame) -> pl.DataFrame:
+    table = current.group_by("carc").agg(
         *_count_classes(),
         group_codes=pl.col("group_code").unique().sort().str.join(";"),
         payers=pl.col("payer_id").unique().sort().str.join(";"),
