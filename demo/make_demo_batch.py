@@ -2,7 +2,8 @@
 
 Each scenario file adds patients, claims and visits for one family of edits
 (synthetic patients, real codes), so the demo shows every edit firing and clean
-claims too. Run: python demo/make_demo_batch.py
+claims too; demo/remittances.py then writes the payers' 835 answers to some of its claims into
+demo/remittances/. Run: python demo/make_demo_batch.py
 """
 
 from __future__ import annotations
@@ -172,4 +173,8 @@ def build() -> DemoBatch:
 
 
 if __name__ == "__main__":
-    build().write(HERE / "batch")
+    from remittances import write as write_remittances
+
+    demo = build()
+    demo.write(HERE / "batch")
+    write_remittances(demo.rows, HERE / "remittances")

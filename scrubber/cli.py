@@ -15,11 +15,14 @@ from scrubber import paths
 from scrubber.engine.context import RunContext
 from scrubber.engine.run import scope_columns
 from scrubber.errors import ScrubberError, TerminatedError
+from scrubber.history import PastRun
 from scrubber.logs import FORMATS, RunLog, redact
 from scrubber.maintain.commands import COMMANDS as MAINTAINER_COMMANDS
 from scrubber.options import rulebook_options
 from scrubber.paths import Settings
 from scrubber.pipeline import STAGES, Outcome, run
+from scrubber.remit.report import PAGE as REMIT_PAGE
+from scrubber.remit.report import remit, runs_under
 from scrubber.rulebook.book import load_rulebook
 from scrubber.server.commands import COMMANDS as SERVER_COMMANDS
 from scrubber.summary import RunSummary
@@ -86,6 +89,34 @@ def demo_command(out_dir, as_of) -> None:
     )
     click.echo(_headline(outcome.summary))
     click.echo(f"Fix list: {(outcome.out_dir / 'fix_list.html').resolve()}")
+    # The payers' answers to some demo claims, matched to this run only (not the practice's runs beside it).
+    remit_dir = outcome.out_dir.with_name(f"{outcome.out_dir.name}-remit")
+    demo_run = PastRun(outcome.out_dir, outcome.summary.as_of, outcome.summary)
+    _guarded(log, lambda: remit(paths.demo_remittances_dir(), [demo_run], remit_dir, Settings.resolve(None, None)))
+    click.echo(f"Remittance report: {(remit_dir / REMIT_PAGE).resolve()}")
+
+
+@cli.command("remit")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--runs",
+    "runs_root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the earlier runs are kept (default: reports/); each run's findings are matched to the denials.",
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: <runs>/remit/)."
+)
+@rulebook_options
+def remit_command(folder, runs_root, out_dir, settings) -> None:
+    """Read the payers' 835 remittances in FOLDER and show which denials the rules foresaw: remit.html and tables.
+
+    Silent on success, as `scrubber run` is; exit status 2, nothing written, when FOLDER is missing, empty or
+    holds a file that is not an 835 (3 when another command is writing the same output folder).
+    """
+    root = runs_root or paths.reports_dir()
+    _guarded(RunLog(), lambda: remit(folder, runs_under(root), out_dir or root / "remit", settings))
 
 
 @cli.command("fields")

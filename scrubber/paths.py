@@ -92,3 +92,8 @@ DEMO_AS_OF = "2026-09-14"
 
 def demo_batch_dir() -> Path:
     return project_root() / "demo" / "batch"
+
+
+def demo_remittances_dir() -> Path:
+    """The payers' 835 answers to some demo claims, written by demo/make_demo_batch.py."""
+    return project_root() / "demo" / "remittances"

@@ -79,17 +79,28 @@ def _examples(rule: Rule) -> list[str]:
     return lines
 
 
-def markdown(rules: list[Rule]) -> str:
+RECORD_HEAD = "payers' record: fired / denied as named / sent anyway / fired, paid in full"
+
+
+def markdown(rules: list[Rule], record: pl.DataFrame | None = None) -> str:
+    """The catalogue; given a remittance report's rule_record table (`scrubber catalog --record`), each rule's
+    record beside it. docs/rules.md is written without one: those figures come from a practice's claims."""
     ordered = sorted(rules, key=lambda r: (r.category, r.id))
     counts = Counter(r.category for r in ordered)
+    figures = {} if record is None else {row["rule_id"]: row for row in record.iter_rows(named=True)}
+    extra = ([f" {RECORD_HEAD} |"], ["---|"]) if record is not None else ([""], [""])
     out = [HEADER, f"{len(ordered)} rules: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) + ".\n"]
-    out.append("| id | title | family | severity | status | payers | effective (date of service) | denial | source |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append(
+        "| id | title | family | severity | status | payers | effective (date of service) | denial | source |"
+        + extra[0][0]
+    )
+    out.append("|---|---|---|---|---|---|---|---|---|" + extra[1][0])
     for rule in ordered:
         payers = "all" if rule.payers is None else ", ".join(rule.payers)
+        cell = f" {_record_cell(figures.get(rule.id))} |" if record is not None else ""
         out.append(
             f"| [{rule.id}](#{rule.id.lower()}) | {_cell(rule.title)} | {rule.category} | {rule.severity} "
-            f"| {rule.status} | {payers} | {_effective(rule)} | {denial_codes(rule)} | {_cell(rule.reference)} |"
+            f"| {rule.status} | {payers} | {_effective(rule)} | {denial_codes(rule)} | {_cell(rule.reference)} |" + cell
         )
     for rule in ordered:
         out += [
@@ -101,9 +112,25 @@ def markdown(rules: list[Rule]) -> str:
             f"- Why payers deny it ({denial_codes(rule)}): {rule.why}",
             f"- Fix: {rule.fix}",
             f"- Source: {rule.reference}",
+            *([f"- Payers' record: {_record_words(figures[rule.id])}"] if rule.id in figures else []),
             *_examples(rule),
         ]
     return "\n".join(out) + "\n"
+
+
+def _record_cell(row: dict | None) -> str:
+    if row is None:
+        return "—"
+    return " / ".join(str(row[k]) for k in ("fired", "denied_as_predicted", "sent_anyway", "fired_paid_in_full"))
+
+
+def _record_words(row: dict) -> str:
+    return (
+        f"fired on {row['fired']} claim line(s) the payers answered: {row['denied_as_predicted']} then denied for "
+        f"the reason it names (${row['denied_dollars']:,.2f}; {row['sent_anyway']} sent with the finding open), "
+        f"{row['denied_other']} denied for another reason, {row['fired_paid_in_full']} fired but paid in full, "
+        f"{row['paid_after_fix']} cleared then paid"
+    )
 
 
 def effectiveness(runs: list[PastRun]) -> pl.DataFrame:

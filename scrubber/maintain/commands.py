@@ -19,6 +19,7 @@ from scrubber.maintain.explain import explain
 from scrubber.maintain.validate import validate
 from scrubber.options import rulebook_options, rules_option
 from scrubber.paths import Settings
+from scrubber.remit.report import read_record
 from scrubber.rulebook import reference_import
 from scrubber.rulebook.book import load_rulebook
 from scrubber.rulebook.rules import load_rules
@@ -86,10 +87,23 @@ def examples_command(rule_ids, settings) -> None:
 @click.option("--write", "write_docs", is_flag=True, help="Rewrite docs/rules.md from the rule YAML.")
 @click.option("--check", is_flag=True, help="Exit 1 when docs/rules.md is out of date.")
 @click.option("--runs", is_flag=True, help="Show how often each rule fired in the runs kept under reports/.")
+@click.option(
+    "--record",
+    "remit_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A `scrubber remit` output folder: print the catalogue with each rule's record at the payers.",
+)
 @rulebook_options
-def catalog_command(write_docs, check, runs, settings) -> None:
-    """The rule catalogue, generated from the YAML; with --runs, each rule's effectiveness."""
+def catalog_command(write_docs, check, runs, remit_out, settings) -> None:
+    """The rule catalogue, generated from the YAML; with --runs, each rule's effectiveness; with --record, what
+    the payers then did with each rule's findings."""
     rules = load_rules(settings.rules_dir)
+    if remit_out is not None:
+        if write_docs or check:
+            raise ScrubberInputError("--record prints the catalogue; docs/rules.md is written without records")
+        click.echo(catalogue.markdown(rules, read_record(remit_out)))
+        return
     text = catalogue.markdown(rules)
     target = paths.project_root() / CATALOGUE
     if write_docs:
