@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -20,7 +21,7 @@ from scrubber.logs import FORMATS, RunLog, redact
 from scrubber.maintain.commands import COMMANDS as MAINTAINER_COMMANDS
 from scrubber.options import rulebook_options
 from scrubber.paths import Settings
-from scrubber.pipeline import STAGES, Outcome, run
+from scrubber.pipeline import STAGES, run
 from scrubber.remit.report import PAGE as REMIT_PAGE
 from scrubber.remit.report import remit, runs_under
 from scrubber.rulebook.book import load_rulebook
@@ -141,11 +142,13 @@ def _headline(summary: RunSummary) -> str:
     )
 
 
+T = TypeVar("T")  # what a guarded command returns: a run's outcome, a remittance report
+
 for _command in [*MAINTAINER_COMMANDS, *SERVER_COMMANDS]:
     cli.add_command(_command)
 
 
-def _guarded(log: RunLog, work: Callable[[], Outcome]) -> Outcome:
+def _guarded(log: RunLog, work: Callable[[], T]) -> T:
     """Every way a run can fail ends in one line on stderr and a non-zero exit status."""
     signal.signal(signal.SIGTERM, _terminate)
     try:

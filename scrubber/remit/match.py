@@ -169,14 +169,16 @@ def family_of(carc: pl.Expr) -> pl.Expr:
     return carc.replace_strict(FAMILY_OF, default=None, return_dtype=pl.String)
 
 
-def is_denial() -> pl.Expr:
-    """On an adjustments table joined with its claim's `reversal` flag: the CAS triplets that deny money."""
+def denies_money() -> pl.Expr:
+    """On an adjustments table: the CAS triplets that deny money (this report's and the worklist server's rule)."""
     return (
-        (pl.col("amount") > 0)
-        & ~pl.col("reversal")
-        & (pl.col("group_code") != "CR")
-        & ~pl.col("carc").is_in(list(NOT_DENIALS))
+        (pl.col("amount") > 0) & (pl.col("group_code") != "CR") & ~pl.col("carc").is_in(list(NOT_DENIALS))
     ).fill_null(False)
+
+
+def is_denial() -> pl.Expr:
+    """On an adjustments table joined with its claim's `reversal` flag: the denials to count."""
+    return denies_money() & ~pl.col("reversal").fill_null(False)
 
 
 def match(read: RemitRead, history: ScrubHistory) -> Matched:

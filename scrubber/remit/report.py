@@ -41,7 +41,7 @@ from scrubber.remit.match import (
 from scrubber.remit.x835 import MONEY, RemitRead, read_remittances
 from scrubber.report.atomic import atomic_folder
 from scrubber.report.charts import money
-from scrubber.report.fix_list import TEMPLATES, _environment, _sha256
+from scrubber.report.fix_list import TEMPLATES, csp_hash, template_environment
 from scrubber.report.write import spreadsheet_safe
 from scrubber.rulebook.reference import load_table
 from scrubber.rulebook.rules import Rule, load_rules
@@ -297,10 +297,10 @@ def _trend(read: RemitRead, claims: pl.DataFrame, denials: pl.DataFrame) -> pl.D
 
 def render(path: Path, report: RemitReport) -> None:
     style = (TEMPLATES / "fix_list.css").read_text(encoding="utf-8")
-    csp = f"default-src 'none'; script-src 'none'; style-src {_sha256(style)}; base-uri 'none'; form-action 'none'"
+    csp = f"default-src 'none'; script-src 'none'; style-src {csp_hash(style)}; base-uri 'none'; form-action 'none'"
     tables = {name: _rows(frame) for name, frame in report.tables.items()}
     html = (
-        _environment()
+        template_environment()
         .get_template("remit.html.j2")
         .render(
             h=report.headline,

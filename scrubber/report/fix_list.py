@@ -44,7 +44,7 @@ LIST_COLUMNS = ["id", "kind", "bucket", "priority", "days_left", "total", "owner
                 *CARD_COLUMNS]  # fmt: skip
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -53,7 +53,7 @@ def _environment() -> Environment:
     )
 
 
-def _sha256(text: str) -> str:
+def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
@@ -62,7 +62,7 @@ def page_assets() -> dict[str, str]:
     style = (TEMPLATES / "fix_list.css").read_text(encoding="utf-8")
     script = (TEMPLATES / "fix_list.js").read_text(encoding="utf-8")
     csp = (
-        f"default-src 'none'; script-src {_sha256(script)}; style-src {_sha256(style)}; "
+        f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
     return {"style": Markup(style), "script": Markup(script), "csp": csp}
@@ -309,5 +309,5 @@ def render_fix_list(
         "resolved": _table(comparison.resolved_findings) if comparison else {"rows": [], "total": 0},
         "catalogue": rule_catalogue(report.rules, report.profiles, findings),
     }
-    html = _environment().get_template("fix_list.html.j2").render(**data)
+    html = template_environment().get_template("fix_list.html.j2").render(**data)
     path.write_text(html, encoding="utf-8")

@@ -9,9 +9,7 @@ reverse proxy's own access log carries no claim id either.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import logging
 import time
 import traceback
@@ -21,6 +19,7 @@ from flask import Flask, abort, flash, g, redirect, render_template, request, se
 from markupsafe import Markup
 from sqlalchemy import Engine, select
 
+from scrubber.report.fix_list import csp_hash
 from scrubber.server import claims as work
 from scrubber.server.auth import check_login, csrf_ok, csrf_token, end_sessions, session_secret
 from scrubber.server.runs import RunWatcher
@@ -46,10 +45,6 @@ class WorklistApp(Flask):
         LOG.error("unhandled %s in %s %s\n%s", kind.__name__, request.method, rule, where)
 
 
-def _sha256(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
-
-
 def create_app(
     engine: Engine,
     reports: Path,
@@ -71,7 +66,7 @@ def create_app(
     style = (HERE / "templates" / "serve.css").read_text(encoding="utf-8")
     # The static fix list's policy, with forms allowed to post back here and no framing.
     csp = (
-        f"default-src 'none'; style-src {_sha256(style)}; img-src data:; base-uri 'none'; "
+        f"default-src 'none'; style-src {csp_hash(style)}; img-src data:; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
     watcher = RunWatcher(engine, reports, watch_every, remittances)

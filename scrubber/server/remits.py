@@ -6,7 +6,7 @@ New files are applied oldest payment first, and within a file in segment order, 
 (CLP02 22) and the corrected payment after it end on the correction. For each claim id the last
 remittance applied decides:
 
-- paid: nothing denied (see DENIAL below): the claim's status becomes `paid`, whatever it was;
+- paid: nothing denied (see scrubber.remit.match.NOT_DENIALS): the claim's status becomes `paid`, whatever it was;
 - denied (nothing paid, or CLP02 4) and partial (some lines or dollars paid, some denied): the
   claim goes to the denial queue (status `denied`, reopened if it had been cleared), with the
   payer's CARCs and remark codes, their texts, the denied dollars and the payer's claim number;
@@ -32,6 +32,7 @@ import polars as pl
 from sqlalchemy import Engine, insert, select
 
 from scrubber import paths
+from scrubber.remit.match import denies_money
 from scrubber.remit.x835 import (
     ADJUSTMENT_SCHEMA,
     CLAIM_SCHEMA,
@@ -49,17 +50,7 @@ from scrubber.x12.envelope import issue_frame
 
 LOG = logging.getLogger("scrubber.serve")
 
-# DENIAL: which adjustments are the payer refusing to pay (a denial to work), and which are not.
-# - CO, OA and PI adjustments are denials, except the pricing ones below;
-# - PR adjustments are denials except PR-1, PR-2 and PR-3 (deductible, coinsurance, copay: the plan
-#   paid as agreed and the patient owes the rest); PR-96, PR-204 and the like (not covered, billed to
-#   the patient) are denials, since the biller must check the waiver (ABN) before billing the patient;
-# - CR (correction and reversal) never is: it is the bookkeeping of a reversal.
-PRICING = ("45", "253", "59", "23")  # fee schedule, sequestration, multiple-procedure rules, prior payer paid
-PATIENT_SHARE = ("1", "2", "3")
-DENIAL = (pl.col("group_code").is_in(["CO", "OA", "PI"]) & ~pl.col("carc").is_in(PRICING)) | (
-    (pl.col("group_code") == "PR") & ~pl.col("carc").is_in(PATIENT_SHARE)
-)
+# Which adjustments deny money is declared once, with its sources, in scrubber/remit/match.py (NOT_DENIALS).
 REMIT_CODES = "remit_codes"
 NO_TEXT = "not in the pack's code table (rules/reference/remit_codes)"
 
@@ -134,7 +125,7 @@ def per_claim(read: RemitRead, codes: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(""))
         .otherwise(pl.format(" (line {})", "line_number")),
     )
-    denying = adjustments.filter(DENIAL)
+    denying = adjustments.filter(denies_money())
     denials = denying.group_by(at).agg(
         pl.col("amount").sum().alias("denial_sum"),
         pl.concat_str("label", "where").unique(maintain_order=True).str.join("; ").alias("carcs"),
