@@ -40,18 +40,18 @@ class RunReport:
 
 def write_outputs(folder: Path, report: RunReport) -> None:
     as_of = report.summary.as_of
-    findings, comparison = compare(report.findings, report.previous_runs)
-    history = claim_history(findings, report.claims, report.previous_runs, comparison)
-    facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
-    visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
     # The workbook (a Rust writer) and the Parquet and CSV files (Polars) let go of the interpreter while
     # they write, so they run in threads beside the fix list, which is mostly Python (bench/README.md).
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="outputs") as pool:
         writing = [
-            pool.submit(write_worklist, folder / WORKLIST, worklist_rows(findings, facts, visits), as_of),
             pool.submit(write_billed_lines, folder, report.claims, report.claim_lines),  # for later runs' DUP002
             pool.submit(write_findings, folder, report.findings),
         ]
+        findings, comparison = compare(report.findings, report.previous_runs)
+        history = claim_history(findings, report.claims, report.previous_runs, comparison)
+        facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
+        visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
+        writing.append(pool.submit(write_worklist, folder / WORKLIST, worklist_rows(findings, facts, visits), as_of))
         write_summary(folder, report.summary)
         cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
         urgent = warning_days(report.profiles)
