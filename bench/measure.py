@@ -64,7 +64,7 @@ def _resident(pid: str) -> int:
 
 
 def _tree_resident() -> int:
-    """This process's resident memory plus its children's (the worklist writer is one)."""
+    """This process's resident memory plus its children's."""
     children = []
     for task in os.listdir("/proc/self/task"):
         try:
