@@ -236,7 +236,8 @@ def dated(book: bytes, created: dt.datetime) -> bytes:
                 target.writestr(zipfile.ZipInfo(info.filename, info.date_time), xml, zipfile.ZIP_DEFLATED)
                 continue
             # A member's local header, data and data descriptor run up to the next member's header; the
-            # central directory (written on close) lists the copy at its new offset.
+            # central directory (written on close) lists the copy at its new offset. zipfile has no public
+            # call that adds a member's compressed bytes as they are, hence its fp, filelist and start_dir.
             copy = copy_module.copy(info)
             copy.header_offset = target.fp.tell()
             target.fp.write(book[info.header_offset : end])
