@@ -30,8 +30,9 @@ STAGES = (
     ("rules", "scrubber.pipeline", ("run_rules",)),
     ("summary", "scrubber.pipeline", ("summarise",)),
     ("history", "scrubber.pipeline", ("previous_runs", "billed_history")),
-    ("history", "scrubber.report.write", ("billed_lines", "write_billed_lines")),
-    ("findings files", "scrubber.report.write", ("write_findings", "write_summary")),
+    # The workbook, findings files and billed lines are written in threads beside the fix list
+    # (report/write.py): their cost on the critical path is the wait for them after the page is done.
+    ("findings files", "scrubber.report.write", ("write_summary",)),
     (
         "fix list",
         "scrubber.report.write",
@@ -46,9 +47,7 @@ STAGES = (
         ),
     ),
     ("worklist", "scrubber.report.write", ("worklist_rows",)),
-    # A big workbook is written by a second process while the fix list renders: what counts is
-    # the wait for it after the page is done (finish_worklist), or the in-process write.
-    ("worklist", "scrubber.report.worklist", ("write_workbook", "finish_worklist")),
+    ("wait for writers", "scrubber.report.write", ("written",)),
 )
 
 
@@ -65,7 +64,7 @@ def _resident(pid: str) -> int:
 
 
 def _tree_resident() -> int:
-    """This process's resident memory plus its children's (the worklist writer is one)."""
+    """This process's resident memory plus its children's."""
     children = []
     for task in os.listdir("/proc/self/task"):
         try:

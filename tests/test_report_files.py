@@ -58,7 +58,6 @@ def test_the_worklist_opens_on_the_claims_then_one_sheet_per_payer_in_priority_o
         names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
         first = book.read("xl/worksheets/sheet1.xml").decode()
         sheets = [book.read(f"xl/worksheets/sheet{n}.xml").decode() for n in range(1, len(names) + 1)]
-        strings = book.read("xl/sharedStrings.xml").decode()
     assert names == ["Claims", "Unbilled visits", *payers_by_priority]
     assert 'state="frozen"' in first and 'topLeftCell="A2"' in first
     assert all("<autoFilter" in sheet for sheet in sheets)
@@ -68,7 +67,7 @@ def test_the_worklist_opens_on_the_claims_then_one_sheet_per_payer_in_priority_o
     width = float(re.search(rf'<col min="{claim_column}" max="{claim_column}" width="([0-9.]+)"', first).group(1))
     assert width >= 14
     # Every finding of a claim is in its row, with the fix: C1022's telehealth line.
-    assert "Line 1 · MOD001 (error):" in strings and "Fix: Add modifier 95" in strings
+    assert "Line 1 · MOD001 (error):" in first and "Fix: Add modifier 95" in first
 
 
 def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, rulebook):
@@ -81,11 +80,9 @@ def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_co
     ).write_csv(demo_copy / "claims.csv")
     out = tmp_path / "out"
     run(demo_copy, out, AS_OF, rulebook)
-    with zipfile.ZipFile(out / "worklist.xlsx") as book:
-        sheets = "".join(book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/sheet"))
-        strings = book.read("xl/sharedStrings.xml").decode()
+    sheets = _sheets_text(out / "worklist.xlsx")
     assert "<f>" not in sheets  # no cell holds a formula
-    assert '<t>=HYPERLINK("http://x","open")</t>' in strings
+    assert '<t>=HYPERLINK("http://x","open")</t>' in sheets
 
 
 def test_a_page_holding_only_the_most_urgent_claims_says_where_the_rest_are(tmp_path, monkeypatch, rulebook):
@@ -245,9 +242,10 @@ def _five_aetna_rows() -> pl.DataFrame:
     )
 
 
-def _sheets_and_strings(path) -> tuple[str, str]:
+def _sheets_text(path) -> str:
+    """Every sheet's XML: the cells hold their text inline."""
     with zipfile.ZipFile(path) as book:
-        return book.read("xl/workbook.xml").decode(), book.read("xl/sharedStrings.xml").decode()
+        return "".join(book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/sheet"))
 
 
 def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are(tmp_path):
@@ -255,32 +253,42 @@ def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are
 
     path = tmp_path / "worklist.xlsx"
     write_worklist(path, _five_aetna_rows(), AS_OF, limit=3)
-    sheets, strings = _sheets_and_strings(path)
+    with zipfile.ZipFile(path) as book:
+        sheets = book.read("xl/workbook.xml").decode()
+    strings = _sheets_text(path)
     assert 'name="AETNA"' in sheets and 'name="Not listed here"' in sheets
     assert "The 3 most urgent claims are listed; 2 more are in findings.csv." in strings
     assert "claim_id-2" in strings and "claim_id-3" not in strings  # the first three, in priority order
 
 
-def test_a_big_worklist_is_written_by_a_second_process_while_the_page_renders(tmp_path, monkeypatch):
-    from scrubber.report import worklist
+def test_the_workbook_is_dated_by_the_run_not_the_clock(tmp_path):
+    from scrubber.report.worklist import write_worklist
 
-    monkeypatch.setattr(worklist, "SECOND_PROCESS_ROWS", 1)
-    inline, beside = tmp_path / "inline.xlsx", tmp_path / "beside.xlsx"
-    worklist.write_worklist(inline, _five_aetna_rows(), AS_OF, limit=3)
-    with worklist.worklist_written(beside, _five_aetna_rows(), AS_OF, limit=3):
-        pass  # the fix list renders here
-    assert beside.read_bytes() == inline.read_bytes()  # dated by the run, so byte for byte
+    path = tmp_path / "worklist.xlsx"
+    write_worklist(path, _five_aetna_rows(), AS_OF)
+    with zipfile.ZipFile(path) as book:
+        assert book.testzip() is None  # every member copied whole, its checksum intact
+        properties = book.read("docProps/core.xml").decode()
+        names = book.namelist()
+    assert f'<dcterms:created xsi:type="dcterms:W3CDTF">{AS_OF.isoformat()}T00:00:00Z<' in properties
+    assert names[-2:] == ["docProps/core.xml", "docProps/app.xml"] and "xl/worksheets/sheet1.xml" in names
 
 
-def test_the_worklist_writers_error_is_not_lost(tmp_path, monkeypatch):
-    from scrubber.report import worklist
+def test_a_finding_list_longer_than_a_cell_holds_is_cut_to_excels_limit(tmp_path):
+    from scrubber.report.worklist import EXCEL_TEXT_LIMIT, write_worklist
 
-    monkeypatch.setattr(worklist, "SECOND_PROCESS_ROWS", 1)
-    folder = tmp_path / "staging"
-    folder.mkdir()
-    with (
-        pytest.raises(OSError, match=r"worklist\.xlsx could not be written: .*FileCreateError"),
-        worklist.worklist_written(folder / "worklist.xlsx", _five_aetna_rows(), AS_OF),
-    ):
-        (folder / "worklist.xlsx").mkdir()  # something in the way of the workbook
-    assert list(folder.iterdir()) == [folder / "worklist.xlsx"]  # the hand-over file is gone
+    rows = _five_aetna_rows().with_columns(pl.lit("MOD001: " + "x" * 40_000).alias("Top finding"))
+    write_worklist(tmp_path / "worklist.xlsx", rows, AS_OF)
+    assert "MOD001: " + "x" * (EXCEL_TEXT_LIMIT - 8) + "</t>" in _sheets_text(tmp_path / "worklist.xlsx")
+
+
+def test_an_output_writers_error_is_not_lost_and_nothing_is_published(tmp_path, monkeypatch, rulebook):
+    from scrubber.report import write
+
+    def disk_full(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(write, "write_worklist", disk_full)  # written in a thread beside the fix list
+    with pytest.raises(OSError, match="No space left on device"):
+        run(DEMO, tmp_path / "out", AS_OF, rulebook)
+    assert not (tmp_path / "out").exists()

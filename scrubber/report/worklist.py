@@ -10,17 +10,16 @@ as a formula or a link, so a claim field starting with `=` stays text in Excel.
 
 from __future__ import annotations
 
+import copy as copy_module
 import datetime as dt
-import os
+import io
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import struct
+import zipfile
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
+import rustpy_xlsxwriter
 
 from scrubber.findings import counting
 
@@ -70,9 +69,6 @@ NO_PAYER_SHEET = "No payer"
 # and findings.parquet).
 ROW_LIMIT = 50_000
 LEFT_OUT_SHEET = "Not listed here"
-# Below this many rows the workbook is written in this process: starting a second Python
-# (about half a second) would cost a small cron run more than it saves.
-SECOND_PROCESS_ROWS = 20_000
 
 
 def _every_finding(findings: pl.DataFrame) -> pl.DataFrame:
@@ -167,99 +163,92 @@ def write_worklist(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int = 
     write_workbook(path, shown, left_out, limit, as_of)
 
 
-@contextmanager
-def worklist_written(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int = ROW_LIMIT) -> Iterator[None]:
-    """Write the workbook while the block runs, and have it written when the block ends.
-
-    xlsxwriter is pure Python and holds the interpreter, so a big workbook goes to a second
-    process and is written beside the fix list instead of after it (it was most of the write
-    stage: bench/README.md). That process is a plain `python -m` of this module, not a
-    multiprocessing child, so it never re-runs the script of a program that calls the pipeline.
-    """
-    shown, left_out = _most_urgent(rows, limit)
-    if shown.height < SECOND_PROCESS_ROWS:
-        yield
-        write_workbook(path, shown, left_out, limit, as_of)
-        return
-    handoff = path.with_name(f".{path.name}.rows.parquet")
-    shown.write_parquet(handoff, compression="uncompressed")
-    package_parent = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
-    writer = subprocess.Popen(
-        [sys.executable, "-m", __name__, str(handoff), str(path), str(left_out), str(limit), as_of.isoformat()],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield
-    finally:
-        finish_worklist(writer, handoff)
-
-
-def finish_worklist(writer: subprocess.Popen, handoff: Path) -> None:
-    _, errors = writer.communicate()
-    handoff.unlink(missing_ok=True)
-    if writer.returncode != 0:
-        last = (errors or "").strip().splitlines()[-1:] or [f"exit code {writer.returncode}"]
-        raise OSError(f"worklist.xlsx could not be written: {last[0]}")
-
-
 def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int, as_of: dt.date) -> None:
+    """Every sheet in one call to a Rust writer (rust_xlsxwriter): it takes the Polars columns whole, where
+    xlsxwriter made one Python call per cell (bench/README.md). Strings are written as inline text, never
+    as a formula, a number or a link."""
     claims = rows.filter(pl.col("kind") == "claim")
     visits = rows.filter(pl.col("kind") == "visit")
     # Payer sheets in the order of each payer's most urgent claim (claims come in priority order).
     payers = claims["payer_id"].unique(maintain_order=True).to_list()
     names = sheet_names(payers)
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    with xlsxwriter.Workbook(path, options) as workbook:
-        # Dated by the run, not the clock (the only varying bytes of the file): a rerun writes the same workbook.
-        workbook.set_properties({"created": dt.datetime.combine(as_of, dt.time())})
-        formats = {
-            "date": workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
-            "money": workbook.add_format({"num_format": "$#,##0.00", "valign": "top"}),
-            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-            "text": workbook.add_format({"valign": "top"}),
-            "number": workbook.add_format({"valign": "top"}),
-            "head": workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
-        }
-        if left_out:
-            workbook.add_worksheet(LEFT_OUT_SHEET).write_string(
-                0, 0, f"The {limit:,} most urgent claims are listed; {left_out:,} more are in findings.csv."
-            )
-        _sheet(workbook, CLAIMS_SHEET, claims, CLAIM_COLUMNS, formats)
-        if visits.height:
-            _sheet(workbook, VISITS_SHEET, visits, VISIT_COLUMNS, formats)
-        payer_columns = {k: v for k, v in CLAIM_COLUMNS.items() if k != "Payer"}
-        for payer in payers:
-            _sheet(workbook, names[payer], claims.filter(pl.col("payer_id").eq_missing(payer)), payer_columns, formats)
+    sheets: list[tuple[str, pl.DataFrame, dict]] = []
+    if left_out:  # a sheet whose one cell is its heading
+        note = f"The {limit:,} most urgent claims are listed; {left_out:,} more are in findings.csv."
+        sheets.append((LEFT_OUT_SHEET, pl.DataFrame(schema={note: pl.String}), {}))
+    sheets.append((CLAIMS_SHEET, claims, CLAIM_COLUMNS))
+    if visits.height:
+        sheets.append((VISITS_SHEET, visits, VISIT_COLUMNS))
+    payer_columns = {k: v for k, v in CLAIM_COLUMNS.items() if k != "Payer"}
+    sheets += [(names[p], claims.filter(pl.col("payer_id").eq_missing(p)), payer_columns) for p in payers]
+    laid_out = {name: columns for name, _, columns in sheets if columns}
+    book = io.BytesIO()
+    rustpy_xlsxwriter.write_worksheets(
+        [(name, _cells(frame, columns) if columns else frame) for name, frame, columns in sheets],
+        book,
+        freeze_panes={name: {"row": 1, "col": 0} for name in laid_out},
+        autofilter=dict.fromkeys(laid_out, True),
+        column_widths={name: [width for width, _ in columns.values()] for name, columns in laid_out.items()},
+        column_formats={name: [_format(kind) for _, kind in columns.values()] for name, columns in laid_out.items()},
+        header_format=dict.fromkeys(laid_out, _format("head")),
+    )
+    # Dated by the run, not the clock (the only varying bytes of the file): a rerun writes the same workbook.
+    path.write_bytes(dated(book.getvalue(), dt.datetime.combine(as_of, dt.time())))
 
 
-def _sheet(workbook: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, columns: dict, formats: dict) -> None:
-    """One sheet: a frozen header with a filter, widths in characters, and its rows written by cell kind."""
-    sheet = workbook.add_worksheet(name)
-    for n, (heading, (width, kind)) in enumerate(columns.items()):
-        sheet.set_column(n, n, width, formats[kind])
-        sheet.write_string(0, n, heading, formats["head"])
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(rows.height, 1), len(columns) - 1)
-    # Dates go in as Excel's day numbers (computed in Polars, not per cell), and each column's writer is
-    # chosen once: the per-cell Python call is the workbook's cost.
-    kinds = [kind for _, kind in columns.values()]
-    data = rows.select(
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "money": "$#,##0.00"}
+
+
+def _format(kind: str) -> rustpy_xlsxwriter.Format:
+    style = rustpy_xlsxwriter.Format().set_align("top")
+    if kind == "head":
+        return style.set_bold().set_border_bottom("thin").set_text_wrap()
+    if kind == "wrap":
+        return style.set_text_wrap()
+    return style.set_num_format(NUMBER_FORMATS[kind]) if kind in NUMBER_FORMATS else style
+
+
+def _cells(rows: pl.DataFrame, columns: dict) -> pl.DataFrame:
+    """A sheet's columns, headed and in order, each as the cell kind it is written as."""
+    return rows.select(
         (pl.col(c) if c in rows.columns else pl.lit(None)).pipe(_cell_value, kind).alias(c)
         for c, (_, kind) in columns.items()
     )
-    for c, (column, kind) in enumerate(zip(data.columns, kinds, strict=True)):
-        write = sheet.write_string if kind in ("text", "wrap") else sheet.write_number
-        style = formats[kind]
-        for r, value in enumerate(data[column].to_list(), start=1):
-            if value is not None:
-                write(r, c, value, style)
+
+
+CORE_PROPERTIES = "docProps/core.xml"
+W3C_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def dated(book: bytes, created: dt.datetime) -> bytes:
+    """The workbook with its document times set to `created`: the writer stamps the clock into
+    docProps/core.xml. Only that small member is rewritten; every other one (the sheets) is copied as
+    it is, still compressed, in the same order."""
+    source = zipfile.ZipFile(io.BytesIO(book))
+    members = sorted(source.infolist(), key=lambda info: info.header_offset)
+    central_directory = struct.unpack_from("<I", book, book.rindex(b"PK\x05\x06") + 16)[0]
+    ends = [info.header_offset for info in members[1:]] + [central_directory]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info, end in zip(members, ends, strict=True):
+            if info.filename == CORE_PROPERTIES:
+                xml = W3C_TIME.sub(created.strftime("%Y-%m-%dT%H:%M:%SZ"), source.read(info).decode("utf-8"))
+                target.writestr(zipfile.ZipInfo(info.filename, info.date_time), xml, zipfile.ZIP_DEFLATED)
+                continue
+            # A member's local header, data and data descriptor run up to the next member's header; the
+            # central directory (written on close) lists the copy at its new offset. zipfile has no public
+            # call that adds a member's compressed bytes as they are, hence its fp, filelist and start_dir.
+            copy = copy_module.copy(info)
+            copy.header_offset = target.fp.tell()
+            target.fp.write(book[info.header_offset : end])
+            target.filelist.append(copy)
+            target.NameToInfo[copy.filename] = copy
+            target.start_dir = target.fp.tell()
+    return out.getvalue()
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_TEXT_LIMIT = 32_767  # characters in a cell: the writer refuses a longer one
 
 
 def _cell_value(column: pl.Expr, kind: str) -> pl.Expr:
@@ -267,9 +256,4 @@ def _cell_value(column: pl.Expr, kind: str) -> pl.Expr:
         return (column.cast(pl.Date) - pl.lit(EXCEL_EPOCH)).dt.total_days()
     if kind in ("number", "money"):
         return column.cast(pl.Float64)
-    return column.cast(pl.String)
-
-
-if __name__ == "__main__":  # the second process of worklist_written
-    rows_file, out, left, most, run_date = sys.argv[1:]
-    write_workbook(Path(out), pl.read_parquet(rows_file), int(left), int(most), dt.date.fromisoformat(run_date))
+    return column.cast(pl.String).str.slice(0, EXCEL_TEXT_LIMIT)

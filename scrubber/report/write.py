@@ -5,6 +5,7 @@ The files are written into a staging folder that report/atomic.py moves into pla
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from scrubber.history import PastRun, write_billed_lines
 from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, unbilled_visits, warning_days
 from scrubber.report.compare import claim_history, compare
 from scrubber.report.fix_list import render_fix_list
-from scrubber.report.worklist import worklist_rows, worklist_written
+from scrubber.report.worklist import worklist_rows, write_worklist
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.rules import Rule
 from scrubber.summary import RunSummary, write_summary
@@ -39,18 +40,29 @@ class RunReport:
 
 def write_outputs(folder: Path, report: RunReport) -> None:
     as_of = report.summary.as_of
-    findings, comparison = compare(report.findings, report.previous_runs)
-    history = claim_history(findings, report.claims, report.previous_runs, comparison)
-    facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
-    visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
-    # The workbook is the slowest output (pure Python): it is written while the others are.
-    with worklist_written(folder / WORKLIST, worklist_rows(findings, facts, visits), as_of):
-        write_billed_lines(folder, report.claims, report.claim_lines)  # for later runs' DUP002
-        write_findings(folder, report.findings)
+    # The workbook (a Rust writer) and the Parquet and CSV files (Polars) let go of the interpreter while
+    # they write, so they run in threads beside the fix list, which is mostly Python (bench/README.md).
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="outputs") as pool:
+        writing = [
+            pool.submit(write_billed_lines, folder, report.claims, report.claim_lines),  # for later runs' DUP002
+            pool.submit(write_findings, folder, report.findings),
+        ]
+        findings, comparison = compare(report.findings, report.previous_runs)
+        history = claim_history(findings, report.claims, report.previous_runs, comparison)
+        facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
+        visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
+        writing.append(pool.submit(write_worklist, folder / WORKLIST, worklist_rows(findings, facts, visits), as_of))
         write_summary(folder, report.summary)
         cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
         urgent = warning_days(report.profiles)
         render_fix_list(folder / FIX_LIST, report, findings, facts, cards, visits, history, comparison, urgent)
+        written(writing)
+
+
+def written(writing: list[Future]) -> None:
+    """Wait for the outputs written in threads; a writer's error is raised here."""
+    for output in writing:
+        output.result()
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
