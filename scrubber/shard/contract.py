@@ -107,9 +107,7 @@ def write_shard(folder: Path, part: Batch, history: pl.DataFrame | None, manifes
 
 def read_shard(folder: Path, manifest: Manifest) -> tuple[Batch, pl.LazyFrame | None]:
     tables = {name: pl.read_parquet(folder / f"{name}.parquet") if name in manifest.tables else None for name in TABLES}
-    batch = Batch(
-        **tables, issues=pl.DataFrame(schema=ISSUE_SCHEMA), absent_columns=frozenset(manifest.absent_columns)
-    )
+    batch = Batch(**tables, issues=pl.DataFrame(schema=ISSUE_SCHEMA), absent_columns=frozenset(manifest.absent_columns))
     return batch, pl.scan_parquet(folder / HISTORY) if manifest.history else None
 
 
@@ -133,8 +131,11 @@ def check(manifest: Manifest, own_rules: str, folder: Path) -> None:
             "run the same rules and profiles on the driver and the workers"
         )
     own = library_versions()
-    differ = [f"{name} {manifest.libraries.get(name)} (worker {own[name]})" for name in own
-              if manifest.libraries.get(name) != own[name]]
+    differ = [
+        f"{name} {manifest.libraries.get(name)} (worker {own[name]})"
+        for name in own
+        if manifest.libraries.get(name) != own[name]
+    ]
     if differ:
         raise ShardRefusedError(f"{folder}: cut with other library versions: {', '.join(differ)}")
 
@@ -151,7 +152,9 @@ def run_shard(folder: Path, settings: Settings) -> dict:
     ctx = RunContext(batch, book.profiles, book.references, dt.date.fromisoformat(manifest.as_of), history)
     result = run_rules([r for r in book.rules if r.id in wanted], ctx)
     if result.not_checked or len(result.ran) != len(wanted):
-        raise ShardRefusedError(f"{folder}: the shard's tables do not let the driver's rules run ({result.not_checked})")
+        raise ShardRefusedError(
+            f"{folder}: the shard's tables do not let the driver's rules run ({result.not_checked})"
+        )
     partial = folder / f".{FINDINGS}.{os.getpid()}"
     result.findings.select(RULE_COLUMNS).write_parquet(partial)
     os.replace(partial, folder / FINDINGS)  # a retried or duplicated task overwrites whole files only
