@@ -42,21 +42,22 @@ class RayBackend:
             else:
                 ray.init(address=address, log_to_driver=False)
         self._remote = ray.remote(max_retries=RETRIES, retry_exceptions=True)(_task)
-        self._refs: list = []
 
     def slots(self) -> int:
         return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
     def run(self, folders: list[Path], settings: Settings) -> list[dict]:
-        self._refs = [self._remote.remote(str(folder), settings) for folder in folders]
+        refs = [self._remote.remote(str(folder), settings) for folder in folders]
         try:
-            return ray.get(self._refs)
-        except ray.exceptions.RayError as error:
-            first = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            raise ShardFailedError(f"a shard failed {RETRIES + 1} times; the last: {first}") from None
-        finally:
-            for ref in self._refs:
+            return ray.get(refs)
+        except BaseException as error:
+            for ref in refs:
                 ray.cancel(ref, force=True)  # a no-op for finished tasks; stops the rest on failure or Ctrl-C
+            if isinstance(error, ray.exceptions.RayError):
+                said = [line for line in str(error).strip().splitlines() if line.strip()]
+                last = said[-1] if said else type(error).__name__
+                raise ShardFailedError(f"a shard failed {RETRIES + 1} times; the last: {last}") from None
+            raise
 
     def close(self) -> None:
         if self._started:
