@@ -90,6 +90,8 @@ def run_command(
     day = _as_of(as_of)
     log = RunLog(verbose, log_format, stages=len(STAGES))
     target = out_dir or paths.reports_dir() / day.isoformat()
+    if address and engine != "ray":
+        raise click.BadParameter("is for --engine ray", param_hint="--address")
     sharded = engine == "ray" or (workers or 1) > 1 or shards is not None
     plan = ShardPlan(engine, workers, shards, stage, address) if sharded else None
     _guarded(log, lambda: run(batch_dir, target, day, settings, log, plan))

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from scrubber.cli import cli
 from scrubber.lock import lock_path
 from scrubber.pipeline import run
 from scrubber.shard import ray_backend
@@ -34,10 +36,14 @@ def test_a_second_night_as_ray_tasks_writes_the_files_of_one_run(local_ray, tmp_
     assert ray.is_initialized()  # the scrubber leaves a Ray it did not start running
 
 
-def test_the_demo_as_ray_tasks_with_the_default_cut(local_ray, tmp_path, rulebook):
-    one = run(DEMO, tmp_path / "one" / "demo", DEMO_AS_OF, rulebook).out_dir
-    on_ray = run(DEMO, tmp_path / "ray" / "demo", DEMO_AS_OF, rulebook, shards=ShardPlan(engine="ray"))
-    assert_same_outputs(Path(one), on_ray.out_dir)
+def test_scrubber_run_engine_ray_on_the_demo_with_the_default_cut(local_ray, tmp_path):
+    one, on_ray = tmp_path / "one" / "demo", tmp_path / "ray" / "demo"
+    args = ["run", str(DEMO), "--as-of", DEMO_AS_OF.isoformat(), "--out"]
+    for out, flags in ((one, []), (on_ray, ["--engine", "ray", "--stage", str(tmp_path / "stage")])):
+        result = CliRunner().invoke(cli, [*args, str(out), *flags])
+        assert result.exit_code == 0, result.output
+    assert_same_outputs(one, on_ray)
+    assert list((tmp_path / "stage").iterdir()) == []
 
 
 def test_a_ray_worker_that_dies_is_replaced_and_its_shard_run_again(local_ray, tmp_path, rulebook, monkeypatch):
