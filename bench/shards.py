@@ -98,6 +98,7 @@ def measure(batch: Path, out: Path, flags: list[str], env: dict[str, str] | None
         "worker_peak_mib": rules_run.get("shard_peak_rss_mib_max"),
         "shard_s_max": rules_run.get("shard_seconds_max"),
         "retries": rules_run.get("shard_retries", 0),
+        "stage_mib": rules_run.get("stage_mib"),
         **records[-1],  # the driver's peak and CPU (DRIVER above)
     }
 
@@ -141,17 +142,24 @@ def main() -> None:
     print(table(results))
 
 
+COLUMNS = {
+    "shards": "shards",
+    "workers": "workers",
+    "wall_s": "wall s",
+    "rules_run_s": "rules stage s",
+    "shard_s_max": "slowest shard s",
+    "worker_peak_mib": "peak per worker MiB",
+    "driver_peak_mib": "driver peak MiB",
+    "stage_mib": "staged MiB",
+}
+
+
 def table(results: dict) -> str:
-    head = (
-        "| mode | shards | workers | wall s | rules stage s | slowest shard s | peak per worker MiB | driver peak MiB |"
-    )
-    rows = [f"{results['lines']:,} lines, load average {results['load_average']:.1f} at the start", "", head]
-    rows.append("|---|---|---|---|---|---|---|---|")
-    for mode, r in results["runs"].items():
-        rows.append(
-            f"| {mode} | {r['shards']} | {r['workers']} | {r['wall_s']} | {r['rules_run_s']:.1f} | "
-            f"{r['shard_s_max'] or '-'} | {r['worker_peak_mib'] or '-'} | {r['driver_peak_mib']} |"
-        )
+    rows = [f"{results['lines']:,} lines, load average {results['load_average']:.1f} at the start", ""]
+    rows.append("| mode | " + " | ".join(COLUMNS.values()) + " |")
+    rows.append("|---" * (len(COLUMNS) + 1) + "|")
+    for mode, run in results["runs"].items():
+        rows.append(f"| {mode} | " + " | ".join(str(run.get(key) or "-") for key in COLUMNS) + " |")
     return "\n".join(rows) + "\n"
 
 

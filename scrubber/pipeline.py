@@ -114,4 +114,5 @@ def _shard_facts(stats: list[dict]) -> dict:
         "shard_seconds_max": max((s["seconds"] for s in stats), default=0),
         "shard_peak_rss_mib_max": max((s["peak_rss_mib"] for s in stats), default=0),
         "shard_retries": sum(s.get("attempts", 1) - 1 for s in stats),
+        "stage_mib": round(sum(s["input_mib"] for s in stats), 1),
     }

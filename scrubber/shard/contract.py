@@ -161,6 +161,7 @@ def run_shard(folder: Path, settings: Settings) -> dict:
     stats = {
         "shard": manifest.shard,
         "lines": batch.claim_lines.height,
+        "input_mib": round(sum(p.stat().st_size for p in folder.glob("*.parquet") if p.name != FINDINGS) / 2**20, 1),
         "findings": result.findings.height,
         "seconds": round(time.perf_counter() - started, 3),
         "peak_rss_mib": round(_peak_rss_kib() / 1024, 1),
