@@ -117,9 +117,9 @@ def _rulebook(settings: Settings) -> tuple[Rulebook, str]:
     return load_rulebook(settings), rules_version(settings.rules_dir, settings.profiles_dir)
 
 
-def content_part(version_: str) -> str:
+def content_part(stamp: str) -> str:
     """The rules' content hash: the git commit before it is absent where the pack was copied without .git."""
-    return version_.rpartition("+")[2]
+    return stamp.rpartition("+")[2]
 
 
 def check(manifest: Manifest, own_rules: str, folder: Path) -> None:
