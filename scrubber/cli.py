@@ -26,6 +26,8 @@ from scrubber.remit.report import PAGE as REMIT_PAGE
 from scrubber.remit.report import remit, runs_under
 from scrubber.rulebook.book import load_rulebook
 from scrubber.server.commands import COMMANDS as SERVER_COMMANDS
+from scrubber.shard.contract import run_shard
+from scrubber.shard.driver import ShardPlan
 from scrubber.summary import RunSummary
 
 
@@ -61,16 +63,54 @@ def cli() -> None:
     show_default=True,
     help="Lines on stderr as text or as JSON objects (one per line).",
 )
-def run_command(batch_dir, as_of, out_dir, settings, verbose, log_format) -> None:
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Scrub patient shards in N local processes (or CPUs)."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where shards run: local processes, or Ray tasks (pip install 'claim-scrubber[ray]').",
+)
+@click.option("--address", default=None, help="The Ray cluster (default: $RAY_ADDRESS; none: start Ray here).")
+@click.option("--shards", type=click.IntRange(min=1), default=None, help="Patient shards (default: by size).")
+@click.option(
+    "--stage",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Staging folder for the shard folders, shared by every node (default: a temp folder here).",
+)
+def run_command(
+    batch_dir, as_of, out_dir, settings, verbose, log_format, workers, engine, address, shards, stage
+) -> None:
     """Scrub BATCH_DIR and write findings, summary.json and fix_list.html.
 
     Silent on success; on failure one line on stderr and exit status 2 (unusable
     batch, rule or profile), 3 (another run is writing the same folder) or 1.
+    With --workers, --shards or --engine ray the patients are scrubbed in shards;
+    the output files are those of a run without them.
     """
     day = _as_of(as_of)
     log = RunLog(verbose, log_format, stages=len(STAGES))
     target = out_dir or paths.reports_dir() / day.isoformat()
-    _guarded(log, lambda: run(batch_dir, target, day, settings, log))
+    if address and engine != "ray":
+        raise click.BadParameter("is for --engine ray", param_hint="--address")
+    sharded = engine == "ray" or (workers or 1) > 1 or shards is not None
+    plan = ShardPlan(engine, workers, shards, stage, address) if sharded else None
+    _guarded(log, lambda: run(batch_dir, target, day, settings, log, plan))
+
+
+@cli.command("shard-run")
+@click.argument("shard_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@rulebook_options
+def shard_run_command(shard_dir, settings) -> None:
+    """Scrub one shard folder cut by `scrubber run` and write its findings.parquet there.
+
+    Any scheduler can run it. Exit status 2 when the shard was cut for other rules or
+    library versions than this scrubber's.
+    """
+    _guarded(RunLog(), lambda: run_shard(shard_dir, settings))
 
 
 @cli.command("demo")

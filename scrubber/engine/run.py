@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -71,7 +72,14 @@ def compile_all(rules: list[Rule], ctx: RunContext) -> list[CompiledRule]:
     return [compile_rule(rule, columns[rule.scope], ctx.profiles, ctx.references) for rule in rules]
 
 
-def run_rules(rules: list[Rule], ctx: RunContext, parts: int | None = None) -> RuleRun:
+# Hook for scrubber/shard: given the ids of the per-patient rules that can run, returns their findings over the
+# batch's patients (run elsewhere: processes, Ray); without it the groups of engine/partition.py run here.
+PatientGroups = Callable[[list[str], RunContext], list[pl.DataFrame]]
+
+
+def run_rules(
+    rules: list[Rule], ctx: RunContext, parts: int | None = None, groups: PatientGroups | None = None
+) -> RuleRun:
     """Every rule over the batch; a large batch runs in groups of patients (see engine/partition.py)."""
     live = [r for r in rules if r.status != "retired"]
     compiled = compile_all(live, ctx)
@@ -90,10 +98,13 @@ def run_rules(rules: list[Rule], ctx: RunContext, parts: int | None = None) -> R
     # Load issues are few and name claims of any patient: their rules run once over the whole batch.
     intake = [c for c in runnable if c.rule.scope == "load_issue"]
     per_patient = [c for c in runnable if c.rule.scope != "load_issue"]
-    found = [_findings(intake, ctx)] + [
-        _findings(per_patient, replace(ctx, batch=part))
-        for part in split(ctx.batch, parts if parts is not None else part_count(ctx.batch))
-    ]
+    if groups is not None:
+        found = [_findings(intake, ctx), *groups([c.rule.id for c in per_patient], ctx)]
+    else:
+        found = [_findings(intake, ctx)] + [
+            _findings(per_patient, replace(ctx, batch=part))
+            for part in split(ctx.batch, parts if parts is not None else part_count(ctx.batch))
+        ]
     findings = with_source(pl.concat(found, how="vertical"), ctx.batch.claims)
     return RuleRun(in_stable_order(findings), not_checked, [c.rule.id for c in runnable])
 
