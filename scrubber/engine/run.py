@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from scrubber.batch.schema import ENCOUNTERS, empty_frame
-from scrubber.engine.compile import CompiledRule, compile_rule, findings_query
+from scrubber.engine.compile import CompiledRule, compile_rule, findings_query, lookup_matches
 from scrubber.engine.context import RunContext
 from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.pairs import (
@@ -25,7 +25,8 @@ from scrubber.engine.partition import part_count, split
 from scrubber.engine.scopes import BUILDERS, FROM_CLAIM_ROWS, KEYS, REQUIRES
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, empty_findings, in_stable_order, with_source
-from scrubber.rulebook.rules import Rule
+from scrubber.rulebook.reference import ReferenceTable
+from scrubber.rulebook.rules import Lookup, Rule
 from scrubber.rulebook.schema import SCOPES
 
 MISSING_REASON = {
@@ -101,15 +102,50 @@ def run_rules(rules: list[Rule], ctx: RunContext, parts: int | None = None) -> R
 def _findings(runnable: list[CompiledRule], ctx: RunContext) -> pl.DataFrame:
     """One pass of the compiled rules over the batch in ctx: each scope built once, one collect."""
     scopes = materialise_scopes(runnable, ctx)
+    matched = shared_lookups(runnable, scopes)
     queries = []
     for item in runnable:
         try:
-            queries.append(findings_query(item, *scope_and_rows(item, scopes, ctx), ctx.profiles))
+            queries.append(
+                findings_query(item, *scope_and_rows(item, scopes, ctx), ctx.profiles, matched.get(item.rule.id))
+            )
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(
                 f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}"
             ) from None
     return _collect(queries, runnable)
+
+
+def shared_lookups(compiled: list[CompiledRule], scopes: dict[str, pl.DataFrame]) -> dict[str, dict[str, pl.DataFrame]]:
+    """Per rule id and lookup alias, the lookup's matches (compile.lookup_matches), computed once for
+    every rule of a scope that looks a table up the same way: eleven line rules read the fee schedule
+    by code and date, eight diagnosis rules the ICD-10-CM table, each probing the scope's distinct keys.
+
+    Pair rules join their own needed rows (pairs.needed_rows); a lookup keyed on another lookup's column
+    is left to its rule.
+    """
+    users: dict[tuple, list[tuple[str, Lookup, ReferenceTable]]] = {}
+    for item in compiled:
+        scope = item.rule.scope
+        if scope not in scopes:
+            continue
+        for lookup, table in item.lookups:
+            reads = [*lookup.on.values(), lookup.date or "_date"]
+            if all(c in scopes[scope].columns for c in reads):
+                key = (scope, table.name, tuple(lookup.on.items()), lookup.date, repr(sorted(lookup.where.items())))
+                users.setdefault(key, []).append((item.rule.id, lookup, table))
+    shared = [(key, found) for key, found in users.items() if len(found) > 1]
+    frames = pl.collect_all(
+        lookup_matches(scopes[key[0]].lazy(), lookup, table) for key, [(_, lookup, table), *_] in shared
+    )
+    matched: dict[str, dict[str, pl.DataFrame]] = {}
+    for (_, found), frame in zip(shared, frames, strict=True):
+        first = found[0][1]
+        added = [c for c in frame.columns if c not in {*first.on.values(), first.date or "_date"}]  # `<alias>.` ones
+        for rule_id, lookup, _ in found:
+            names = {c: f"{lookup.alias}.{c.split('.', 1)[1]}" for c in added}
+            matched.setdefault(rule_id, {})[lookup.alias] = frame.rename(names)
+    return matched
 
 
 def _scope_requirement(rule: Rule) -> set[str]:
