@@ -103,12 +103,12 @@ def _findings(runnable: list[CompiledRule], ctx: RunContext) -> pl.DataFrame:
     """One pass of the compiled rules over the batch in ctx: each scope built once, one collect."""
     scopes = materialise_scopes(runnable, ctx)
     matched = shared_lookups(runnable, scopes)
+    narrowed: dict[tuple, pl.DataFrame] = {}  # the big tables' rows billed in this pass, shared by pair rules
     queries = []
     for item in runnable:
         try:
-            queries.append(
-                findings_query(item, *scope_and_rows(item, scopes, ctx), ctx.profiles, matched.get(item.rule.id))
-            )
+            frame, rows = scope_and_rows(item, scopes, ctx, narrowed)
+            queries.append(findings_query(item, frame, rows, ctx.profiles, matched.get(item.rule.id)))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(
                 f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}"
@@ -198,10 +198,14 @@ def _with_families(scope: str, columns: set[str], names: list[str], ctx: RunCont
 
 
 def scope_and_rows(
-    item: CompiledRule, scopes: dict[str, pl.DataFrame], ctx: RunContext | None = None
+    item: CompiledRule,
+    scopes: dict[str, pl.DataFrame],
+    ctx: RunContext | None = None,
+    narrowed: dict[tuple, pl.DataFrame] | None = None,
 ) -> tuple[pl.LazyFrame, dict[str, pl.DataFrame]]:
     """The rule's row set, and for a pair rule the rows of each table it needs that its pairs can match
-    (its lookups join those, not 3 million PTP rows per rule)."""
+    (its lookups join those, not 3 million PTP rows per rule; `narrowed` shares them between the pass's
+    pair rules that read this batch's lines alone, see pairs.needed_rows)."""
     if item.rule.scope == "line_pair":
         # From only the line columns the rule reads: pairs multiply every column they carry.
         lines = scopes["line"].select(sorted(line_columns(item.reads)))
@@ -209,7 +213,13 @@ def scope_and_rows(
         earlier = None
         if pairing.with_history and ctx is not None and ctx.history is not None:
             earlier = earlier_lines(ctx.history, lines, ctx.batch.claims.get_column("claim_id"), pairing)
-        rows = needed_rows(lookup_keys(lines, earlier, item.lookups), item.lookups, item.required, item.side_filters)
+        rows = needed_rows(
+            lookup_keys(lines, earlier, item.lookups),
+            item.lookups,
+            item.required,
+            item.side_filters,
+            narrowed if earlier is None else None,
+        )
         tables = code_filters(rows, item.lookups)
         filters = {side: [*item.side_filters[side], *tables[side]] for side in PAIR_SIDES}
         pairs = pair_scope(lines, filters, pairing, earlier)
