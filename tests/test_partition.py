@@ -41,3 +41,16 @@ def test_a_batch_that_fits_in_one_group_runs_as_one_and_a_larger_one_is_cut_fine
     batch = load_batch(DEMO)
     sized = replace(batch, claim_lines=pl.DataFrame({"claim_id": pl.repeat("C1", lines, eager=True)}))
     assert part_count(sized) == groups
+
+
+@pytest.mark.parametrize(("claims", "groups"), [(500_000, 1), (600_000, 6), (5_700_000, 57)])
+def test_a_batch_of_many_short_claims_is_cut_by_its_claims_not_only_its_lines(claims, groups):
+    # 5.7M claims of 1-2 lines in 10M lines: 57 groups of 100,000 claims, where lines alone made 40.
+    batch = load_batch(DEMO)
+    lines = min(claims * 7 // 4, 10_000_000)
+    sized = replace(
+        batch,
+        claims=pl.DataFrame({"claim_id": pl.repeat("C1", claims, eager=True)}),
+        claim_lines=pl.DataFrame({"claim_id": pl.repeat("C1", lines, eager=True)}),
+    )
+    assert part_count(sized) == groups

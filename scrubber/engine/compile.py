@@ -114,19 +114,16 @@ def listed_codes(references: ReferenceLibrary, name: str, where: dict) -> list[s
     return rows[table.key[0]].unique().sort().to_list()
 
 
-def apply_lookup(
-    frame: pl.LazyFrame,
-    lookup: Lookup,
-    table: ReferenceTable,
-    required: bool = False,
-    rows: pl.DataFrame | None = None,
+def lookup_matches(
+    frame: pl.LazyFrame, lookup: Lookup, table: ReferenceTable, rows: pl.DataFrame | None = None
 ) -> pl.LazyFrame:
-    """Join the table rows in force on each row's date, as `<alias>.<column>` plus `<alias>.found`.
+    """The table rows in force for each distinct (key, date) of the frame, as `<alias>.<column>` and
+    `<alias>.found` beside the keys: what apply_lookup joins.
 
     Matching the table's whole key gives one row's values; matching part of it (a coverage
     policy by procedure code) gives the distinct values of the matching rows as lists. The join runs
-    on the distinct (key, date) combinations first, so a table whose key has several
-    validity windows never multiplies the batch's rows.
+    on the distinct (key, date) combinations, so a table whose key has several validity windows never
+    multiplies the batch's rows.
     """
     keys = list(lookup.on.values())
     date = lookup.date or "_date"
@@ -138,7 +135,7 @@ def apply_lookup(
         pl.col(date).is_between(pl.col(VALID_FROM), pl.col(VALID_TO))
     )
     if set(lookup.on) >= set(table.key):
-        matched = (
+        return (
             in_window.sort(VALID_FROM, descending=True)
             .unique(subset=[*keys, date], keep="first")
             .select(
@@ -150,17 +147,32 @@ def apply_lookup(
                 ]
             )
         )
-    else:
-        # Each column's distinct values, sorted: rules test them as sets and messages list them once.
-        matched = (
-            in_window.group_by([*keys, date])
-            .agg(pl.col(c).drop_nulls().unique().sort().alias(f"{prefix}.{c}") for c in others)
-            .with_columns(pl.lit(True).alias(f"{prefix}.found"))
-        )
+    # Each column's distinct values, sorted: rules test them as sets and messages list them once.
+    return (
+        in_window.group_by([*keys, date])
+        .agg(pl.col(c).drop_nulls().unique().sort().alias(f"{prefix}.{c}") for c in others)
+        .with_columns(pl.lit(True).alias(f"{prefix}.found"))
+    )
+
+
+def apply_lookup(
+    frame: pl.LazyFrame,
+    lookup: Lookup,
+    table: ReferenceTable,
+    required: bool = False,
+    rows: pl.DataFrame | None = None,
+    matched: pl.DataFrame | None = None,
+) -> pl.LazyFrame:
+    """Join the table rows in force on each row's date, as `<alias>.<column>` plus `<alias>.found`
+    (lookup_matches; `matched` when already computed for the frame's scope, see run.shared_lookups)."""
+    keys = list(lookup.on.values())
+    date = lookup.date or "_date"
+    prefix = lookup.alias
+    found = lookup_matches(frame, lookup, table, rows) if matched is None else matched.lazy()
     in_force = table.in_force(pl.col(date), pl.col(lookup.on[table.partition]) if table.partition else None)
     # A rule that needs a row of the table drops the rows that have none at once.
     how = "inner" if required else "left"
-    return frame.join(matched, on=[*keys, date], how=how, nulls_equal=False).with_columns(
+    return frame.join(found, on=[*keys, date], how=how, nulls_equal=False).with_columns(
         in_force.alias(f"{prefix}.in_force"),
         # Where no release covers the date the table cannot say "absent": null, so nothing fires.
         pl.when(in_force).then(pl.col(f"{prefix}.found").fill_null(False)).alias(f"{prefix}.found"),
@@ -168,13 +180,20 @@ def apply_lookup(
 
 
 def findings_query(
-    compiled: CompiledRule, frame: pl.LazyFrame, rows: dict[str, pl.DataFrame], profiles: Profiles
+    compiled: CompiledRule,
+    frame: pl.LazyFrame,
+    rows: dict[str, pl.DataFrame],
+    profiles: Profiles,
+    matched: dict[str, pl.DataFrame] | None = None,
 ) -> pl.LazyFrame:
     """The rule's findings over its row set; `rows` holds, per lookup alias, the table rows it may join
-    (a pair rule's needed rows, see pairs.needed_rows); other lookups join the whole table."""
+    (a pair rule's needed rows, see pairs.needed_rows); other lookups join the whole table. `matched`
+    holds, per alias, a lookup's matches already computed for the scope (run.shared_lookups)."""
     rule = compiled.rule
+    matched = matched or {}
     for lookup, table in compiled.lookups:
-        frame = apply_lookup(frame, lookup, table, lookup.alias in compiled.required, rows.get(lookup.alias))
+        required = lookup.alias in compiled.required
+        frame = apply_lookup(frame, lookup, table, required, rows.get(lookup.alias), matched.get(lookup.alias))
     in_force = pl.col("_date") >= pl.lit(rule.effective_from)
     if rule.effective_to:
         in_force = in_force & (pl.col("_date") <= pl.lit(rule.effective_to))

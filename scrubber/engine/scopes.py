@@ -117,13 +117,22 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
     )
 
 
+# What the line, modifier and diagnosis scopes read of the claim scope beside their rules' columns:
+# a pass of the rules builds the claim rows with only these and the columns its rules and families read.
+FROM_CLAIM_ROWS = frozenset(
+    {*KEYS, CLAIM_ROW, "claim.claim_id", "claim.place_of_service", "claim.diagnosis_codes", "patient.birth_date",
+     "claim.first_service_date"}
+)  # fmt: skip
+
+
 def line_scope(ctx: RunContext) -> pl.LazyFrame:
-    claims = claim_scope(ctx).drop("_line_number", "_date", "patient.age")
+    claims = claim_scope(ctx).drop("_line_number", "_date", "patient.age", strict=False)
     lines = _prefixed(ctx.batch.claim_lines, "line").with_row_index(LINE_ROW)
     dx_list = pl.col("claim.diagnosis_codes")
     pointers = pl.col("line.diagnosis_pointers")
     # Body-site modifiers (RT, LT, F1, T2, E1, LC ...): two lines on different sites are distinct services.
-    sites = ctx.references.get("modifiers").rows_where({"anatomic": "Y"}).get_column("code").unique().sort().implode()
+    # A Python list: an imploded Series inside list.filter was broadcast to every modifier (1.2 CPU s per 1M lines).
+    sites = ctx.references.get("modifiers").rows_where({"anatomic": "Y"}).get_column("code").unique().sort().to_list()
     return (
         lines.join(claims, left_on="line.claim_id", right_on="claim.claim_id", how="inner", coalesce=False)
         .with_columns(

@@ -6,7 +6,7 @@ import polars as pl
 
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import Family
-from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
+from scrubber.engine.filing import FILING_LIMIT_COLUMNS, with_payer_filing_deadline
 
 
 def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
@@ -22,11 +22,10 @@ def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFr
     institutional = pl.col("claim.institutional")
     own_date = "line.service_date" if scope == "line" else "claim.first_service_date"
     start = pl.when(institutional).then(pl.col("claim.last_service_date")).otherwise(pl.col(own_date))
-    return frame.with_columns(
-        (~institutional).alias("tf.per_line"),
-        start.alias("tf.clock_start"),
-        payer_filing_deadline(start).alias("tf.deadline"),
-    ).with_columns((pl.col("tf.deadline") - pl.lit(ctx.as_of)).dt.total_days().alias("tf.days_left"))
+    clocked = frame.with_columns((~institutional).alias("tf.per_line"), start.alias("tf.clock_start"))
+    return with_payer_filing_deadline(clocked, "tf.clock_start", "tf.deadline").with_columns(
+        (pl.col("tf.deadline") - pl.lit(ctx.as_of)).dt.total_days().alias("tf.days_left")
+    )
 
 
 FAMILY = Family(
