@@ -39,7 +39,7 @@ def part_count(batch: Batch) -> int:
     return max(-(-rows[name] // ROWS_PER_PART[name]) for name in rows)
 
 
-def _part(column: str, parts: int) -> pl.Expr:
+def patient_part(column: str, parts: int) -> pl.Expr:
     return (pl.col(column).fill_null("").hash(seed=HASH_SEED) % parts).alias("_part")
 
 
@@ -51,7 +51,7 @@ def split(batch: Batch, parts: int) -> Iterator[Batch]:
     if parts <= 1:
         yield batch
         return
-    claim_part = batch.claims.select(_part("patient_id", parts))
+    claim_part = batch.claims.select(patient_part("patient_id", parts))
     of_claim = pl.concat([batch.claims.select("claim_id"), claim_part], how="horizontal")
     if repeated_keys(of_claim.filter(pl.col("claim_id").is_not_null()), ["claim_id"]).height:
         of_claim = of_claim.unique(
@@ -61,11 +61,11 @@ def split(batch: Batch, parts: int) -> Iterator[Batch]:
     line_part = batch.claim_lines.select("claim_id").join(of_claim, on="claim_id", how="left", maintain_order="left")
     claim_rows = _rows_per_part(claim_part.to_series())
     line_rows = _rows_per_part(line_part.get_column("_part"))
-    patient_rows = _rows_per_part(batch.patients.select(_part("patient_id", parts)).to_series())
+    patient_rows = _rows_per_part(batch.patients.select(patient_part("patient_id", parts)).to_series())
     encounter_rows = (
         None
         if batch.encounters is None
-        else _rows_per_part(batch.encounters.select(_part("patient_id", parts)).to_series())
+        else _rows_per_part(batch.encounters.select(patient_part("patient_id", parts)).to_series())
     )
     for k in range(parts):
         claims = _gather(batch.claims, claim_rows, k)

@@ -12,8 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from scrubber.engine.context import RunContext
-from scrubber.engine.partition import _part as patient_part  # the groups' hash: one cut for batch and history
-from scrubber.engine.partition import split
+from scrubber.engine.partition import patient_part, split
 from scrubber.frames import HASH_SEED
 from scrubber.shard.contract import TABLES, Manifest, library_versions, write_shard
 
