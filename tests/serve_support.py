@@ -218,3 +218,17 @@ PARTIAL = [
     "SVC*HC:99213*150.00*90.00**1", "DTM*472*20260904", "CAS*CO*45*60.00",
     "SVC*HC:36415*80.00*0**1", "DTM*472*20260904", "CAS*CO*97*80.00", "LQ*HE*M15",
 ]  # fmt: skip
+
+
+def remittance_server(root: Path, *answers: list[str], more: dict[str, str] | None = None) -> tuple[Path, Path, Server]:
+    """The demo run served with an inbox of 835s: era1.835 answering with these CLP loops, and more files by name."""
+    from tests.test_remit_835 import remittance, write
+
+    reports, inbox = root / "reports", root / "remittances"
+    demo_run(reports)
+    add_user(reports, "alice")
+    inbox.mkdir()
+    write(inbox, remittance(*answers, paid_on="20260920"), "era1.835")
+    for name, text in (more or {}).items():
+        write(inbox, text, name)
+    return reports, inbox, Server(reports, root / "server.log", "--remittances", str(inbox))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from scrubber.remit.x835 import read_835
 from scrubber.server.remits import code_texts, per_claim
 from scrubber.server.store import connect, default_url, remit_claims, remittances
-from tests.serve_support import DENIED, PAID, PARTIAL, Client, Server, add_user, claim_pk, demo_run, wait_for
+from tests.serve_support import DENIED, PAID, PARTIAL, Client, claim_pk, remittance_server, wait_for
 from tests.test_remit_835 import remittance, write
 
 # A claim id no run flagged: a clean claim, denied all the same.
@@ -32,14 +32,11 @@ BROKEN = "ISA*00*NOT A REMITTANCE*JONES*MARY*DOB 19500101~CLP*C1014*1*10*10~"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    root = tmp_path_factory.mktemp("serve-remits")
-    reports, inbox = root / "reports", root / "remittances"
-    demo_run(reports)
-    add_user(reports, "alice")
-    inbox.mkdir()
-    write(inbox, remittance(PAID, DENIED, PARTIAL, UNKNOWN, FIRST_C2005, FIRST_C2006, paid_on="20260920"), "era1.835")
-    write(inbox, BROKEN, "era-broken.txt")
-    server = Server(reports, root / "server.log", "--remittances", str(inbox))
+    reports, inbox, server = remittance_server(
+        tmp_path_factory.mktemp("serve-remits"),
+        PAID, DENIED, PARTIAL, UNKNOWN, FIRST_C2005, FIRST_C2006,
+        more={"era-broken.txt": BROKEN},
+    )  # fmt: skip
     yield reports, inbox, server, Client(server).login("alice")
     server.stop()
 

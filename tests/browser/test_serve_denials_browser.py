@@ -5,19 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_serve_browser import LOOK_AGAIN, open_claim, row
-from tests.serve_support import DENIED, PAID, Server, add_user, demo_run, press
-from tests.test_remit_835 import remittance, write
+from tests.serve_support import DENIED, PAID, press, remittance_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("serve-denials-browser")
-    reports, inbox = root / "reports", root / "remittances"
-    demo_run(reports)
-    add_user(reports, "alice")
-    inbox.mkdir()
-    write(inbox, remittance(PAID, DENIED, paid_on="20260920"), "era1.835")
-    running = Server(reports, root / "server.log", "--remittances", str(inbox))
+    _reports, _inbox, running = remittance_server(tmp_path_factory.mktemp("serve-denials-browser"), PAID, DENIED)
     yield running
     running.stop()
 
