@@ -95,25 +95,32 @@ class ReferenceTable:
 
     @cached_property
     def rows(self) -> pl.DataFrame:
-        """Every release's rows with the window (`_from`, `_to`) in which each is in force."""
+        """Every release's rows with the window (`_from`, `_to`) in which each is in force.
+
+        One lazy query over all releases: typing, windows and the filter run as one pass, where
+        eager steps copied the NCCI table's three million rows at each (fresh process: 0.43 s CPU
+        and 729 MB peak, against 0.16 s and 329 MB to read its files; bench/README.md).
+        """
         schema = {name: _TYPES[kind] for name, kind in self.columns.items()}
         frames = []
         for release in self.releases:
-            frame = read_release_file(release.path)
-            if frame.columns != self.stored_columns:
+            frame = scan_release_file(release.path)
+            stored = frame.collect_schema()
+            if stored.names() != self.stored_columns:
                 raise ScrubberInputError(
-                    f"{release.path}: header {frame.columns} does not match the columns of {self.folder / 'table.yaml'}"
+                    f"{release.path}: header {stored.names()} does not match the columns of "
+                    f"{self.folder / 'table.yaml'}"
                 )
             if self.partition:
                 frame = frame.with_columns(pl.lit(release.partition).alias(self.partition))
-            frame = frame.select(_typed(c, t, frame.schema[c]) for c, t in schema.items())
+            frame = frame.select(_typed(c, t, stored.get(c, pl.String)) for c, t in schema.items())
             start, end = pl.lit(release.effective_from), pl.lit(release.effective_to)
             if self.row_validity:
                 row_from, row_to = self.row_validity
                 start = pl.max_horizontal(start, pl.col(row_from).fill_null(release.effective_from))
                 end = pl.min_horizontal(end, pl.col(row_to).fill_null(OPEN_END))
             frames.append(frame.with_columns(start.alias(VALID_FROM), end.alias(VALID_TO)))
-        return pl.concat(frames, how="vertical").filter(pl.col(VALID_FROM) <= pl.col(VALID_TO))
+        return pl.concat(frames, how="vertical").filter(pl.col(VALID_FROM) <= pl.col(VALID_TO)).collect()
 
     def rows_where(self, where: dict[str, Any]) -> pl.DataFrame:
         """The rows whose columns hold the given values (a lookup's or a code list's `where`)."""
@@ -128,11 +135,11 @@ class ReferenceTable:
         )
 
 
-def read_release_file(path: Path) -> pl.DataFrame:
+def scan_release_file(path: Path) -> pl.LazyFrame:
     """A release's rows: Parquet as stored (the large tables), CSV as text to be typed by the table."""
     if path.suffix == ".parquet":
-        return pl.read_parquet(path)
-    return pl.read_csv(path, infer_schema=False)
+        return pl.scan_parquet(path)
+    return pl.read_csv(path, infer_schema=False).lazy()  # read, not scanned: a release may be gzipped
 
 
 def write_release_parquet(frame: pl.DataFrame, path: Path) -> None:
