@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from scrubber.errors import ScrubberInputError
-from scrubber.rulebook.yamlfile import Problem, line_of, raise_first, read_checked
+from scrubber.rulebook.yamlfile import CheckedFiles, Problem, line_of, raise_first, read_checked
 
 VALID_FROM, VALID_TO = "_from", "_to"
 OPEN_END = dt.date(9999, 12, 31)
@@ -156,20 +156,22 @@ def _typed(column: str, kind: pl.DataType, stored: pl.DataType) -> pl.Expr:
     return pl.col(column).cast(kind)
 
 
-def load_table(reference_dir: Path, name: str) -> ReferenceTable:
+def load_table(reference_dir: Path, name: str, checked: CheckedFiles | None = None) -> ReferenceTable:
     """One reference table; a run stops at the first problem `read_table` finds."""
-    table, problems = read_table(reference_dir, name)
+    table, problems = read_table(reference_dir, name, checked)
     raise_first(problems)
     return table
 
 
-def read_table(reference_dir: Path, name: str) -> tuple[ReferenceTable | None, list[Problem]]:
+def read_table(
+    reference_dir: Path, name: str, checked: CheckedFiles | None = None
+) -> tuple[ReferenceTable | None, list[Problem]]:
     """A table as its table.yaml describes it (rows are read on first use), or None and every problem of table.yaml."""
     folder = Path(reference_dir) / name
     path = folder / "table.yaml"
     if not path.is_file():
         return None, [Problem(str(path), 0, f"reference table {name!r} not found under {reference_dir}")]
-    document, problems = read_checked(path, TABLE_SCHEMA)
+    document, problems = read_checked(path, TABLE_SCHEMA, checked)
     if document is None:
         return None, problems
     partition = document.get("partition")
@@ -213,11 +215,14 @@ def read_table(reference_dir: Path, name: str) -> tuple[ReferenceTable | None, l
 class ReferenceLibrary:
     """Tables loaded on first use, once per run."""
 
-    def __init__(self, reference_dir: Path):
+    def __init__(self, reference_dir: Path, checked: CheckedFiles | None = None):
         self.reference_dir = Path(reference_dir)
         self._tables: dict[str, ReferenceTable] = {}
+        self._checked = checked
 
     def get(self, name: str) -> ReferenceTable:
         if name not in self._tables:
-            self._tables[name] = load_table(self.reference_dir, name)
+            self._tables[name] = load_table(self.reference_dir, name, self._checked)
+            if self._checked is not None:
+                self._checked.save()
         return self._tables[name]
