@@ -240,7 +240,7 @@ def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.D
             value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name)
             for c, (value, _) in zip(present, parsed.values(), strict=True)
         ]
-        + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items()]
+        + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items() if name in text]
     )
     issues = cell_issues(checked, table, text, transcoded)
     cast = checked.select(
