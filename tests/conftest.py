@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +16,9 @@ import pytest
 from scrubber import paths
 from scrubber.paths import Settings
 from scrubber.rulebook.book import Rulebook, load_rulebook
+
+# Runs in tests keep their checked-rule cache (rulebook/yamlfile.CheckedFiles) apart from the user's.
+os.environ.setdefault("SCRUBBER_CACHE_DIR", tempfile.mkdtemp(prefix="scrubber-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"

@@ -137,3 +137,65 @@ def test_a_native_list_column_reads_the_same_by_the_short_route(kind, lists):
     short = frame.select(native_value(frame["x"], kind).cast(POLARS_TYPE[kind]).alias("x"))
     full = frame.select(from_native(kind, pl.col("x")).cast(POLARS_TYPE[kind]).alias("x"))
     assert short.equals(full)
+
+
+def _typed_parquet_batch(demo_copy, folder, claims, lines):
+    """The demo batch as a typed Parquet export (what a practice system's database writes), with these
+    claims and lines in claim and line order."""
+    folder.mkdir()
+    batch = load_batch(demo_copy)
+    claims(batch.claims.drop("source_file", "source_position")).sort("claim_id").write_parquet(
+        folder / "claims.parquet"
+    )
+    lines(batch.claim_lines).sort("claim_id", "line_number").write_parquet(folder / "claim_lines.parquet")
+    for name in ("patients", "eligibility"):
+        getattr(batch, name).write_parquet(folder / f"{name}.parquet")
+    return load_batch(folder)
+
+
+def test_padded_or_lower_case_text_in_a_typed_export_is_normalised_like_csv_text(demo_copy, tmp_path):
+    """A CHAR column pads codes with spaces, some systems write payer ids in lower case: such a column
+    is read as text, so ' medicare ' is MEDICARE; a clean column passes through as it is."""
+    padded = _typed_parquet_batch(
+        demo_copy,
+        tmp_path / "padded",
+        lambda claims: claims.with_columns(
+            pl.when(pl.col("claim_id") == "C1002").then(pl.lit(" medicare ")).otherwise("payer_id").alias("payer_id")
+        ),
+        lambda lines: lines.with_columns(
+            pl.when(pl.col("claim_id") == "C1002", pl.col("line_number") == 1)
+            .then(pl.lit("99214 "))
+            .otherwise("procedure_code")
+            .alias("procedure_code")
+        ),
+    )
+    claim = padded.claims.filter(pl.col("claim_id") == "C1002").row(0, named=True)
+    line = padded.claim_lines.filter(pl.col("claim_id") == "C1002", pl.col("line_number") == 1).row(0, named=True)
+    assert (claim["payer_id"], line["procedure_code"]) == ("MEDICARE", "99214")
+    assert padded.issues.filter(pl.col("claim_id") == "C1002").is_empty()
+
+
+def test_repeated_and_orphan_lines_are_reported_in_a_batch_in_claim_order(demo_copy, tmp_path):
+    """Claim order lets the loader skip its joins only when nothing repeats and every line has its claim."""
+    first = pl.col("claim_id") == "C1002"
+    sorted_batch = _typed_parquet_batch(
+        demo_copy,
+        tmp_path / "sorted",
+        lambda claims: claims,
+        lambda lines: pl.concat(
+            [
+                lines,
+                lines.filter(first, pl.col("line_number") == 1),  # line 1 of C1002 billed twice
+                lines.filter(first, pl.col("line_number") == 1).with_columns(claim_id=pl.lit("C9999")),
+            ]
+        ),
+    )
+    issues = (
+        sorted_batch.issues.filter(pl.col("claim_id").is_in(["C1002", "C9999"]))
+        .select("kind", "file", "column", "claim_id", "line_number")
+        .rows()
+    )
+    assert issues == [
+        ("duplicate_line", "claim_lines.parquet", "line_number", "C1002", 1),
+        ("unknown_claim", "claim_lines.parquet", "claim_id", "C9999", 1),
+    ]

@@ -120,3 +120,28 @@ def test_a_rule_pairing_with_earlier_runs_finds_on_tonights_line(rules_copy):
     edit_rule(rules_copy, "modifier/MOD002-em-with-procedure-without-25-or-57.yaml", lambda d: d.update(finding_on="b"))
     with pytest.raises(ScrubberInputError, match=r"MOD002-em.*:\d+: a rule pairing with earlier runs finds on a"):
         load_rules(rules_copy)
+
+
+def test_a_run_checks_again_only_the_rule_files_that_changed(rules_copy, tmp_path, monkeypatch):
+    """Last night's checked files are not checked again; an edited one is, and its problem stops the run."""
+    from scrubber.rulebook import yamlfile
+
+    monkeypatch.setenv("SCRUBBER_CACHE_DIR", str(tmp_path / "cache"))
+    settings = Settings(rules_copy, PROFILES)
+    book = load_rulebook(settings)
+    book.references.get("icd10cm")  # a table's table.yaml is checked when the run first reads the table
+    first = book.rules
+
+    def no_checking(*_):
+        raise AssertionError("a file checked before was checked again")
+
+    monkeypatch.setattr(yamlfile, "schema_problems", no_checking)
+    again = load_rulebook(settings)
+    assert [(r.id, r.when, r.examples) for r in again.rules] == [(r.id, r.when, r.examples) for r in first]
+    again.references.get("icd10cm")
+
+    monkeypatch.undo()
+    monkeypatch.setenv("SCRUBBER_CACHE_DIR", str(tmp_path / "cache"))
+    edit_rule(rules_copy, TELEHEALTH, lambda d: d.pop("examples"))
+    with pytest.raises(ScrubberInputError, match=r"MOD001-telehealth.*'examples' is a required property"):
+        load_rulebook(settings)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from scrubber.batch.csvfile import EXTRA, FILE, ROW
-from scrubber.batch.schema import CLAIM_LINES, Table
+from scrubber.batch.schema import CLAIM_LINES, Kind, Table
 from scrubber.frames import repeated_keys
 
 ISSUE_SCHEMA = {
@@ -50,26 +50,44 @@ ISSUE_KINDS = {
 }
 
 
+# A text cell the parser would rewrite or report: blank, surrounded by whitespace (trimmed), and
+# for a code anything upper-casing could change (lower case, any non-ASCII character).
+_REWRITTEN = {Kind.STRING: r"^\s|\s$", Kind.CODE: r"^\s|\s$|[^\x00-\x60\x7B-\x7F]"}
+
+
+def as_given(kind: Kind, raw: pl.Expr) -> pl.Expr | None:
+    """True when no cell of a text column of this kind would be changed or reported by the text
+    parser, so the column passes through as it is (None: every column of the kind is parsed).
+
+    Checking costs a fraction of parsing: trimming and upper-casing write every cell anew.
+    A cell longer than MAX_CELL bytes may or may not be over MAX_CELL characters: parsed, to be sure.
+    """
+    if kind not in _REWRITTEN:
+        return None
+    size = raw.str.len_bytes()
+    return ~(raw.str.contains(_REWRITTEN[kind]) | (size == 0) | (size > MAX_CELL)).any()
+
+
 def _typed(name: str) -> pl.Expr:
     return pl.col(TYPED + name)
 
 
-def cell_issues(checked: pl.DataFrame, table: Table, transcoded_files: set[str]) -> pl.DataFrame:
-    """Issues of one table: `checked` holds each raw text column, its typed value (TYPED + name),
-    its unreadable flag (UNREADABLE + name), ROW and FILE."""
+def cell_issues(checked: pl.DataFrame, table: Table, parsed: set[str], transcoded_files: set[str]) -> pl.DataFrame:
+    """Issues of one table: `checked` holds each column as read, its typed value (TYPED + name),
+    its unreadable flag (UNREADABLE + name), ROW and FILE; `parsed` names the columns read from
+    text (the others were already typed, or text that needed no change)."""
     transcoded = pl.col(FILE).is_in(sorted(transcoded_files))
     present = [c for c in table.columns if c.name in checked.columns]
     checks: list[tuple[str, str | None, pl.Expr, pl.Expr]] = []
     for column in present:
         raw = pl.col(column.name)
-        if checked.schema[column.name] != pl.String:
-            # A native Parquet column: only emptiness can be wrong with it.
-            empty = (
-                raw.is_null() | (raw.list.len() == 0)
-                if isinstance(checked.schema[column.name], pl.List)
-                else raw.is_null()
-            )
-            if not column.nullable:
+        if column.name not in parsed:
+            # Typed, or text as given: only emptiness can be wrong with it, and a column without
+            # nulls (which Parquet records) has no empty scalar to look for.
+            values = checked.get_column(column.name)
+            is_list = isinstance(values.dtype, pl.List)
+            if not column.nullable and (is_list or values.null_count()):
+                empty = raw.is_null() | (raw.list.len() == 0) if is_list else raw.is_null()
                 checks.append(("missing_value", column.name, empty, pl.lit(None, pl.String)))
             continue
         blank = raw.str.strip_chars().fill_null("") == ""
@@ -94,17 +112,21 @@ def cell_issues(checked: pl.DataFrame, table: Table, transcoded_files: set[str])
         if table is CLAIM_LINES and TYPED + "line_number" in checked.columns
         else pl.lit(None, pl.Int64)
     )
+    # One lazy query per check, run together: each reads only the columns it needs.
+    rows = checked.lazy()
     return _concat(
-        checked.filter(wrong.fill_null(False)).select(
-            kind=pl.lit(kind, pl.String),
-            file=pl.col(FILE),
-            row=pl.col(ROW),
-            column=pl.lit(name, pl.String),
-            value=shown.str.slice(0, VALUE_SHOWN),
-            claim_id=key,
-            line_number=line,
+        pl.collect_all(
+            rows.filter(wrong.fill_null(False)).select(
+                kind=pl.lit(kind, pl.String),
+                file=pl.col(FILE),
+                row=pl.col(ROW),
+                column=pl.lit(name, pl.String),
+                value=shown.str.slice(0, VALUE_SHOWN),
+                claim_id=key,
+                line_number=line,
+            )
+            for kind, name, wrong, shown in checks
         )
-        for kind, name, wrong, shown in checks
     )
 
 
@@ -115,9 +137,9 @@ def batch_issues(typed: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     lines = typed["claim_lines"].select(FILE, ROW, "claim_id", "line_number")
     known_claim = pl.col("claim_id").is_not_null()
     line_key = ["claim_id", "line_number"]
-    repeated_lines = repeated_keys(lines.filter(known_claim & pl.col("line_number").is_not_null()), line_key)
-    repeated_claims = repeated_keys(claims.filter(known_claim), ["claim_id"])
-    unknown = lines.filter(known_claim).join(claims.select("claim_id"), on="claim_id", how="anti")
+    repeated_lines = _repeated(lines.filter(known_claim & pl.col("line_number").is_not_null()), line_key)
+    repeated_claims = _repeated(claims.filter(known_claim), ["claim_id"])
+    unknown = _without_claim(lines.filter(known_claim), claims.filter(known_claim))
     return _concat(
         [
             unknown.select(
@@ -133,6 +155,39 @@ def batch_issues(typed: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
             _one_per_key("duplicate_claim_id", claims.join(repeated_claims, on="claim_id", how="semi"), ["claim_id"]),
         ]
     )
+
+
+def _in_strict_order(frame: pl.DataFrame, key: list[str]) -> bool:
+    """Every row's key above the one before it (compared column by column): no key can repeat.
+
+    Most exports are written in claim and line order, and this one pass is far cheaper than the
+    hashing, sorting and joining that a batch in any order needs (figures in bench/README.md).
+    """
+    later, same = pl.lit(False), pl.lit(True)
+    for name in key:
+        value, before = pl.col(name), pl.col(name).shift()
+        later, same = later | (same & (value > before)), same & (value == before)
+    return frame.select(later.slice(1).all()).item()
+
+
+def _repeated(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    if _in_strict_order(frame, key):
+        return frame.select(key).clear()
+    return repeated_keys(frame, key)
+
+
+def _without_claim(lines: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    """The lines whose claim_id is not in claims (both without null ids).
+
+    Lines and claims both in claim order, with the same claim ids, need no join: the distinct ids
+    of each side, read off in one pass, compare equal. Any other batch is joined.
+    """
+    ids, known = lines.get_column("claim_id"), claims.get_column("claim_id")
+    if ids.is_sorted() and known.is_sorted():
+        distinct_ids = ids.filter(ids.ne_missing(ids.shift()))
+        if distinct_ids.equals(known.filter(known.ne_missing(known.shift()))):
+            return lines.clear()
+    return lines.join(claims.select("claim_id"), on="claim_id", how="anti")
 
 
 def _one_per_key(kind: str, rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:

@@ -19,6 +19,7 @@ from scrubber.batch.checks import (
     MAX_CELL,
     TYPED,
     UNREADABLE,
+    as_given,
     batch_issues,
     cell_issues,
     x12_issues,
@@ -206,13 +207,30 @@ def _read_parquet(path: Path, table: Table) -> pl.DataFrame:
     return frame.with_columns(columns).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
+def _text_columns(frame: pl.DataFrame, present: list, transcoded: set[str]) -> set[str]:
+    """The text columns the parser must read: all but the text and code columns it would leave as they are.
+
+    A transcoded file's cells are all quoted in issues (transcoded_text), so all of them are read.
+    """
+    text = [c for c in present if frame.schema[c.name] == pl.String]
+    if transcoded:
+        return {c.name for c in text}
+    checks = {c.name: check for c in text if (check := as_given(c.kind, pl.col(c.name))) is not None}
+    unchanged = frame.select(**checks).row(0, named=True) if checks else {}
+    return {c.name for c in text if not unchanged.get(c.name)}
+
+
 def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     present = [c for c in table.columns if c.name in frame.columns]
+    text = _text_columns(frame, present, transcoded)
     parsed = {}
     for column in present:
         raw = pl.col(column.name)
-        if frame.schema[column.name] != pl.String:  # a native Parquet column: nothing to read from text
-            parsed[column.name] = (native_value(frame.get_column(column.name), column.kind), pl.lit(False))
+        if column.name not in text:
+            if frame.schema[column.name] == pl.String:  # text the parser would leave as it is
+                parsed[column.name] = (raw, pl.lit(False))
+            else:  # a native Parquet column: nothing to read from text
+                parsed[column.name] = (native_value(frame.get_column(column.name), column.kind), pl.lit(False))
             continue
         # A runaway cell (a whole file pasted into one field) is reported, never carried into messages.
         usable = pl.when(raw.str.len_chars() <= MAX_CELL).then(raw)
@@ -222,9 +240,9 @@ def _cast(frame: pl.DataFrame, table: Table, transcoded: set[str]) -> tuple[pl.D
             value.cast(POLARS_TYPE[c.kind]).alias(TYPED + c.name)
             for c, (value, _) in zip(present, parsed.values(), strict=True)
         ]
-        + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items()]
+        + [flag.fill_null(False).alias(UNREADABLE + name) for name, (_, flag) in parsed.items() if name in text]
     )
-    issues = cell_issues(checked, table, transcoded)
+    issues = cell_issues(checked, table, text, transcoded)
     cast = checked.select(
         [pl.col(TYPED + c.name).alias(c.name) for c in present]
         + [pl.lit(None, POLARS_TYPE[c.kind]).alias(c.name) for c in table.columns if c.name not in frame.columns]

@@ -94,14 +94,14 @@ def native_value(values: pl.Series, kind: Kind) -> pl.Expr:
         return from_native(kind, column)
     if kind is Kind.INT_LIST:
         return column.cast(POLARS_TYPE[kind])
-    # Upper-case letters and digits only (and the dots ICD codes are written with), none empty.
-    codes = inner.str.replace_all(".", "", literal=True) if kind is Kind.ICD_LIST else inner
-    if (
-        inner.str.contains("[^A-Z0-9.]" if kind is Kind.ICD_LIST else "[^A-Z0-9]").any()
-        or (codes.str.len_bytes() == 0).any()
-    ):
+    # Upper-case letters and digits only (and the dots ICD codes are written with), none empty
+    # (an ICD code of nothing but dots is empty once they are removed): one regex pass.
+    other = r"[^A-Z0-9.]|^\.*$" if kind is Kind.ICD_LIST else r"[^A-Z0-9]|^$"
+    if inner.str.contains(other).any():
         return from_native(kind, column)
-    return column.list.eval(pl.element().str.replace_all(".", "", literal=True)) if kind is Kind.ICD_LIST else column
+    if kind is Kind.ICD_LIST and inner.str.contains(".", literal=True).any():
+        return column.list.eval(pl.element().str.replace_all(".", "", literal=True))
+    return column
 
 
 def from_native(kind: Kind, column: pl.Expr) -> pl.Expr:

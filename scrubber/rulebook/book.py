@@ -8,6 +8,7 @@ from scrubber.paths import Settings
 from scrubber.rulebook.profiles import Profiles, load_profiles
 from scrubber.rulebook.reference import ReferenceLibrary
 from scrubber.rulebook.rules import Rule, load_rules
+from scrubber.rulebook.yamlfile import CheckedFiles
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,13 @@ class Rulebook:
 
 
 def load_rulebook(settings: Settings) -> Rulebook:
-    """The rules and payer profiles of settings' folders; stops at the first problem of a file (the rules' first)."""
-    rules = load_rules(settings.rules_dir)
-    return Rulebook(rules, load_profiles(settings.profiles_dir), ReferenceLibrary(settings.reference_dir), settings)
+    """The rules and payer profiles of settings' folders; stops at the first problem of a file (the rules' first).
+
+    Files checked against their schema by an earlier run with the same bytes are not checked again
+    (yamlfile.CheckedFiles); `scrubber validate` checks every file every time.
+    """
+    checked = CheckedFiles.for_pack(settings.rules_dir)
+    rules = load_rules(settings.rules_dir, checked)
+    profiles = load_profiles(settings.profiles_dir, checked)
+    checked.save()
+    return Rulebook(rules, profiles, ReferenceLibrary(settings.reference_dir, checked), settings)

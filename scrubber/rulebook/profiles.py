@@ -17,7 +17,7 @@ import polars as pl
 
 from scrubber.errors import ScrubberInputError
 from scrubber.rulebook.schema import DEFAULTS_SCHEMA, PROFILE_SCHEMA
-from scrubber.rulebook.yamlfile import Problem, line_of, raise_first, read_checked
+from scrubber.rulebook.yamlfile import CheckedFiles, Problem, line_of, raise_first, read_checked
 
 DEFAULTS_FILE = "_defaults.yaml"
 
@@ -131,14 +131,14 @@ def _param_type(name: str, profiles: Profiles) -> pl.DataType:
     return pl.String
 
 
-def load_profiles(profiles_dir: Path) -> Profiles:
+def load_profiles(profiles_dir: Path, checked: CheckedFiles | None = None) -> Profiles:
     """The payer profiles; a run stops at the first problem `read_profiles` finds."""
-    profiles, problems = read_profiles(profiles_dir)
+    profiles, problems = read_profiles(profiles_dir, checked)
     raise_first(problems)
     return profiles
 
 
-def read_profiles(profiles_dir: Path) -> tuple[Profiles, list[Problem]]:
+def read_profiles(profiles_dir: Path, checked: CheckedFiles | None = None) -> tuple[Profiles, list[Problem]]:
     """Every profile that reads cleanly, and every problem of every profile file (what `scrubber validate` lists)."""
     profiles_dir = Path(profiles_dir)
     if not profiles_dir.is_dir():
@@ -147,13 +147,13 @@ def read_profiles(profiles_dir: Path) -> tuple[Profiles, list[Problem]]:
     defaults: dict[str, Any] = {}
     defaults_path = profiles_dir / DEFAULTS_FILE
     if defaults_path.is_file():
-        document, problems = read_checked(defaults_path, DEFAULTS_SCHEMA)
+        document, problems = read_checked(defaults_path, DEFAULTS_SCHEMA, checked)
         defaults = document["params"] if document is not None else {}
     payers: dict[str, PayerProfile] = {}
     for path in sorted(profiles_dir.glob("*.yaml")):
         if path.name.startswith("_"):
             continue
-        document, found = read_checked(path, PROFILE_SCHEMA)
+        document, found = read_checked(path, PROFILE_SCHEMA, checked)
         problems += found
         if document is None:
             continue

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scrubber.rulebook.schema import RULE_SCHEMA
-from scrubber.rulebook.yamlfile import Problem, line_of, raise_first, read_checked
+from scrubber.rulebook.yamlfile import CheckedFiles, Problem, line_of, raise_first, read_checked
 
 REFERENCE_FOLDER = "reference"
 
@@ -69,14 +69,14 @@ def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(p for p in Path(rules_dir).rglob("*.yaml") if REFERENCE_FOLDER not in p.relative_to(rules_dir).parts)
 
 
-def load_rules(rules_dir: Path) -> list[Rule]:
+def load_rules(rules_dir: Path, checked: CheckedFiles | None = None) -> list[Rule]:
     """The rule pack; a run stops at the first problem `read_rules` finds."""
-    rules, problems = read_rules(rules_dir)
+    rules, problems = read_rules(rules_dir, checked)
     raise_first(problems)
     return rules
 
 
-def read_rules(rules_dir: Path) -> tuple[list[Rule], list[Problem]]:
+def read_rules(rules_dir: Path, checked: CheckedFiles | None = None) -> tuple[list[Rule], list[Problem]]:
     """Every rule that reads cleanly, and every problem of every rule file (what `scrubber validate` lists)."""
     rules_dir = Path(rules_dir)
     if not rules_dir.is_dir():
@@ -84,7 +84,7 @@ def read_rules(rules_dir: Path) -> tuple[list[Rule], list[Problem]]:
     rules: list[Rule] = []
     problems: list[Problem] = []
     for path in rule_files(rules_dir):
-        document, found = read_checked(path, RULE_SCHEMA)
+        document, found = read_checked(path, RULE_SCHEMA, checked)
         problems += found
         if document is not None and (rule := _parse_rule(path, document, rules_dir, problems)):
             rules.append(rule)
