@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from scrubber.remit.report import NO_TEXT
 from tests.conftest import REPO, scrub_demo
 from tests.test_cli import scrubber
 from tests.test_remit_match import remittance
@@ -56,6 +57,9 @@ def test_the_report_counts_denials_and_dollars_by_carc_payer_rule_and_file(demo)
     out = demo.with_name("demo-remit")
     by_carc = table(out, "by_carc").select("carc", "denials", "dollars", "predicted_sent_anyway", "not_predicted")
     assert by_carc.filter(pl.col("carc") == "50").rows() == [("50", 2, D("108.00"), 1, 1)]
+    texts = dict(table(out, "by_carc").select("carc", "description").iter_rows())
+    assert texts["50"].startswith("These are non-covered services")  # the X12 wording, from the pack's table
+    assert texts["22"] == NO_TEXT  # coordination of benefits: no rule names it, so the pack's table lacks it
     by_payer = table(out, "by_payer").filter(pl.col("payer_id") == "MEDICARE")
     assert by_payer.select("claims", "denials", "dollars").rows() == [(4, 2, D("278.00"))]
     record = table(out, "rule_record").filter(pl.col("rule_id").is_in(["PTP001", "MOD009"])).sort("rule_id")

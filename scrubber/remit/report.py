@@ -149,10 +149,19 @@ def build(
     return RemitReport(tables, headline)
 
 
+# The pack's remit_codes table holds the codes its rules name, not the whole X12 lists.
+NO_TEXT = "not in the pack's code table (rules/reference/remit_codes)"
+
+
 def carc_texts(reference_dir: Path) -> pl.DataFrame:
     """The CARC texts of the pack's remit_codes table (the X12 list's wording, for the codes the rules name)."""
     rows = load_table(reference_dir, "remit_codes").rows
     return rows.filter(pl.col("kind") == "CARC").select(carc="code", description="description").unique("carc")
+
+
+def _described(table: pl.DataFrame, described: pl.DataFrame) -> pl.DataFrame:
+    """Each CARC with its text; a code the pack's table lacks says so rather than showing nothing."""
+    return table.join(described, on="carc", how="left").with_columns(pl.col("description").fill_null(NO_TEXT))
 
 
 def _count_classes() -> list[pl.Expr]:
@@ -173,7 +182,7 @@ def _by_carc(current: pl.DataFrame, described: pl.DataFrame) -> pl.DataFrame:
         payers=pl.col("payer_id").unique().sort().str.join(";"),
     )
     return (
-        table.join(described, on="carc", how="left")
+        _described(table, described)
         .with_columns(family=family_of(pl.col("carc")))
         .sort("dollars", "carc", descending=[True, False])
     )
@@ -244,7 +253,7 @@ def _unpredicted(current: pl.DataFrame, rules: list[Rule], described: pl.DataFra
         payers=pl.col("payer_id").unique().sort().str.join(";"),
     )
     return (
-        table.join(described, on="carc", how="left")
+        _described(table, described)
         .join(naming, on="carc", how="left")
         .with_columns(family=family_of(pl.col("carc")), pack_rules=pl.col("pack_rules").fill_null(""))
         .sort("dollars", "carc", descending=[True, False])

@@ -33,6 +33,7 @@ from sqlalchemy import Engine, insert, select
 
 from scrubber import paths
 from scrubber.remit.match import denies_money
+from scrubber.remit.report import NO_TEXT
 from scrubber.remit.x835 import (
     ADJUSTMENT_SCHEMA,
     CLAIM_SCHEMA,
@@ -52,7 +53,6 @@ LOG = logging.getLogger("scrubber.serve")
 
 # Which adjustments deny money is declared once, with its sources, in scrubber/remit/match.py (NOT_DENIALS).
 REMIT_CODES = "remit_codes"
-NO_TEXT = "not in the pack's code table (rules/reference/remit_codes)"
 
 
 @dataclass(frozen=True)
