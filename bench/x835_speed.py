@@ -7,14 +7,11 @@ every fiftieth a reversal. Every claim, line and the check balance, so a clean r
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.x12_speed import write_interchange
+from bench.x12_speed import CODES, timed_read, write_interchange
 from scrubber.remit.x835 import read_835
-
-CODES = ["99213", "99214", "80053", "85025", "93000", "36415", "J1100", "G0439"]
 
 
 def _claim(n: int) -> tuple[list[str], Decimal]:
@@ -54,18 +51,7 @@ def write_835(path: Path, claims: int) -> None:
 def measure(scratch: Path, claims: int = 100_000) -> dict:
     path = scratch / "large.835"
     write_835(path, claims)
-    started = time.perf_counter()
-    read = read_835(path)
-    seconds = time.perf_counter() - started
-    figures = {
-        "claims": read.claims.height,
-        "lines": read.service_lines.height,
-        "adjustments": read.adjustments.height,
-        "megabytes": round(path.stat().st_size / 2**20, 1),
-        "seconds": round(seconds, 2),
-        "claims_per_second": round(read.claims.height / seconds),
-        "issues": read.issues.height,
-    }
+    figures = timed_read(path, read_835, claims="claims", lines="service_lines", adjustments="adjustments")
     print(
         f"835 read: {figures['claims']:,} claims, {figures['lines']:,} lines, {figures['adjustments']:,} adjustments "
         f"({figures['megabytes']} MB) in {figures['seconds']}s, {figures['claims_per_second']:,} claims/s, "
