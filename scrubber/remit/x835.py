@@ -51,7 +51,7 @@ from pathlib import Path
 import polars as pl
 
 from scrubber.x12.envelope import ISSUE_SCHEMA, REMITTANCE_835, check_envelopes, issue_frame
-from scrubber.x12.segments import component_in_use, first_of, joined, opened, read_interchange
+from scrubber.x12.segments import component_in_use, first_of, joined, opened, read_interchange, with_loop_data
 
 MONEY = pl.Decimal(18, 2)
 QUANTITY = pl.Decimal(18, 3)
@@ -265,7 +265,9 @@ def _payments(part: _Loops, checked: _Checked) -> pl.DataFrame:
     header_ref = part("header", "REF")
     n1 = part("header", "N1")
     payments = part("header", "ST").select("st_pos", transaction_control=_e(2))
-    for piece in [
+    payments = with_loop_data(
+        payments,
+        "st_pos",
         first_of(
             part("header", "BPR"),
             "st_pos",
@@ -282,8 +284,7 @@ def _payments(part: _Loops, checked: _Checked) -> pl.DataFrame:
         first_of(header_ref.filter((pl.col("n1") == "PR") & (_e(1) == "2U")), "st_pos", payer_ref_id=_e(2)),
         first_of(n1.filter(_e(1) == "PE"), "st_pos", payee_name=_e(2), payee_id_qualifier=_e(3), payee_id=_e(4)),
         _provider_adjustments(part("summary", "PLB"), checked),
-    ]:
-        payments = payments.join(piece, on="st_pos", how="left")
+    )
     for at, segment_id, message in [
         ("bpr_pos", "BPR", "the remittance has no BPR: its total paid and payment date are unknown"),
         ("trn_pos", "TRN", "the remittance has no TRN: its check or EFT trace number is unknown"),
@@ -338,14 +339,15 @@ def _claims(part: _Loops, payments: pl.DataFrame, checked: _Checked) -> pl.DataF
         facility_code=_e(8),
         frequency_code=_e(9),
     )
-    for piece in [
+    claims = with_loop_data(
+        claims,
+        "clp_pos",
         first_of(nm1.filter(_e(1) == "QC"), "clp_pos", patient_member_id=_e(9)),
         first_of(nm1.filter(_e(1) == "IL"), "clp_pos", insured_member_id=_e(9)),
         first_of(ref.filter(_e(1) == "F8"), "clp_pos", original_reference=_e(2)),
         first_of(dtm.filter(_e(1) == "232"), "clp_pos", claim_start=_e(2)),
         first_of(dtm.filter(_e(1) == "233"), "clp_pos", claim_end=_e(2)),
-    ]:
-        claims = claims.join(piece, on="clp_pos", how="left")
+    )
     claims = checked.typed(
         claims,
         "clp_pos",
@@ -402,14 +404,15 @@ def _lines(part: _Loops, claims: pl.DataFrame, component: str, checked: _Checked
         original_units=_e(7),
     )
     dtm, ref = part("line", "DTM"), part("line", "REF")
-    for piece in [
+    lines = with_loop_data(
+        lines,
+        "svc_pos",
         first_of(dtm.filter(_e(1) == "472"), "svc_pos", date_472=_e(2)),
         first_of(dtm.filter(_e(1) == "150"), "svc_pos", period_start=_e(2)),
         first_of(dtm.filter(_e(1) == "151"), "svc_pos", period_end=_e(2)),
         first_of(ref.filter(_e(1) == "6R"), "svc_pos", line_control_number=_e(2)),
         first_of(part("line", "AMT").filter(_e(1) == "B6"), "svc_pos", allowed=_e(2)),
-    ]:
-        lines = lines.join(piece, on="svc_pos", how="left")
+    )
     lines = lines.join(
         claims.select("clp_pos", "st_pos", "claim_id", "payer_id", "check_number", "claim_start", "claim_end"),
         on="clp_pos",

@@ -111,6 +111,13 @@ def first_of(frame: pl.DataFrame, key: str, **columns: pl.Expr) -> pl.DataFrame:
     return frame.select(pl.col(key), **columns).unique(subset=key, keep="first", maintain_order=True)
 
 
+def with_loop_data(frame: pl.DataFrame, key: str, *pieces: pl.DataFrame) -> pl.DataFrame:
+    """Each loop of `frame` with the columns of its pieces (first_of tables keyed the same), null where absent."""
+    for piece in pieces:
+        frame = frame.join(piece, on=key, how="left")
+    return frame
+
+
 def joined(values: pl.Expr) -> pl.Expr:
     """A list of components as a `;` cell (the batch form of modifiers), empty components dropped."""
     return values.list.join(";").str.replace_all(";{2,}", ";").str.strip_chars(";")
