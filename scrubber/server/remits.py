@@ -45,8 +45,18 @@ from scrubber.remit.x835 import (
 )
 from scrubber.rulebook.reference import load_table
 from scrubber.rulebook.rules import REFERENCE_FOLDER
-from scrubber.server.runs import _claim_ids, _execute_many, _insert
-from scrubber.server.store import DENIED, PAID, WORKING, claims, events, remit_claims, remittances
+from scrubber.server.store import (
+    DENIED,
+    PAID,
+    WORKING,
+    claim_ids,
+    claims,
+    events,
+    execute_many,
+    insert_frame,
+    remit_claims,
+    remittances,
+)
 from scrubber.x12.envelope import issue_frame
 
 LOG = logging.getLogger("scrubber.serve")
@@ -180,7 +190,7 @@ def apply_file(engine: Engine, print_: str, name: str, read: RemitRead, codes: p
         pl.format("{} segment {} ({}): {}", "file", "segment_position", "segment_id", "message")
     ).to_series()
     with engine.begin() as db:
-        ours = _claim_ids(db, claims.c.status, claims.c.dollars).rename({"payer_id": "our_payer"})
+        ours = claim_ids(db, claims.c.status, claims.c.dollars).rename({"payer_id": "our_payer"})
         matched = _match(rows.select("claim_id", "payer_id", "payer_name").unique(), ours)
         rows = rows.join(matched.select("claim_id", pl.col("id").alias("claim")), on="claim_id", how="left")
         final = rows.group_by("claim_id", maintain_order=True).last().filter(pl.col("claim").is_not_null())
@@ -220,7 +230,7 @@ def apply_file(engine: Engine, print_: str, name: str, read: RemitRead, codes: p
             "remark_text",
             "adjustments",
         )
-        _insert(db, remit_claims, kept)
+        insert_frame(db, remit_claims, kept)
         ids = pl.DataFrame(
             db.execute(
                 select(remit_claims.c.id, remit_claims.c.position).where(remit_claims.c.remittance == remit_id)
@@ -302,7 +312,7 @@ def _decide(db, final: pl.DataFrame, now: dt.datetime) -> None:
         f"UPDATE {claims.name} SET {', '.join(f'{c} = ?' for c in settings)}, reopened = (reopened OR ?), "
         "pend_reason = NULL, pend_until = NULL WHERE id = ?"
     )
-    _execute_many(db, sql, update)
+    execute_many(db, sql, update)
     history = decided.select(
         pl.col("claim"),
         pl.lit(now).alias("at"),
@@ -312,4 +322,4 @@ def _decide(db, final: pl.DataFrame, now: dt.datetime) -> None:
         "detail",
         pl.col("dollars"),
     )
-    _insert(db, events, history)
+    insert_frame(db, events, history)

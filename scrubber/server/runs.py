@@ -30,11 +30,22 @@ from scrubber.findings import counting
 from scrubber.history import BILLED_LINES
 from scrubber.report.cards import payer_table
 from scrubber.rulebook.profiles import load_profiles
-from scrubber.server.store import PAID, WORKING, claims, events, findings, lines, runs
+from scrubber.server.store import (
+    CHUNK,
+    PAID,
+    WORKING,
+    claim_ids,
+    claims,
+    events,
+    execute_many,
+    findings,
+    insert_frame,
+    lines,
+    runs,
+)
 from scrubber.summary import SUMMARY, read_summary
 
 LOG = logging.getLogger("scrubber.serve")
-CHUNK = 5000  # rows per executemany and ids per IN list: within SQLite's and PostgreSQL's parameter limits
 KEY = ["claim_id", "payer_id"]
 
 
@@ -178,7 +189,7 @@ def import_run(engine: Engine, run: RunFolder) -> Imported:
     present = pl.concat([billed.select(KEY), flagged.select(KEY)]).unique()
     said = f"the run of {run.as_of.isoformat()}"
     with engine.begin() as db:
-        existing = _claim_ids(db, claims.c.status, claims.c.digest, claims.c.dollars, claims.c.in_batch)
+        existing = claim_ids(db, claims.c.status, claims.c.digest, claims.c.dollars, claims.c.in_batch)
         run_id = db.execute(
             insert(runs).values(
                 folder=run.folder.name,
@@ -204,7 +215,7 @@ def import_run(engine: Engine, run: RunFolder) -> Imported:
         # Only a claim that was in the last batch left it tonight: a denial being worked was sent long ago.
         sent = absent.filter(pl.col("status").is_in([*WORKING, "fixed"]) & pl.col("in_batch"))
 
-        _insert(db, claims, _new_claims(new, run.as_of, now))
+        insert_frame(db, claims, _new_claims(new, run.as_of, now))
         _update_ids(db, again["id"], last_flagged=run.as_of, nights_flagged=claims.c.nights_flagged + 1, in_batch=True)
         _update_facts(db, changed, now)
         _set_status(db, reopened, "open", now, run_id, f"fired again in {said}", reopened=True)
@@ -212,7 +223,7 @@ def import_run(engine: Engine, run: RunFolder) -> Imported:
         _set_status(db, sent, "sent", now, run_id, f"not in the batch of {said}")
         _update_ids(db, absent["id"], in_batch=False)
         # Findings and lines are kept for a claim new tonight or whose findings or lines changed.
-        renewed = _claim_ids(db).join(pl.concat([new.select(KEY), changed.select(KEY)]), on=KEY, how="semi")
+        renewed = claim_ids(db).join(pl.concat([new.select(KEY), changed.select(KEY)]), on=KEY, how="semi")
         _replace_details(db, renewed, found, billed, run_id)
         counts = {
             "claims_new": new.height,
@@ -353,7 +364,7 @@ def _update_facts(db, changed: pl.DataFrame, now: dt.datetime) -> None:
     """A claim flagged again with other findings or lines: tonight's facts; its owner, status and notes stay."""
     settings = ", ".join(f"{c} = ?" for c in [*FACTS, "updated_at"])
     rows = changed.select(*FACTS, pl.lit(now).alias("updated_at"), "id")
-    _execute_many(db, f"UPDATE {claims.name} SET {settings} WHERE id = ?", rows)
+    execute_many(db, f"UPDATE {claims.name} SET {settings} WHERE id = ?", rows)
 
 
 def _set_status(db, which: pl.DataFrame, status: str, now, run_id: int, why: str, reopened: bool = False) -> None:
@@ -370,24 +381,13 @@ def _set_status(db, which: pl.DataFrame, status: str, now, run_id: int, why: str
         pl.lit(why).alias("detail"),
         pl.col("dollars"),
     )
-    _insert(db, events, history)
+    insert_frame(db, events, history)
 
 
 def _update_ids(db, ids: pl.Series, **values) -> None:
     """One UPDATE per few thousand claims, not one per claim."""
     for start in range(0, ids.len(), CHUNK):
         db.execute(update(claims).where(claims.c.id.in_(ids.slice(start, CHUNK).to_list())).values(**values))
-
-
-def _claim_ids(db, *more) -> pl.DataFrame:
-    """Every claim's database id and key (and the columns asked for): a few MB at 50,000 claims."""
-    columns = [claims.c.id, claims.c.claim_id, claims.c.payer_id, *more]
-    types = {"id": pl.Int64, "dollars": pl.Float64, "in_batch": pl.Boolean}
-    return pl.DataFrame(
-        db.execute(select(*columns)).all(),
-        schema={c.name: types.get(c.name, pl.String) for c in columns},
-        orient="row",
-    )
 
 
 def _replace_details(db, ids: pl.DataFrame, found: pl.DataFrame, billed: pl.DataFrame, run_id: int) -> None:
@@ -400,33 +400,8 @@ def _replace_details(db, ids: pl.DataFrame, found: pl.DataFrame, billed: pl.Data
     rows = found.join(ids, on=KEY).select(
         pl.col("id").alias("claim"), pl.lit(run_id).alias("run"), *columns, "remark_codes"
     )
-    _insert(db, findings, rows)
+    insert_frame(db, findings, rows)
     kept = billed.join(ids, on=KEY).select(
         pl.col("id").alias("claim"), "line_number", "procedure_code", "modifiers", "units", "charge", "service_date"
     )
-    _insert(db, lines, kept.sort("claim", "line_number"))
-
-
-def _insert(db, table, frame: pl.DataFrame) -> None:
-    marks = ", ".join("?" for _ in frame.columns)
-    _execute_many(db, f"INSERT INTO {table.name} ({', '.join(frame.columns)}) VALUES ({marks})", frame)
-
-
-def _execute_many(db, sql: str, frame: pl.DataFrame) -> None:
-    """Many rows straight through the driver's executemany.
-
-    At 50,000 claims SQLAlchemy's work per row (parameter names, type processing) costs several
-    times what the database does, so the rows go as plain tuples, in the form each database
-    stores: SQLite keeps dates as the text SQLAlchemy itself writes; other drivers take Python dates.
-    """
-    if frame.is_empty():
-        return
-    if db.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")  # psycopg and most other drivers
-    frame = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
-    if db.dialect.name == "sqlite":
-        frame = frame.with_columns(
-            pl.col(pl.Date).dt.strftime("%Y-%m-%d"), pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
-        )
-    for start in range(0, frame.height, CHUNK):
-        db.exec_driver_sql(sql, frame.slice(start, CHUNK).rows())
+    insert_frame(db, lines, kept.sort("claim", "line_number"))

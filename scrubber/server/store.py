@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import polars as pl
 from sqlalchemy import (
     Boolean,
     Column,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    select,
 )
 from sqlalchemy.engine import make_url
 
@@ -267,3 +269,43 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")  # a change waits for the nightly import's commit instead of failing
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode; a power cut loses at most the last commit
     cursor.close()
+
+
+# Rows moved as whole frames: the nightly import's and the remittances'.
+CHUNK = 5000  # rows per executemany and ids per IN list: within SQLite's and PostgreSQL's parameter limits
+
+
+def claim_ids(db, *more) -> pl.DataFrame:
+    """Every claim's database id and key (and the columns asked for): a few MB at 50,000 claims."""
+    columns = [claims.c.id, claims.c.claim_id, claims.c.payer_id, *more]
+    types = {"id": pl.Int64, "dollars": pl.Float64, "in_batch": pl.Boolean}
+    return pl.DataFrame(
+        db.execute(select(*columns)).all(),
+        schema={c.name: types.get(c.name, pl.String) for c in columns},
+        orient="row",
+    )
+
+
+def insert_frame(db, table, frame: pl.DataFrame) -> None:
+    marks = ", ".join("?" for _ in frame.columns)
+    execute_many(db, f"INSERT INTO {table.name} ({', '.join(frame.columns)}) VALUES ({marks})", frame)
+
+
+def execute_many(db, sql: str, frame: pl.DataFrame) -> None:
+    """Many rows straight through the driver's executemany.
+
+    At 50,000 claims SQLAlchemy's work per row (parameter names, type processing) costs several
+    times what the database does, so the rows go as plain tuples, in the form each database
+    stores: SQLite keeps dates as the text SQLAlchemy itself writes; other drivers take Python dates.
+    """
+    if frame.is_empty():
+        return
+    if db.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")  # psycopg and most other drivers
+    frame = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    if db.dialect.name == "sqlite":
+        frame = frame.with_columns(
+            pl.col(pl.Date).dt.strftime("%Y-%m-%d"), pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+        )
+    for start in range(0, frame.height, CHUNK):
+        db.exec_driver_sql(sql, frame.slice(start, CHUNK).rows())
