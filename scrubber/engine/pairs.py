@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -115,12 +116,38 @@ def side_filters(rule: Rule, new_resolver: Callable[[], Resolver]) -> dict[str, 
     return filters
 
 
+@dataclass
+class BilledRows:
+    """The big tables' rows whose line-column keys are billed anywhere in the batch, found once per run and
+    shared by every pair rule of every patient group that matches a table the same way.
+
+    Narrowed per group instead, the 2.6 million PTP rows were scanned twice in each of the 41 groups of a
+    10M-line batch (0.1 s a scan); a group's own rows are then picked from these few (needed_rows).
+    """
+
+    batch_lines: pl.DataFrame  # the whole batch's claim lines (unprefixed columns)
+    found: dict[tuple, pl.DataFrame] = field(default_factory=dict)
+
+    def rows(self, table: ReferenceTable, lookup: Lookup, unpaired: dict[str, str]) -> pl.DataFrame:
+        key = (table.name, repr(sorted(lookup.where.items())), tuple(sorted(unpaired.items())))
+        if key not in self.found:
+            in_batch = {
+                column: name.removeprefix("line.")
+                for column, name in unpaired.items()
+                if name.startswith("line.") and name.removeprefix("line.") in self.batch_lines.columns
+            }
+            self.found[key] = table.rows_where(lookup.where).filter(
+                *(pl.col(c).is_in(self.batch_lines.get_column(name).unique().implode()) for c, name in in_batch.items())
+            )
+        return self.found[key]
+
+
 def needed_rows(
     lines: pl.DataFrame,
     lookups: list[tuple[Lookup, ReferenceTable]],
     required: set[str],
     terms: dict[str, list[pl.Expr]] | None = None,
-    narrowed: dict[tuple, pl.DataFrame] | None = None,
+    billed_rows: BilledRows | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Per lookup the rule cannot fire without, the table rows a pair of these lines can match.
 
@@ -129,8 +156,8 @@ def needed_rows(
     nearly every code with another, so its codes alone narrow nothing; few of those partners are
     billed in one batch. A term is tested on a single row only where the lookup matches the whole
     key (a partial match gives lists). The rule's lookup joins these rows, not the whole table. Given
-    `narrowed` (one per pass over the same lines), rules that match a table the same way share its
-    billed rows: four NCCI rules scanned the 3 million PTP rows each, in every patient group.
+    `billed_rows` (when these lines are the batch's, not earlier runs' too), the rows are picked from
+    those billed anywhere in the batch, found once per run.
     """
     rows: dict[str, pl.DataFrame] = {}
     billed: dict[str, pl.Series] = {}  # a line column's values, once for both sides (column1 and column2 are codes)
@@ -140,14 +167,11 @@ def needed_rows(
         unpaired = {column: field_name.split(".", 1)[1] for column, field_name in lookup.on.items()}
         for name in unpaired.values():
             billed.setdefault(name, lines.get_column(name).unique().implode())
-        key = (table.name, repr(sorted(lookup.where.items())), tuple(sorted(unpaired.items())))
-        found = None if narrowed is None else narrowed.get(key)
-        if found is None:
-            found = table.rows_where(lookup.where).filter(
-                *(pl.col(c).is_in(billed[name]) for c, name in unpaired.items())
-            )
-            if narrowed is not None:
-                narrowed[key] = found
+        if billed_rows is None:
+            candidates = table.rows_where(lookup.where)
+        else:
+            candidates = billed_rows.rows(table, lookup, unpaired)
+        found = candidates.filter(*(pl.col(c).is_in(billed[name]) for c, name in unpaired.items()))
         rows[lookup.alias] = _meeting(found, lookup, table, (terms or {}).get(lookup.alias, []))
     return rows
 

@@ -14,6 +14,7 @@ from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.pairs import (
     PAIR_FIELDS,
     PAIR_SIDES,
+    BilledRows,
     code_filters,
     earlier_lines,
     line_columns,
@@ -102,23 +103,25 @@ def run_rules(
     if groups is not None:
         found = [_findings(intake, ctx), *groups([c.rule.id for c in per_patient], ctx)]
     else:
+        billed = BilledRows(ctx.batch.claim_lines)
         found = [_findings(intake, ctx)] + [
-            _findings(per_patient, replace(ctx, batch=part))
+            _findings(per_patient, replace(ctx, batch=part), billed)
             for part in split(ctx.batch, parts if parts is not None else part_count(ctx.batch))
         ]
     findings = with_source(pl.concat(found, how="vertical"), ctx.batch.claims)
     return RuleRun(in_stable_order(findings), not_checked, [c.rule.id for c in runnable])
 
 
-def _findings(runnable: list[CompiledRule], ctx: RunContext) -> pl.DataFrame:
-    """One pass of the compiled rules over the batch in ctx: each scope built once, one collect."""
+def _findings(runnable: list[CompiledRule], ctx: RunContext, billed: BilledRows | None = None) -> pl.DataFrame:
+    """One pass of the compiled rules over the batch in ctx (a patient group of `billed`'s batch):
+    each scope built once, one collect."""
     scopes = materialise_scopes(runnable, ctx)
     matched = shared_lookups(runnable, scopes)
-    narrowed: dict[tuple, pl.DataFrame] = {}  # the big tables' rows billed in this pass, shared by pair rules
+    billed = billed or BilledRows(ctx.batch.claim_lines)
     queries = []
     for item in runnable:
         try:
-            frame, rows = scope_and_rows(item, scopes, ctx, narrowed)
+            frame, rows = scope_and_rows(item, scopes, ctx, billed)
             queries.append(findings_query(item, frame, rows, ctx.profiles, matched.get(item.rule.id)))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(
@@ -185,7 +188,9 @@ def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[st
         claims = BUILDERS["claim"](ctx)
         kept = [c for c in claims.collect_schema().names() if c in read | FROM_CLAIM_ROWS]
         ctx = replace(ctx, claim_rows=claims.select(kept).collect())
-    return {scope: _with_families(scope, columns, sorted(families[scope]), ctx) for scope, columns in needs.items()}
+    # One chunk per column: a scope held in several chunks made each pair rule's column select 60 ms
+    # (gathered patient groups), against 1 ms after a 25 ms rechunk.
+    return {scope: _with_families(scope, cols, sorted(families[scope]), ctx).rechunk() for scope, cols in needs.items()}
 
 
 def _with_families(scope: str, columns: set[str], names: list[str], ctx: RunContext) -> pl.DataFrame:
@@ -212,11 +217,11 @@ def scope_and_rows(
     item: CompiledRule,
     scopes: dict[str, pl.DataFrame],
     ctx: RunContext | None = None,
-    narrowed: dict[tuple, pl.DataFrame] | None = None,
+    billed: BilledRows | None = None,
 ) -> tuple[pl.LazyFrame, dict[str, pl.DataFrame]]:
     """The rule's row set, and for a pair rule the rows of each table it needs that its pairs can match
-    (its lookups join those, not 3 million PTP rows per rule; `narrowed` shares them between the pass's
-    pair rules that read this batch's lines alone, see pairs.needed_rows)."""
+    (its lookups join those, not 3 million PTP rows per rule; `billed` holds the rows billed in the batch,
+    shared by the run's pair rules that read this batch's lines alone, see pairs.needed_rows)."""
     if item.rule.scope == "line_pair":
         # From only the line columns the rule reads: pairs multiply every column they carry.
         lines = scopes["line"].select(sorted(line_columns(item.reads)))
@@ -229,7 +234,7 @@ def scope_and_rows(
             item.lookups,
             item.required,
             item.side_filters,
-            narrowed if earlier is None else None,
+            billed if earlier is None else None,
         )
         tables = code_filters(rows, item.lookups)
         filters = {side: [*item.side_filters[side], *tables[side]] for side in PAIR_SIDES}
