@@ -18,6 +18,7 @@ from scrubber.engine.messages import placeholders, render
 from scrubber.engine.operators import Resolver, compile_condition
 from scrubber.engine.pairs import latest_pair_per_line, side_filters
 from scrubber.engine.requirements import required_lookups
+from scrubber.engine.scopes import KEYS
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, queue_of
 from scrubber.rulebook.profiles import Profiles
@@ -194,6 +195,15 @@ def findings_query(
     for lookup, table in compiled.lookups:
         required = lookup.alias in compiled.required
         frame = apply_lookup(frame, lookup, table, required, rows.get(lookup.alias), matched.get(lookup.alias))
+    hits = frame.filter(fires(compiled, profiles))
+    if rule.pairing.one_per_line:
+        hits = latest_pair_per_line(hits, rule.finding_on)
+    return as_findings(rule, hits, profiles)
+
+
+def fires(compiled: CompiledRule, profiles: Profiles) -> pl.Expr:
+    """Where the rule fires on a row: its condition holds, on a date it is in force, for a payer it applies to."""
+    rule = compiled.rule
     in_force = pl.col("_date") >= pl.lit(rule.effective_from)
     if rule.effective_to:
         in_force = in_force & (pl.col("_date") <= pl.lit(rule.effective_to))
@@ -202,12 +212,19 @@ def findings_query(
     switched_off = profiles.disabled(rule.id)
     if switched_off:
         applies = applies & ~pl.col("_payer_id").is_in(switched_off).fill_null(False)
+    return compiled.condition & in_force & applies
+
+
+def shown_columns(rule: Rule) -> list[str]:
+    """What a finding row is made of beside the rule's own facts: the row's keys and the message's fields."""
+    return list(dict.fromkeys([*KEYS, *placeholders(rule.message), *placeholders(rule.fix)]))
+
+
+def as_findings(rule: Rule, hits: pl.LazyFrame, profiles: Profiles) -> pl.LazyFrame:
+    """The finding rows of the rows the rule fires on, message and fix filled in."""
     severity = pl.lit(rule.severity)
     for payer_id, grade in profiles.regraded(rule.id).items():
         severity = pl.when(pl.col("_payer_id") == payer_id).then(pl.lit(grade)).otherwise(severity)
-    hits = frame.filter(compiled.condition & in_force & applies)
-    if rule.pairing.one_per_line:
-        hits = latest_pair_per_line(hits, rule.finding_on)
     schema = hits.collect_schema()
     return hits.select(
         pl.col("_claim_id").alias("claim_id"),
@@ -225,3 +242,18 @@ def findings_query(
         pl.lit(rule.status).alias("rule_status"),
         pl.col("_date").alias("service_date"),
     ).select(RULE_COLUMNS)
+
+
+def collect_findings(queries: list[tuple[CompiledRule, pl.LazyFrame]]) -> list[pl.DataFrame]:
+    """Each rule's query collected, all at once; when one fails at run time, the error names its rule's file."""
+    try:
+        return pl.collect_all(query for _, query in queries)
+    except pl.exceptions.PolarsError as exc:
+        for item, query in queries:  # find the rule whose query fails
+            try:
+                query.collect()
+            except pl.exceptions.PolarsError:
+                raise ScrubberInputError(
+                    f"{item.rule.path}: rule {item.rule.id} failed at run time: {str(exc).splitlines()[0]}"
+                ) from None
+        raise

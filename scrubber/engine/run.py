@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from scrubber.batch.schema import ENCOUNTERS, empty_frame
-from scrubber.engine.compile import CompiledRule, compile_rule, findings_query, lookup_matches
+from scrubber.engine.compile import CompiledRule, collect_findings, compile_rule, findings_query, lookup_matches
 from scrubber.engine.context import RunContext
 from scrubber.engine.families import FAMILIES, namespace_of
 from scrubber.engine.pairs import (
@@ -24,6 +24,7 @@ from scrubber.engine.pairs import (
     pair_scope,
 )
 from scrubber.engine.partition import part_count, split
+from scrubber.engine.row_rules import reads_its_row_only, row_rule_queries
 from scrubber.engine.scopes import BUILDERS, FROM_CLAIM_ROWS, KEYS, REQUIRES
 from scrubber.errors import ScrubberInputError
 from scrubber.findings import RULE_COLUMNS, empty_findings, in_stable_order, with_source
@@ -118,16 +119,20 @@ def _findings(runnable: list[CompiledRule], ctx: RunContext, billed: BilledRows 
     scopes = materialise_scopes(runnable, ctx)
     matched = shared_lookups(runnable, scopes)
     billed = billed or BilledRows(ctx.batch.claim_lines)
-    queries = []
+    queries = row_rule_queries([c for c in runnable if reads_its_row_only(c)], scopes, ctx.profiles)
     for item in runnable:
+        if reads_its_row_only(item):
+            continue
         try:
             frame, rows = scope_and_rows(item, scopes, ctx, billed)
-            queries.append(findings_query(item, frame, rows, ctx.profiles, matched.get(item.rule.id)))
+            queries.append((item, findings_query(item, frame, rows, ctx.profiles, matched.get(item.rule.id))))
         except pl.exceptions.PolarsError as exc:
             raise ScrubberInputError(
                 f"{item.rule.path}: rule {item.rule.id} cannot run: {str(exc).splitlines()[0]}"
             ) from None
-    return _collect(queries, runnable)
+    if not queries:
+        return empty_findings().select(RULE_COLUMNS)
+    return pl.concat([f.select(RULE_COLUMNS) for f in collect_findings(queries)], how="vertical")
 
 
 def shared_lookups(compiled: list[CompiledRule], scopes: dict[str, pl.DataFrame]) -> dict[str, dict[str, pl.DataFrame]]:
@@ -241,24 +246,6 @@ def scope_and_rows(
         pairs = pair_scope(lines, filters, pairing, earlier)
         return pairs.with_columns(pair_keys(item.rule.finding_on)), rows
     return scopes[item.rule.scope].lazy(), {}
-
-
-def _collect(queries: list[pl.LazyFrame], compiled: list[CompiledRule]) -> pl.DataFrame:
-    if not queries:
-        return empty_findings().select(RULE_COLUMNS)
-    try:
-        frames = pl.collect_all(queries)
-    except pl.exceptions.PolarsError as exc:
-        # Find the rule whose query fails, so the error names its file.
-        for query, item in zip(queries, compiled, strict=True):
-            try:
-                query.collect()
-            except pl.exceptions.PolarsError:
-                raise ScrubberInputError(
-                    f"{item.rule.path}: rule {item.rule.id} failed at run time: {str(exc).splitlines()[0]}"
-                ) from None
-        raise
-    return pl.concat([f.select(RULE_COLUMNS) for f in frames], how="vertical")
 
 
 def scope_columns(ctx: RunContext) -> dict[str, list[str]]:
