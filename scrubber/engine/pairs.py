@@ -102,7 +102,7 @@ def lookup_keys(
     if earlier is None:
         return lines
     keys = sorted({name.split(".", 1)[1] for lookup, _ in lookups for name in lookup.on.values()} & set(lines.columns))
-    return pl.concat([lines.select(keys), earlier.select(keys).unique().collect()])
+    return pl.concat([lines[keys], earlier.select(keys).unique().collect()])
 
 
 def side_filters(rule: Rule, new_resolver: Callable[[], Resolver]) -> dict[str, list[pl.Expr]]:
