@@ -110,7 +110,7 @@ import sys, time
 from pathlib import Path
 import scrubber.report.write as write
 ready = Path(sys.argv[1])
-def stall(folder, report):
+def stall(folder, report, beside=None):
     (folder / "findings.csv").write_text("half")
     ready.touch()
     time.sleep(60)
