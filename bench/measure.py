@@ -23,6 +23,9 @@ from pathlib import Path
 
 from bench.generate import AS_OF
 
+# Billed lines depend on the batch alone and are written in a thread while the rules run
+# (report/write.batch_outputs): their whole time is shown, but not subtracted from "other".
+BILLED_LINES_BESIDE = "billed lines, beside the rules"
 # Pipeline stages, timed by wrapping the functions the pipeline calls (names missing in this
 # version of the pipeline are skipped; whatever is not covered shows as "other").
 STAGES = (
@@ -48,6 +51,7 @@ STAGES = (
     ),
     ("worklist", "scrubber.report.write", ("worklist_rows",)),
     ("wait for writers", "scrubber.report.write", ("written",)),
+    (BILLED_LINES_BESIDE, "scrubber.report.write", ("write_billed_lines",)),
 )
 
 
@@ -147,7 +151,7 @@ def pipeline(args) -> dict:
         started = time.perf_counter()
         outcome = run_module.run(args.batch, args.out, AS_OF, settings(args.rules_dir))
         total = time.perf_counter() - started
-    stages["other"] = max(0.0, total - sum(stages.values()))
+    stages["other"] = max(0.0, total - sum(v for k, v in stages.items() if k != BILLED_LINES_BESIDE))
     return {
         "total": total,
         "stages": stages,

@@ -16,7 +16,7 @@ from scrubber.lock import run_lock
 from scrubber.logs import RunLog
 from scrubber.paths import Settings
 from scrubber.report.atomic import atomic_folder
-from scrubber.report.write import RunReport, write_outputs
+from scrubber.report.write import RunReport, batch_outputs, write_outputs
 from scrubber.rulebook.book import Rulebook, load_rulebook
 from scrubber.shard.driver import ShardPlan
 from scrubber.summary import RunSummary, summarise
@@ -69,40 +69,43 @@ def run(
             batch = load_batch(batch_dir)
             facts.update({i.table: i.rows for i in batch.inputs}, load_issues=batch.issues.height)
 
-        with log.stage("rules_run") as facts:
-            earlier = previous_runs(out_dir, as_of, batch_dir)
-            version = rules_version(source.rules_dir, source.profiles_dir)
-            groups = None if shards is None else shards.groups(source, version, lambda s: facts.update(_shard_facts(s)))
-            result = scrub(batch, book, as_of, billed_history(earlier), groups)
-            facts.update(
-                rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height
-            )
+        # The outputs of the batch alone are written while the rules run (report/write.py batch_outputs).
+        with atomic_folder(out_dir) as staging, batch_outputs(staging, batch) as beside:
+            with log.stage("rules_run") as facts:
+                earlier = previous_runs(out_dir, as_of, batch_dir)
+                version = rules_version(source.rules_dir, source.profiles_dir)
+                groups = (
+                    None if shards is None else shards.groups(source, version, lambda s: facts.update(_shard_facts(s)))
+                )
+                result = scrub(batch, book, as_of, billed_history(earlier), groups)
+                facts.update(
+                    rules_ran=len(result.ran), not_checked=len(result.not_checked), findings=result.findings.height
+                )
 
-        with log.stage("write"):
-            summary = summarise(
-                as_of=as_of,
-                batch_dir=batch_dir,
-                rules_version=version,
-                rules_source=source.describe(),
-                rules_run=len(result.ran),
-                inputs=batch.inputs,
-                not_checked=result.not_checked,
-                claims=batch.claims,
-                findings=result.findings,
-            )
-            report = RunReport(
-                summary,
-                result.findings,
-                batch.claims,
-                batch.claim_lines,
-                batch.patients,
-                book.rules,
-                book.profiles,
-                earlier,
-                batch.encounters,
-            )
-            with atomic_folder(out_dir) as staging:
-                write_outputs(staging, report)
+            with log.stage("write"):
+                summary = summarise(
+                    as_of=as_of,
+                    batch_dir=batch_dir,
+                    rules_version=version,
+                    rules_source=source.describe(),
+                    rules_run=len(result.ran),
+                    inputs=batch.inputs,
+                    not_checked=result.not_checked,
+                    claims=batch.claims,
+                    findings=result.findings,
+                )
+                report = RunReport(
+                    summary,
+                    result.findings,
+                    batch.claims,
+                    batch.claim_lines,
+                    batch.patients,
+                    book.rules,
+                    book.profiles,
+                    earlier,
+                    batch.encounters,
+                )
+                write_outputs(staging, report, beside)
     log.finish(summary.claim_counts())
     return Outcome(Path(out_dir), summary, result.findings, dict(log.timings))
 

@@ -17,7 +17,7 @@ import pytest
 from scrubber.history import previous_runs
 from scrubber.pipeline import run
 from scrubber.report.charts import MOST_BARS, bar_chart
-from scrubber.report.fix_list import rule_catalogue
+from scrubber.report.fix_list import cards_data, rule_catalogue
 from scrubber.report.worklist import sheet_names
 from tests.conftest import DEMO, DEMO_AS_OF, keep_core_claims
 
@@ -141,8 +141,56 @@ def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_co
 def page_rows(html: str) -> dict[str, dict]:
     """The list's rows as the page script unpacks them, by their key (claim id, or visit id)."""
     packed = re.search(r'<script type="application/gzip" id="cards-data">([^<]+)</script>', html).group(1)
-    rows = json.loads(gzip.decompress(base64.b64decode(packed)))
-    return {(r["kind"], r["id"]): r for r in rows}
+    return {(r["kind"], r["id"]): r for r in unpacked(packed)}
+
+
+def unpacked(packed: str) -> list[dict]:
+    """What fix_list.js `unpack` makes of the page's compact JSON, step for step: each table's columns (a
+    repeated text as codes into its texts) into rows, then each nested list cut from its table by its length."""
+    [data] = json.loads(gzip.decompress(base64.b64decode(packed)))
+    column = lambda c: c if isinstance(c, list) else [None if i is None else c["texts"][i] for i in c["codes"]]  # noqa: E731
+    tables = {}
+    for name, table in data.items():
+        if name != "nested":
+            columns = {key: column(c) for key, c in table.items()}
+            tables[name] = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    for parent, key, child in data["nested"]:
+        at = 0
+        for item in tables[parent]:
+            item[key], at = tables[child][at : at + item[key]], at + item[key]
+    return tables["rows"]
+
+
+def test_the_page_data_unpacks_into_exactly_the_list_rows_with_their_cards():
+    finding = {"rule_id": "MOD001", "category": "modifier", "severity": "error", "queue": "coder",
+               "message": "Line 1 (99213) is billed as telehealth without modifier 95.", "fix": "Add modifier 95.",
+               "denial_code": "CO-4", "remark_codes": None, "is_new": None}  # fmt: skip
+    other = finding | {"rule_id": "DX001", "message": "Diagnosis E11 </script> is not billable: ü.", "is_new": True}
+    line = {"line_number": 1, "procedure_code": "99213", "modifiers": "", "units": "1", "findings": [finding, other]}
+    rows = pl.DataFrame(
+        [
+            {"id": "C1", "kind": "claim", "payer_id": "MEDICARE", "total": 125.5, "rules": ["DX001", "MOD001"],
+             "claim_findings": [other], "lines": [line, line | {"line_number": 2, "findings": []}],
+             "other_findings": []},
+            {"id": "C2", "kind": "claim", "payer_id": "MEDICARE", "total": None, "rules": ["MOD001"],
+             "claim_findings": [], "lines": [line], "other_findings": [finding]},
+            {"id": "E1", "kind": "visit", "payer_id": None, "total": None, "rules": [],
+             "claim_findings": [finding], "lines": None, "other_findings": None},
+            {"id": "C3", "kind": "claim", "payer_id": "MEDICARE", "total": 0.0, "rules": ["MOD001"],
+             "claim_findings": [], "lines": [line | {"findings": [finding]}], "other_findings": []},
+        ]
+    )  # fmt: skip
+    packed = cards_data(rows)
+    [data] = json.loads(gzip.decompress(base64.b64decode(packed)))
+    assert data["rows"]["kind"] == {"texts": ["claim", "visit"], "codes": [0, 0, 1, 0]}  # a repeated text, coded
+    assert data["rows"]["id"] == ["C1", "C2", "E1", "C3"]  # texts that do not repeat stay as they are
+    # Texts sorted ("Diagnosis" before "Line"), each line's findings in turn, each list as its length.
+    assert data["line_findings"]["message"]["codes"] == [1, 0, 1, 0, 1] and data["rows"]["lines"] == [2, 1, 0, 1]
+    # Back as the rows were, a missing list (the visit has no lines) as an empty one.
+    expected = json.loads(rows.write_json())
+    expected[2]["lines"] = expected[2]["other_findings"] = []
+    assert unpacked(packed) == expected
+    assert unpacked(cards_data(rows.clear())) == []
 
 
 def test_by_claim_each_night_says_new_open_for_how_many_nights_fixed_or_not_in_the_batch(tmp_path, demo_copy, rulebook):

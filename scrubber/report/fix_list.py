@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).parent / "templates"
 TABLE_ROWS = 500  # side tables (preview, not on a claim, resolved) leave the rest to findings.csv
 STATIC_CARDS = 300  # cards written as HTML for reading and printing with scripts off; the script draws the rest
-# gzip level of the cards' JSON: at 1M lines (46,000 cards, 99 MB of JSON) level 3 takes 0.38 CPU s for
-# 9.5 MB, level 6 0.86 s for 7.2 MB (bench/README.md): the page is on the run's critical path.
+# gzip level of the cards' JSON: at 1M lines (46,000 cards, 33 MB of compact JSON) level 3 takes 0.20 CPU s
+# for 4.1 MB, level 6 0.51 s for 3.4 MB, level 1 0.13 s for 4.5 MB (bench/README.md).
 CARDS_COMPRESSION = 3
 BLANK_FINDING = dict.fromkeys(FINDING_FIELDS, "")
 BLANK_LINE = {"findings": []}
@@ -231,14 +232,47 @@ def filter_choices(facts: pl.DataFrame, findings: pl.DataFrame, payer_names: dic
     ]
 
 
-def cards_data(rows: pl.DataFrame) -> str:
-    """The list's rows and their cards as gzip-compressed JSON in base64, for the page script to unpack.
+# The list's rows with their cards' nested lists, as flat tables: (table, its nested list column, the child table).
+NESTED = [("rows", "claim_findings", "claim_findings"), ("rows", "lines", "lines"),
+          ("rows", "other_findings", "other_findings"), ("lines", "findings", "line_findings")]  # fmt: skip
 
-    Compressed, 50,000 findings take a few megabytes instead of thirty; base64 holds
-    no character that could end the element it sits in. mtime=0 keeps reruns byte-identical.
+
+def cards_data(rows: pl.DataFrame) -> str:
+    """The list's rows and their cards as compact JSON, gzip-compressed, in base64, for the page script to unpack
+    (fix_list.js `unpack`) into the rows as they are here, with an empty list for a null one.
+
+    Compact: each table is written column by column (a row's keys are not repeated), a text column whose values
+    repeat as its distinct texts and each row's index into them (a rule's fix text is the same on thousands of
+    findings), and a nested list (a card's lines, a line's findings) as its length, its items in a flat table
+    of their own in the same order (NESTED). At 1M lines: 33 MB, where row by row it was 99 MB (bench/README.md).
+    Base64 holds no character that could end the element it sits in. mtime=0 keeps reruns byte-identical.
     """
-    raw = rows.write_json().encode("utf-8")
-    return base64.b64encode(gzip.compress(raw, compresslevel=CARDS_COMPRESSION, mtime=0)).decode("ascii")
+    tables = {"rows": rows}
+    for parent, column, child in NESTED:
+        tables[child] = tables[parent].select(pl.col(column).explode(keep_nulls=False)).unnest(column)
+        tables[parent] = tables[parent].with_columns(pl.col(column).list.len().fill_null(0))
+    # One row: each table as a struct of its columns, and how to nest them; written as JSON by Polars in one call.
+    packed = io.BytesIO()
+    tables_row = [table.select(_columns(table).alias(name)) for name, table in tables.items()]
+    pl.concat([pl.DataFrame({"nested": [NESTED]}), *tables_row], how="horizontal").write_json(packed)
+    return base64.b64encode(gzip.compress(packed.getvalue(), compresslevel=CARDS_COMPRESSION, mtime=0)).decode("ascii")
+
+
+def _columns(table: pl.DataFrame) -> pl.Expr:
+    """One table as a struct of its columns, each a list. A text column holding each value twice or more on
+    average is a struct of `texts`, its distinct texts sorted, and `codes`, each row's index into them (null
+    for null)."""
+    columns = []
+    for name, dtype in table.schema.items():
+        if dtype == pl.String and table[name].n_unique() * 2 <= table.height:
+            texts = table[name].drop_nulls().unique().sort()
+            codes = pl.when(pl.col(name).is_not_null()).then(pl.lit(texts).search_sorted(pl.col(name)))
+            columns.append(
+                pl.struct(pl.lit(texts).implode().alias("texts"), codes.implode().alias("codes")).alias(name)
+            )
+        else:
+            columns.append(pl.col(name).implode())
+    return pl.struct(columns)
 
 
 def _table(frame: pl.DataFrame) -> dict:

@@ -5,12 +5,15 @@ The files are written into a staging folder that report/atomic.py moves into pla
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from scrubber.batch import Batch
 from scrubber.history import PastRun, write_billed_lines
 from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, unbilled_visits, warning_days
 from scrubber.report.compare import claim_history, compare
@@ -38,16 +41,23 @@ class RunReport:
     encounters: pl.DataFrame | None = None  # for an unbilled visit's patient, so its likely payer
 
 
-def write_outputs(folder: Path, report: RunReport) -> None:
+@contextmanager
+def batch_outputs(folder: Path, batch: Batch) -> Iterator[list[Future]]:
+    """The outputs of the batch alone, written in a thread while the rules run: billed lines (for later runs'
+    DUP002), streamed. After the fix list they were the write stage's last second at 1M lines (bench/README.md).
+    write_outputs waits for them; leaving waits too, so nothing writes into the folder after a failed run."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-outputs") as pool:
+        yield [pool.submit(write_billed_lines, folder, batch.claims, batch.claim_lines)]
+
+
+def write_outputs(folder: Path, report: RunReport, beside: list[Future] | None = None) -> None:
+    """Every output of the run's findings into folder; then waits for the outputs written `beside` them."""
     # The workbook (a Rust writer) and the Parquet and CSV files (Polars) let go of the interpreter while
     # they write, so they run in threads beside the fix list, which is mostly Python (bench/README.md).
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="outputs") as pool:
-        writing = [pool.submit(write_findings, folder, report.findings)]
+        writing: list[Future] = []
         _write_pages(folder, report, pool, writing)
-        # Billed lines (for later runs' DUP002) are streamed after the page's tables are freed: written
-        # beside them, a 10M-line run peaked at 6.2 GiB instead of 5.7 (bench/README.md).
-        writing.append(pool.submit(write_billed_lines, folder, report.claims, report.claim_lines))
-        written(writing)
+        written([*writing, *(beside or [])])
 
 
 def _write_pages(folder: Path, report: RunReport, pool: ThreadPoolExecutor, writing: list[Future]) -> None:
@@ -57,7 +67,10 @@ def _write_pages(folder: Path, report: RunReport, pool: ThreadPoolExecutor, writ
     history = claim_history(findings, report.claims, report.previous_runs, comparison)
     facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
     visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
+    # The workbook is the longest output (2.0 CPU s in one thread at 1M lines, mostly compressing its sheets):
+    # it starts first, the findings files beside it, and the page is built while they write.
     writing.append(pool.submit(write_worklist, folder / WORKLIST, worklist_rows(findings, facts, visits), as_of))
+    writing.append(pool.submit(write_findings, folder, report.findings))
     write_summary(folder, report.summary)
     cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
     urgent = warning_days(report.profiles)

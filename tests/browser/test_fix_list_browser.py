@@ -7,6 +7,7 @@ import pytest
 
 from scrubber.pipeline import run
 from tests.conftest import DEMO, keep_core_claims
+from tests.test_report_files import page_rows
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -60,6 +61,16 @@ def test_the_list_opens_on_claims_that_can_still_go_out_on_time_most_urgent_firs
     expect(page.locator("#rows > tr.row").nth(0)).to_contain_text("visit 11 days ago")
     expect(page.locator("#rows > tr.row").nth(1)).to_contain_text("AETNA")
     assert seen.errors == [] and seen.dialogs == []
+
+
+def test_the_script_unpacks_the_page_data_into_the_same_rows_as_the_report_wrote(visit, demo_report):
+    page = visit(demo_report / "fix_list.html").page
+    ready(page)
+    rows = page.evaluate("pageRows(document.getElementById('cards-data'))")
+    expected = page_rows((demo_report / "fix_list.html").read_text())
+    assert {(r["kind"], r["id"]): r for r in rows} == expected
+    assert {kind for kind, _ in expected} == {"claim", "visit"}
+    assert any(line["findings"] for r in rows for line in r["lines"]) and any(r["claim_findings"] for r in rows)
 
 
 def test_a_biller_filters_by_payer_and_opens_a_claim_from_the_list(visit, demo_report, tmp_path):

@@ -5,17 +5,42 @@
 // sort, the page and the open claim live in the URL's hash (#claim-C123&payer_id=UHC), so a link opens a
 // claim and a reload keeps the view. Without scripts the page shows its static cards instead.
 document.documentElement.className = "js";
+
+// The list's rows with their cards, from the page's gzip-compressed JSON in base64 (fix_list.py cards_data).
+async function pageRows(element) {
+  const packed = Uint8Array.from(atob(element.textContent), (ch) => ch.charCodeAt(0));
+  return unpack(await new Response(new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"))).json());
+}
+// The JSON is compact: tables column by column, a repeated text as an index into its distinct texts, and a nested
+// list as its length in the parent row with its items, in order, in a table of their own (`nested`).
+function unpack([data]) {
+  const column = (c) => (Array.isArray(c) ? c : c.codes.map((i) => (i === null ? null : c.texts[i])));
+  const tables = {};
+  for (const [name, table] of Object.entries(data)) {
+    if (name === "nested") continue;
+    const columns = Object.entries(table).map(([key, c]) => [key, column(c)]);
+    tables[name] = Array.from({ length: columns.length ? columns[0][1].length : 0 }, (_, i) => {
+      const item = {};
+      for (const [key, values] of columns) item[key] = values[i];
+      return item;
+    });
+  }
+  for (const [parent, key, child] of data.nested) {
+    let at = 0;
+    for (const item of tables[parent]) item[key] = tables[child].slice(at, (at += item[key]));
+  }
+  return tables.rows;
+}
+
 document.addEventListener("DOMContentLoaded", async () => {
   const PAGE = 100, ROW_KEYS = ["payer_id", "team", "rendering_npi"], FINDING_KEYS = ["category", "severity", "rule_id", "queue"];
   const DEFAULTS = { bucket: "on_time" }, CLOSED = ["fixed", "gone"], WORK = ["claim", "visit"];
   const $ = (id) => document.getElementById(id);
   const form = $("filters"), body = $("rows"), status = $("shown"), figures = $("figures"), prev = $("prev"), next = $("next");
-  const packed = Uint8Array.from(atob($("cards-data").textContent), (ch) => ch.charCodeAt(0));
-  const rows = await new Response(new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"))).json();
+  const rows = await pageRows($("cards-data"));
   $("static").remove(); // its cards are drawn again on demand; one id per claim in the page
   const byKey = new Map();
   rows.forEach((r, i) => {
-    for (const k of ["claim_findings", "lines", "other_findings"]) r[k] = r[k] || [];
     r.all = [...r.claim_findings, ...r.lines.flatMap((l) => l.findings), ...r.other_findings];
     r.order = i;
     r.key = (r.kind === "visit" ? "visit-" : "claim-") + r.id;
