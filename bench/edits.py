@@ -83,19 +83,16 @@ def peer_module(kind: str):
 def engine_findings(
     batch_dir: Path, rule_ids: list[str], rules_dir: Path | None = None, as_of: dt.date = AS_OF
 ) -> pl.DataFrame:
-    """Our engine on the chosen rules only: the batch loaded and checked exactly as `scrubber run` does."""
+    """Our engine on the chosen rules only: the rule pack and the batch loaded exactly as `scrubber run` loads them."""
     from scrubber.batch import load_batch
     from scrubber.engine.context import RunContext
     from scrubber.engine.run import run_rules
-    from scrubber.rulebook.profiles import load_profiles
-    from scrubber.rulebook.reference import ReferenceLibrary
+    from scrubber.paths import Settings
+    from scrubber.rulebook.book import load_rulebook
 
-    rules_dir = rules_dir or paths.rules_dir()
-    rules = [r for r in load_rules(rules_dir) if r.id in set(rule_ids)]
-    ctx = RunContext(
-        load_batch(batch_dir), load_profiles(paths.profiles_dir()), ReferenceLibrary(rules_dir / "reference"), as_of
-    )
-    return run_rules(rules, ctx).findings
+    book = load_rulebook(Settings(rules_dir or paths.rules_dir(), paths.profiles_dir()))
+    rules = [r for r in book.rules if r.id in set(rule_ids)]
+    return run_rules(rules, RunContext.of(book, load_batch(batch_dir), as_of)).findings
 
 
 def finding_keys(findings: pl.DataFrame) -> pl.DataFrame:
