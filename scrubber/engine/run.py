@@ -1,4 +1,5 @@
-"""Running the rule pack: every scope built once, every rule a lazy query over it, one collect."""
+"""Running the rule pack: every scope built once; the rules reading a row alone in one pass per scope
+(engine/row_rules.py), every other rule a lazy query over its scope; their findings in one collect."""
 
 from __future__ import annotations
 
@@ -114,8 +115,8 @@ def run_rules(
 
 
 def _findings(runnable: list[CompiledRule], ctx: RunContext, billed: BilledRows | None = None) -> pl.DataFrame:
-    """One pass of the compiled rules over the batch in ctx (a patient group of `billed`'s batch):
-    each scope built once, one collect."""
+    """The compiled rules over the batch in ctx (a patient group of `billed`'s batch): each scope built once,
+    the row rules in one pass per scope, the others' queries and the row rules' finding rows in one collect."""
     scopes = materialise_scopes(runnable, ctx)
     matched = shared_lookups(runnable, scopes)
     billed = billed or BilledRows(ctx.batch.claim_lines)
