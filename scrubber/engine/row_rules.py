@@ -40,6 +40,6 @@ def row_rule_queries(
         for n, item in enumerate(mine):
             rows = mask.to_series(n).arg_true()
             if rows.len():
-                hits = scopes[scope].select(pl.col(shown_columns(item.rule)).gather(rows))
+                hits = scopes[scope][shown_columns(item.rule)][rows]  # picked, then gathered: no query
                 queries.append((item, as_findings(item.rule, hits.lazy(), profiles)))
     return queries

@@ -121,9 +121,7 @@ def _findings(runnable: list[CompiledRule], ctx: RunContext, billed: BilledRows 
     matched = shared_lookups(runnable, scopes)
     billed = billed or BilledRows(ctx.batch.claim_lines)
     queries = row_rule_queries([c for c in runnable if reads_its_row_only(c)], scopes, ctx.profiles)
-    for item in runnable:
-        if reads_its_row_only(item):
-            continue
+    for item in (c for c in runnable if not reads_its_row_only(c)):
         try:
             frame, rows = scope_and_rows(item, scopes, ctx, billed)
             queries.append((item, findings_query(item, frame, rows, ctx.profiles, matched.get(item.rule.id))))
