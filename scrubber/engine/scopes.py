@@ -18,9 +18,11 @@ from scrubber.engine.filing import payer_filing_deadline
 from scrubber.frames import first_claim_rows
 
 KEYS = ("_claim_id", "_line_number", "_encounter_id", "_payer_id", "_date")
-# Row numbers in the batch's claims and lines: together they name one row of the line scope
-# even when the batch repeats a claim id, and unlike a row count taken after joins, they are
-# the same however often the optimiser re-evaluates a plan.
+# Row numbers in the batch: CLAIM_ROW names a row of the claims; LINE_ROW a row of the line scope, even when the
+# batch repeats a claim id (its lines join each of its claim rows), as one integer made of the claim's and the
+# line's row numbers. Unlike a row count taken after joins, they are the same however often the optimiser
+# re-evaluates a plan; families join their columns back on them (one integer key: 0.02 s at 1M lines where
+# the two row numbers took 0.15).
 CLAIM_ROW, LINE_ROW = "_claim_row", "_line_row"
 
 
@@ -149,6 +151,7 @@ def line_scope(ctx: RunContext) -> pl.LazyFrame:
             pl.col("line.modifiers").list.filter(pl.element().is_in(sites)).alias("line.anatomic_modifiers"),
         )
         .with_columns(
+            (pl.col(CLAIM_ROW).cast(pl.UInt64) * 2**32 + pl.col(LINE_ROW)).alias(LINE_ROW),
             pl.col("line.line_number").alias("_line_number"),
             pl.col("line.service_date").alias("_date"),
         )

@@ -7,7 +7,7 @@ import polars as pl
 from scrubber.billing import IDENTITY, restates_claim, service_identity
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, earlier_runs, restates_original, shares_key
-from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
+from scrubber.engine.scopes import LINE_ROW
 
 
 def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
@@ -22,7 +22,7 @@ def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.Lazy
     on the line that takes the day past the limit. Only lines that share their key with another line or
     an earlier run are grouped.
     """
-    row = [CLAIM_ROW, LINE_ROW]
+    row = [LINE_ROW]
     group = ["claim.patient_id", "_day_provider", "line.procedure_code", "line.service_date", "claim.payer_id"]
     frequency = pl.col("claim.frequency_code").str.strip_chars().fill_null("1")
     label = pl.concat_str(pl.lit("claim "), "claim.claim_id", pl.lit(" line "), "line.line_number")
@@ -146,7 +146,6 @@ FAMILY = Family(
         SERVICE
         | RESTATES_READS
         | {
-            CLAIM_ROW,
             LINE_ROW,
             "claim.claim_id",
             "line.line_number",

@@ -7,7 +7,7 @@ import polars as pl
 from scrubber.billing import IDENTITY, service_identity
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, restates_original, shares_key
-from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
+from scrubber.engine.scopes import LINE_ROW
 
 
 def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
@@ -18,7 +18,7 @@ def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
     original = ~restates_original()
     identity = [e.name.prefix("_dup_") for e in service_identity()]
     keys = [f"_dup_{name}" for name in IDENTITY]
-    row = [CLAIM_ROW, LINE_ROW]
+    row = [LINE_ROW]
     ranked = (
         frame.filter(original)
         .select(*row, "claim.claim_id", "line.line_number", *identity)
@@ -53,6 +53,6 @@ FAMILY = Family(
         "dup.first_claim_id": "claim of the first such line",
         "dup.first_line_number": "line number of the first such line",
     },
-    reads=frozenset(SERVICE | RESTATES_READS | {"claim.claim_id", "line.line_number", CLAIM_ROW, LINE_ROW}),
+    reads=frozenset(SERVICE | RESTATES_READS | {"claim.claim_id", "line.line_number", LINE_ROW}),
     add=_duplicates,
 )

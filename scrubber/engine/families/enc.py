@@ -16,7 +16,7 @@ def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFram
     under their own number and leaves rendering empty. Rows are told apart by their batch row
     numbers, which stay distinct even where a claim id repeats.
     """
-    unit = [CLAIM_ROW, LINE_ROW] if scope == "line" else [CLAIM_ROW]
+    unit = [LINE_ROW] if scope == "line" else [CLAIM_ROW]
     provider = pl.coalesce("claim.rendering_npi", "claim.billing_npi").alias("provider")
     patient = pl.col("claim.patient_id").alias("patient")
     # Most claims bill one date (their first is their last): their facts are that date's, with no

@@ -6,11 +6,11 @@ import polars as pl
 
 from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import RESTATES_READS, Family, earlier_runs, restates_original
-from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
+from scrubber.engine.scopes import LINE_ROW
 from scrubber.rulebook.reference import VALID_FROM, VALID_TO
 
 TABLE = "frequency_limits"
-ROW = [CLAIM_ROW, LINE_ROW]
+ROW = [LINE_ROW]
 # One service as the limits count it: billed tonight (a line of the batch) or in an earlier run.
 SERVICE = ["patient", "payer", "code", "date", "provider", "diagnoses", "claim_id", "line_number", "run"]
 
@@ -127,7 +127,7 @@ def _frequency(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame
     )
     # The service to name: a lifetime limit first (never payable again), then the latest date payable again.
     worst = (
-        conflicts.sort(*ROW, lifetime, "next_allowed", descending=[False, False, True, True], nulls_last=False)
+        conflicts.sort(*ROW, lifetime, "next_allowed", descending=[False, True, True], nulls_last=False)
         .group_by(*ROW, maintain_order=True)
         .first()
         .select(
@@ -169,7 +169,6 @@ FAMILY = Family(
     reads=frozenset(
         RESTATES_READS
         | {
-            CLAIM_ROW,
             LINE_ROW,
             "claim.patient_id",
             "claim.payer_id",
