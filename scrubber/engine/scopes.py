@@ -81,7 +81,9 @@ def claim_scope(ctx: RunContext) -> pl.LazyFrame:
         pl.len().cast(pl.Int64).alias("claim.line_count"),
         pl.col("charge").sum().alias("claim.line_charge_total"),
     )
-    patients = _prefixed(ctx.batch.patients.unique("patient_id", keep="first", maintain_order=True), "patient")
+    # Lazy: a scope's schema is read for every scope a rule names (compile_all), and an eager unique of the
+    # patients cost 0.2 s each time at 10M lines.
+    patients = _prefixed(ctx.batch.patients.lazy().unique("patient_id", keep="first", maintain_order=True), "patient")
     payers = ctx.profiles.frame().lazy()
     as_of = pl.lit(ctx.as_of)
     frame = (

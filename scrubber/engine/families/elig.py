@@ -52,10 +52,15 @@ def _eligibility(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFra
     )
     # Member ids are the payer's own, but the same id on file at another payer usually means the
     # claim names the wrong payer (a plan change the registration missed).
+    # Distinct rows sorted once, then grouped in order: sorting and deduplicating each member's list took 0.11 s
+    # at 1M lines (140,000 eligibility rows), this 0.04.
     payers_of_member = (
         ctx.batch.eligibility.lazy()
-        .group_by(member=pl.col("member_id"))
-        .agg(pl.col("payer_id").drop_nulls().unique().sort().alias("elig.member_payers"))
+        .select(member=pl.col("member_id"), payer=pl.col("payer_id"))
+        .unique()
+        .sort("member", "payer")
+        .group_by("member", maintain_order=True)
+        .agg(pl.col("payer").drop_nulls().alias("elig.member_payers"))
     )
     return (
         frame.join(
