@@ -54,3 +54,12 @@ def test_a_batch_of_many_short_claims_is_cut_by_its_claims_not_only_its_lines(cl
         claim_lines=pl.DataFrame({"claim_id": pl.repeat("C1", lines, eager=True)}),
     )
     assert part_count(sized) == groups
+
+
+@pytest.mark.parametrize(("line_columns", "groups"), [(84, 40), (42, 20), (168, 80), (10, 10)])
+def test_a_pack_reading_fewer_line_columns_runs_in_fewer_larger_groups(line_columns, groups):
+    # The shipped pack reads 84 names of the line scope; half as many hold half the memory per line, so a
+    # group holds twice the lines, never more than a batch run as one group (1M lines).
+    batch = load_batch(DEMO)
+    sized = replace(batch, claim_lines=pl.DataFrame({"claim_id": pl.repeat("C1", 10_000_000, eager=True)}))
+    assert part_count(sized, line_columns) == groups

@@ -106,9 +106,10 @@ def run_rules(
         found = [_findings(intake, ctx), *groups([c.rule.id for c in per_patient], ctx)]
     else:
         billed = BilledRows(ctx.batch.claim_lines)
+        if parts is None:
+            parts = part_count(ctx.batch, len(KEYS) + len(scope_reads(per_patient)[0].get("line", ())))
         found = [_findings(intake, ctx)] + [
-            _findings(per_patient, replace(ctx, batch=part), billed)
-            for part in split(ctx.batch, parts if parts is not None else part_count(ctx.batch))
+            _findings(per_patient, replace(ctx, batch=part), billed) for part in split(ctx.batch, parts)
         ]
     findings = with_source(pl.concat(found, how="vertical"), ctx.batch.claims)
     return RuleRun(in_stable_order(findings), not_checked, [c.rule.id for c in runnable])
@@ -178,13 +179,7 @@ def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[st
 
     Pair rules read the line scope: each rule's pairs are made in its own query (see scope_and_rows).
     """
-    needs: dict[str, set[str]] = {}
-    families: dict[str, set[str]] = {}
-    for item in compiled:
-        scope = "line" if item.rule.scope == "line_pair" else item.rule.scope
-        reads = line_columns(item.reads) if item.rule.scope == "line_pair" else item.reads
-        needs.setdefault(scope, set()).update(reads)
-        families.setdefault(scope, set()).update(item.families)
+    needs, families = scope_reads(compiled)
     if needs.keys() & CLAIM_BASED:
         # Built once for the scopes that start from it, with only the columns some rule, family or
         # scope reads: the whole claim scope (66 columns at 1M lines) cost 1.5 CPU s, most of it unread.
@@ -193,6 +188,18 @@ def materialise_scopes(compiled: list[CompiledRule], ctx: RunContext) -> dict[st
         kept = [c for c in claims.collect_schema().names() if c in read | FROM_CLAIM_ROWS]
         ctx = replace(ctx, claim_rows=claims.select(kept).collect())
     return {scope: _with_families(scope, columns, sorted(families[scope]), ctx) for scope, columns in needs.items()}
+
+
+def scope_reads(compiled: list[CompiledRule]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per scope the rules build, the columns they read (derived ones included) and the families they need."""
+    needs: dict[str, set[str]] = {}
+    families: dict[str, set[str]] = {}
+    for item in compiled:
+        scope = "line" if item.rule.scope == "line_pair" else item.rule.scope
+        reads = line_columns(item.reads) if item.rule.scope == "line_pair" else item.reads
+        needs.setdefault(scope, set()).update(reads)
+        families.setdefault(scope, set()).update(item.families)
+    return needs, families
 
 
 def _with_families(scope: str, columns: set[str], names: list[str], ctx: RunContext) -> pl.DataFrame:
