@@ -183,6 +183,8 @@ def modifier_scope(ctx: RunContext) -> pl.LazyFrame:
     modifiers = pl.col("line.modifiers")
     return (
         line_scope(ctx)
+        # Before the claims are joined on: most lines carry no modifier.
+        .filter(modifiers.list.len() > 0)
         .with_columns(
             modifiers.alias("mod.code"),
             pl.int_ranges(1, modifiers.list.len() + 1).alias("mod.position"),
