@@ -238,9 +238,13 @@ def test_a_finding_on_a_line_the_claim_does_not_have_is_still_shown_on_its_card(
         {"claims": [{"claim": {"claim_id": "AET9", "payer_id": "AETNA", **TELEHEALTH}}], "as_of": AS_OF.isoformat()}
     )
     found = scrub(built.batch, rulebook, AS_OF).findings
-    stray = found.head(1).with_columns(pl.lit(9, pl.Int64).alias("line_number"), pl.lit("DQ015").alias("rule_id"))
-    findings, _ = compare(pl.concat([found, stray]), [])
+    stray = [
+        found.head(1).with_columns(pl.lit(line, pl.Int64).alias("line_number"), pl.lit(rule).alias("rule_id"))
+        for line, rule in [(9, "DQ015"), (7, "DQ016")]
+    ]
+    findings, _ = compare(pl.concat([found, *stray]), [])
     facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
     card = claim_cards(facts, built.batch.claim_lines, findings).row(0, named=True)
-    assert [f["rule_id"] for f in card["other_findings"]] == ["DQ015"]
+    # Two missing lines: by line number, the same order every run.
+    assert [f["rule_id"] for f in card["other_findings"]] == ["DQ016", "DQ015"]
     assert [f["rule_id"] for line in card["lines"] for f in line["findings"]] == ["MOD001"]
