@@ -56,10 +56,15 @@ def test_a_batch_of_many_short_claims_is_cut_by_its_claims_not_only_its_lines(cl
     assert part_count(sized) == groups
 
 
-@pytest.mark.parametrize(("line_columns", "groups"), [(84, 40), (42, 20), (168, 80), (10, 10)])
-def test_a_pack_reading_fewer_line_columns_runs_in_fewer_larger_groups(line_columns, groups):
-    # The shipped pack reads 84 names of the line scope; half as many hold half the memory per line, so a
-    # group holds twice the lines, never more than a batch run as one group (1M lines).
+@pytest.mark.parametrize(
+    ("reads", "groups"),
+    [({"line": 79, "claim": 53}, 40), ({"line": 39, "claim": 26}, 20), ({"line": 39, "claim": 53}, 40),
+     ({"line": 158, "claim": 53}, 80), ({"line": 5, "claim": 5}, 10)],
+)  # fmt: skip
+def test_a_pack_reading_fewer_columns_runs_in_fewer_larger_groups(reads, groups):
+    # The shipped pack reads 79 names of the line scope and 53 of the claim and diagnosis scopes. Reading about half as
+    # many of both holds half the memory per row, so a group holds twice the rows; a narrower line scope alone
+    # changes nothing (the claim scopes hold as much), and no group exceeds a batch run as one (1M lines).
     batch = load_batch(DEMO)
     sized = replace(batch, claim_lines=pl.DataFrame({"claim_id": pl.repeat("C1", 10_000_000, eager=True)}))
-    assert part_count(sized, line_columns) == groups
+    assert part_count(sized, reads) == groups

@@ -30,19 +30,21 @@ LINES_PER_PART = 250_000
 # benchmark's shape (2.5 lines and one encounter per claim) the same groups as by lines alone.
 ONE_GROUP_ROWS = {"claim_lines": ONE_GROUP_LINES, "claims": 500_000, "encounters": 500_000}
 ROWS_PER_PART = {"claim_lines": LINES_PER_PART, "claims": 100_000, "encounters": 100_000}
-# Those groups are the shipped pack's, whose rules read 84 names of the line scope (columns, derived ones and
-# keys); a pack reading fewer holds less per line and runs in groups as much larger (at most ONE_GROUP_LINES
-# lines), one reading more in smaller ones. The 12 peer edits (39 names) at 10M lines: 20 groups took 6.5%
-# less CPU than 41, at the same peak.
-PACK_LINE_COLUMNS = 84
+# Those groups are the shipped pack's, whose rules read 79 names of the line scope and 53 of the claim and
+# diagnosis scopes (every table and earlier runs there). A pack reading fewer holds less per row and runs in
+# groups as much larger as the least narrowed of the two (at most ONE_GROUP_LINES lines), one reading more in
+# smaller ones. The 12 peer edits (34 and 14 names) at 10M lines: 20 groups took 6.5% less CPU than 41, same peak.
+PACK_READS = {"line": 79, "claim": 53}
 
 
-def part_count(batch: Batch, line_columns: int = PACK_LINE_COLUMNS) -> int:
-    """How many groups of patients the batch runs in, for a pack whose rules read `line_columns` line-scope names."""
+def part_count(batch: Batch, reads: dict[str, int] | None = None) -> int:
+    """How many groups of patients the batch runs in, for a pack whose rules read `reads[scope]` names of the
+    line scope and of the claim and diagnosis scopes (PACK_READS when not given)."""
     rows = {name: getattr(batch, name).height if getattr(batch, name) is not None else 0 for name in ROWS_PER_PART}
     if all(rows[name] <= ONE_GROUP_ROWS[name] for name in rows):
         return 1
-    scale = min(PACK_LINE_COLUMNS / max(line_columns, 1), ONE_GROUP_LINES / LINES_PER_PART)
+    read = reads or PACK_READS
+    scale = min(ONE_GROUP_LINES / LINES_PER_PART, *(PACK_READS[s] / max(read.get(s, 0), 1) for s in PACK_READS))
     return max(-(-rows[name] // int(ROWS_PER_PART[name] * scale)) for name in rows)
 
 

@@ -107,7 +107,9 @@ def run_rules(
     else:
         billed = BilledRows(ctx.batch.claim_lines)
         if parts is None:
-            parts = part_count(ctx.batch, len(KEYS) + len(scope_reads(per_patient)[0].get("line", ())))
+            needs = {scope: len(names) for scope, names in scope_reads(per_patient)[0].items()}
+            reads = {"line": needs.get("line", 0), "claim": needs.get("claim", 0) + needs.get("diagnosis", 0)}
+            parts = part_count(ctx.batch, reads)
         found = [_findings(intake, ctx)] + [
             _findings(per_patient, replace(ctx, batch=part), billed) for part in split(ctx.batch, parts)
         ]
