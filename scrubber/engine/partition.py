@@ -37,6 +37,11 @@ ROWS_PER_PART = {"claim_lines": LINES_PER_PART, "claims": 100_000, "encounters":
 PACK_READS = {"line": 79, "claim": 53}
 
 
+def pack_reads(needs: dict[str, set[str]]) -> dict[str, int]:
+    """The names the pack reads, as PACK_READS counts them, from its rules' reads per scope (run.scope_reads)."""
+    return {"line": len(needs.get("line", ())), "claim": len(needs.get("claim", ())) + len(needs.get("diagnosis", ()))}
+
+
 def part_count(batch: Batch, reads: dict[str, int] | None = None) -> int:
     """How many groups of patients the batch runs in, for a pack whose rules read `reads[scope]` names of the
     line scope and of the claim and diagnosis scopes (PACK_READS when not given)."""

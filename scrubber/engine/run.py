@@ -24,7 +24,7 @@ from scrubber.engine.pairs import (
     pair_keys,
     pair_scope,
 )
-from scrubber.engine.partition import part_count, split
+from scrubber.engine.partition import pack_reads, part_count, split
 from scrubber.engine.row_rules import reads_its_row_only, row_rule_queries
 from scrubber.engine.scopes import BUILDERS, FROM_CLAIM_ROWS, KEYS, REQUIRES
 from scrubber.errors import ScrubberInputError
@@ -107,9 +107,7 @@ def run_rules(
     else:
         billed = BilledRows(ctx.batch.claim_lines)
         if parts is None:
-            needs = {scope: len(names) for scope, names in scope_reads(per_patient)[0].items()}
-            reads = {"line": needs.get("line", 0), "claim": needs.get("claim", 0) + needs.get("diagnosis", 0)}
-            parts = part_count(ctx.batch, reads)
+            parts = part_count(ctx.batch, pack_reads(scope_reads(per_patient)[0]))
         found = [_findings(intake, ctx)] + [
             _findings(per_patient, replace(ctx, batch=part), billed) for part in split(ctx.batch, parts)
         ]
