@@ -4,11 +4,13 @@ the rule catalogue, the charts and the page's own security policy."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gzip
 import hashlib
 import json
 import re
 import zipfile
+from collections import Counter
 from html import unescape
 
 import polars as pl
@@ -18,7 +20,7 @@ from scrubber.history import previous_runs
 from scrubber.pipeline import run
 from scrubber.report.charts import MOST_BARS, bar_chart
 from scrubber.report.fix_list import cards_data, rule_catalogue
-from scrubber.report.worklist import sheet_names
+from scrubber.report.worklist import BUCKETS, payer_rows
 from tests.conftest import DEMO, DEMO_AS_OF, keep_core_claims
 
 AS_OF = DEMO_AS_OF
@@ -46,28 +48,57 @@ def test_the_policy_allows_exactly_the_pages_own_script_and_style(demo_run):
     assert len(re.findall(r"<script>", html)) == 1  # every other script element is an inert data block
 
 
-def test_the_worklist_opens_on_the_claims_then_one_sheet_per_payer_in_priority_order(demo_run):
+def test_the_worklist_opens_on_the_claims_then_the_visits_then_the_payers_in_priority_order(demo_run):
     from scrubber.report.worklist import CLAIM_COLUMNS
 
     findings = pl.read_parquet(demo_run / "findings.parquet").filter(pl.col("rule_status") == "active")
     html = (demo_run / "fix_list.html").read_text()
     claims = [r for r in page_rows(html).values() if r["kind"] == "claim"]
     claims.sort(key=lambda r: r["priority"])  # the fix list's order: what can be saved, then past the deadline
-    payers_by_priority = list(dict.fromkeys(r["payer_id"] if r["payer_id"] != "—" else "No payer" for r in claims))
+    payer_of_claims = Counter(r["payer_id"] if r["payer_id"] != "—" else "(no payer)" for r in claims)
     with zipfile.ZipFile(demo_run / "worklist.xlsx") as book:
         names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
-        first = book.read("xl/worksheets/sheet1.xml").decode()
-        sheets = [book.read(f"xl/worksheets/sheet{n}.xml").decode() for n in range(1, len(names) + 1)]
-    assert names == ["Claims", "Unbilled visits", *payers_by_priority]
+        first, _, payers = (book.read(f"xl/worksheets/sheet{n}.xml").decode() for n in range(1, len(names) + 1))
+    assert names == ["Claims", "Unbilled visits", "Payers"]
     assert 'state="frozen"' in first and 'topLeftCell="A2"' in first
-    assert all("<autoFilter" in sheet for sheet in sheets)
-    # One row per claim, header included; widths in characters, so a claim id fits (it was 2 characters wide).
+    assert "<autoFilter" in first and "<autoFilter" in payers
+    # One row per claim, header included, and nowhere else: a status typed on it is the claim's only one.
     assert first.count("<row ") == len(claims) + 1 == findings["claim_id"].drop_nulls().n_unique() + 1
     claim_column = list(CLAIM_COLUMNS).index("Claim") + 1
     width = float(re.search(rf'<col min="{claim_column}" max="{claim_column}" width="([0-9.]+)"', first).group(1))
-    assert width >= 14
+    assert width >= 14  # widths in characters, so a claim id fits (it was 2 characters wide)
     # Every finding of a claim is in its row, with the fix: C1022's telehealth line.
     assert "Line 1 · MOD001 (error):" in first and "Fix: Add modifier 95" in first
+    # The payers in the order of their most urgent claim, each with its number of claims.
+    rows = re.findall(r"<row .*?</row>", payers)[1:]
+    assert [re.search(r"<t>([^<]*)</t>", row).group(1) for row in rows] == list(payer_of_claims)  # first seen
+    assert [float(re.findall(r"<v>([^<]*)</v>", row)[0]) for row in rows] == list(payer_of_claims.values())
+
+
+def test_the_payers_sheet_counts_each_payers_claims_dollars_and_nearest_deadline_still_to_meet():
+    claims = pl.DataFrame(
+        {
+            "payer_id": ["MEDICARE", "AETNA", "MEDICARE", None],
+            "Bucket": [BUCKETS["on_time"], BUCKETS["on_time"], BUCKETS["past"], BUCKETS["on_time"]],
+            "Dollars": [100.0, 250.0, 40.0, 10.0],
+            "Filing deadline": [dt.date(2026, 9, 20), dt.date(2026, 12, 1), dt.date(2026, 8, 1), None],
+            "Days left to file": [6, 78, -44, None],
+            "Findings": [2, 1, 3, 1],
+        }
+    )
+    visits = pl.DataFrame({"payer_id": ["UHC", "AETNA"]})
+    payers = payer_rows(claims, visits)
+    assert payers.columns == [
+        "Payer", "Claims", "Dollars", "To file on time", "Past deadline", "Nearest filing deadline",
+        "Fewest days left", "Findings", "Unbilled visits",
+    ]  # fmt: skip
+    assert payers.rows() == [
+        # Medicare's claim past its deadline is counted, but its date is not the one still to meet.
+        ("MEDICARE", 2, 140.0, 1, 1, dt.date(2026, 9, 20), 6, 5, None),
+        ("AETNA", 1, 250.0, 1, 0, dt.date(2026, 12, 1), 78, 1, 1),
+        ("(no payer)", 1, 10.0, 1, 0, None, None, 1, None),
+        ("UHC", None, None, None, None, None, None, None, 1),  # unbilled visits only: last
+    ]
 
 
 def test_spreadsheet_text_that_looks_like_a_formula_stays_text(tmp_path, demo_copy, rulebook):
@@ -95,11 +126,6 @@ def test_a_page_holding_only_the_most_urgent_claims_says_where_the_rest_are(tmp_
     html = (tmp_path / "out" / "fix_list.html").read_text()
     assert f"This page holds the 5 most urgent of the {with_findings} claims with findings" in html
     assert f"the other {with_findings - 5} are in findings.csv" in html
-
-
-def test_sheet_names_are_valid_and_distinct_for_any_payer_id():
-    names = sheet_names(["BCBS/TX", "BCBS:TX", None, "A" * 40])
-    assert names == {"BCBS/TX": "BCBS_TX", "BCBS:TX": "BCBS_TX (2)", None: "No payer", "A" * 40: "A" * 31}
 
 
 def test_a_second_run_says_what_is_new_resolved_and_still_open(tmp_path, demo_copy, rulebook):
@@ -285,6 +311,11 @@ def _five_aetna_rows() -> pl.DataFrame:
             "payer_id": ["AETNA"] * 5,
             "Priority": list(range(1, 6)),
             "Claim": [f"claim_id-{n}" for n in range(5)],
+            "Bucket": [BUCKETS["on_time"]] * 5,
+            "Dollars": [100.0] * 5,
+            "Filing deadline": [AS_OF + dt.timedelta(days=90)] * 5,
+            "Days left to file": [90] * 5,
+            "Findings": [1] * 5,
             "Top finding": [f"MOD001: finding {n}" for n in range(5)],
         }
     )
@@ -304,7 +335,7 @@ def test_a_huge_night_lists_the_most_urgent_findings_and_says_where_the_rest_are
     with zipfile.ZipFile(path) as book:
         sheets = book.read("xl/workbook.xml").decode()
     strings = _sheets_text(path)
-    assert 'name="AETNA"' in sheets and 'name="Not listed here"' in sheets
+    assert 'name="Payers"' in sheets and 'name="Not listed here"' in sheets
     assert "The 3 most urgent claims are listed; 2 more are in findings.csv." in strings
     assert "claim_id-2" in strings and "claim_id-3" not in strings  # the first three, in priority order
 

@@ -2,10 +2,12 @@
 
 The first sheet lists the claims, one row each in the fix list's priority order (cards.claim_facts), with
 their dollars, service dates, member, deadline and every finding in one cell; then the unbilled visits;
-then one sheet per payer (the sheet names it, so rows do not repeat it), in the order of each payer's most
-urgent claim. Each sheet has a frozen header, a filter and column widths in characters. Blank Status,
-Assigned to and Note columns let a team use the file as its shared state. Text is written as text, never
-as a formula or a link, so a claim field starting with `=` stays text in Excel.
+then the payers, one row each in the order of its most urgent claim: its claims, dollars and nearest
+deadline, for handing the work out. Each sheet has a frozen header, a filter and column widths in
+characters. Blank Status, Assigned to and Note columns let a team use the file as its shared state, so
+a claim has one row in the file: a payer's claims are the Claims sheet filtered on Payer (a copy of them on
+a sheet per payer took a status typed there away from the Claims sheet, and half of the writing time).
+Text is written as text, never as a formula or a link, so a claim field starting with `=` stays text.
 """
 
 from __future__ import annotations
@@ -60,11 +62,22 @@ VISIT_COLUMNS = {
     "Assigned to": (14, "text"),
     "Note": (30, "text"),
 }
+PAYER_COLUMNS = {
+    "Payer": (12, "text"),
+    "Claims": (8, "number"),
+    "Dollars": (13, "money"),
+    "To file on time": (9, "number"),
+    "Past deadline": (9, "number"),
+    "Nearest filing deadline": (11, "date"),
+    "Fewest days left": (9, "number"),
+    "Findings": (8, "number"),
+    "Unbilled visits": (9, "number"),
+}
 BUCKETS = {"on_time": "to file on time", "past": "past deadline: appeal or write off"}
 CLAIMS_SHEET = "Claims"
 VISITS_SHEET = "Unbilled visits"
-SHEET_NAME_LIMIT = 31  # Excel's limit
-NO_PAYER_SHEET = "No payer"
+PAYERS_SHEET = "Payers"
+NO_PAYER = "(no payer)"
 # The most urgent claims only: weeks of a billing team's work (every finding is always in findings.csv
 # and findings.parquet).
 ROW_LIMIT = 50_000
@@ -132,29 +145,31 @@ def worklist_rows(findings: pl.DataFrame, facts: pl.DataFrame, visits: pl.DataFr
     return pl.concat([claims, unbilled], how="diagonal_relaxed")
 
 
-def sheet_names(
-    values: list[str | None], reserved: tuple[str, ...] = (CLAIMS_SHEET, VISITS_SHEET, LEFT_OUT_SHEET)
-) -> dict[str | None, str]:
-    """A valid, distinct Excel sheet name for each payer id, whatever characters it holds, none of the reserved ones."""
-    names: dict[str | None, str] = {}
-    taken: set[str] = {name.lower() for name in reserved}
-    for value in values:
-        base = re.sub(r"[\[\]:*?/\\']", "_", value or NO_PAYER_SHEET)[:SHEET_NAME_LIMIT] or NO_PAYER_SHEET
-        name, n = base, 1
-        while name.lower() in taken:
-            n += 1
-            suffix = f" ({n})"
-            name = base[: SHEET_NAME_LIMIT - len(suffix)] + suffix
-        taken.add(name.lower())
-        names[value] = name
-    return names
-
-
 def _most_urgent(rows: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, int]:
     """The `limit` most urgent claims (rows come in priority order) and every unbilled visit; how many claims
     are left out."""
     claims = rows.filter(pl.col("kind") == "claim")
     return pl.concat([claims.head(limit), rows.filter(pl.col("kind") != "claim")]), max(0, claims.height - limit)
+
+
+def payer_rows(claims: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
+    """One row per payer of the listed claims, in the order of its most urgent claim (claims come in priority
+    order), then payers with unbilled visits only; the deadline columns count the claims still on time."""
+    on_time = pl.col("Bucket") == BUCKETS["on_time"]
+    payer = pl.col("payer_id").fill_null(NO_PAYER)
+    of_claims = claims.group_by(payer, maintain_order=True).agg(
+        pl.len().alias("Claims"),
+        pl.col("Dollars").sum(),
+        on_time.sum().alias("To file on time"),
+        (pl.col("Bucket") == BUCKETS["past"]).sum().alias("Past deadline"),
+        pl.col("Filing deadline").filter(on_time).min().alias("Nearest filing deadline"),
+        pl.col("Days left to file").filter(on_time).min().alias("Fewest days left"),
+        pl.col("Findings").sum(),
+    )
+    of_visits = visits.group_by(payer, maintain_order=True).agg(pl.len().alias("Unbilled visits"))
+    return of_claims.join(of_visits, on="payer_id", how="full", coalesce=True, maintain_order="left_right").select(
+        pl.col("payer_id").alias("Payer"), pl.exclude("payer_id")
+    )
 
 
 def write_worklist(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int = ROW_LIMIT) -> None:
@@ -169,9 +184,6 @@ def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int, as
     as a formula, a number or a link."""
     claims = rows.filter(pl.col("kind") == "claim")
     visits = rows.filter(pl.col("kind") == "visit")
-    # Payer sheets in the order of each payer's most urgent claim (claims come in priority order).
-    payers = claims["payer_id"].unique(maintain_order=True).to_list()
-    names = sheet_names(payers)
     sheets: list[tuple[str, pl.DataFrame, dict]] = []
     if left_out:  # a sheet whose one cell is its heading
         note = f"The {limit:,} most urgent claims are listed; {left_out:,} more are in findings.csv."
@@ -179,8 +191,8 @@ def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int, as
     sheets.append((CLAIMS_SHEET, claims, CLAIM_COLUMNS))
     if visits.height:
         sheets.append((VISITS_SHEET, visits, VISIT_COLUMNS))
-    payer_columns = {k: v for k, v in CLAIM_COLUMNS.items() if k != "Payer"}
-    sheets += [(names[p], claims.filter(pl.col("payer_id").eq_missing(p)), payer_columns) for p in payers]
+    if claims.height or visits.height:
+        sheets.append((PAYERS_SHEET, payer_rows(claims, visits), PAYER_COLUMNS))
     laid_out = {name: columns for name, _, columns in sheets if columns}
     book = io.BytesIO()
     rustpy_xlsxwriter.write_worksheets(
