@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import json
 import re
+import sys
 import zipfile
 from collections import Counter
 from html import unescape
@@ -367,7 +368,39 @@ def test_an_output_writers_error_is_not_lost_and_nothing_is_published(tmp_path, 
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(write, "write_worklist", disk_full)  # written in a thread beside the fix list
+    monkeypatch.setattr(write, "write_findings", disk_full)  # written in a thread beside the fix list
     with pytest.raises(OSError, match="No space left on device"):
         run(DEMO, tmp_path / "out", AS_OF, rulebook)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_workbook_process_that_fails_fails_the_run_naming_the_file(tmp_path, monkeypatch, rulebook):
+    from scrubber.report import workbook_process
+
+    failing = "import sys; sys.stdin.readline(); sys.exit('OSError: [Errno 28] No space left on device')"
+    monkeypatch.setattr(workbook_process, "COMMAND", [sys.executable, "-c", failing])
+    with pytest.raises(OSError, match=r"worklist.xlsx not written: OSError: \[Errno 28\] No space left on device"):
+        run(DEMO, tmp_path / "out", AS_OF, rulebook)
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.iterdir())  # the staging folder, with the rows handed over, is gone too
+
+
+def test_the_workbook_process_writes_what_the_rows_say_and_leaves_no_hand_over_file(tmp_path):
+    from scrubber.report.workbook_process import ROWS_FILE, WorkbookProcess
+    from scrubber.report.worklist import write_worklist
+
+    write_worklist(tmp_path / "here.xlsx", _five_aetna_rows(), AS_OF)
+    child = WorkbookProcess()
+    child.write(tmp_path / "worklist.xlsx", _five_aetna_rows(), AS_OF)
+    child.finish()
+    child.stop()
+    assert (tmp_path / "worklist.xlsx").read_bytes() == (tmp_path / "here.xlsx").read_bytes()
+    assert not (tmp_path / ROWS_FILE).exists()
+
+
+def test_a_run_that_ends_before_its_outputs_stops_the_workbook_process():
+    from scrubber.report.workbook_process import WorkbookProcess
+
+    child = WorkbookProcess()
+    child.stop()  # as batch_outputs does when the rules fail or SIGTERM arrives
+    assert child.returncode is not None

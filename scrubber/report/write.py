@@ -18,7 +18,8 @@ from scrubber.history import PastRun, write_billed_lines
 from scrubber.report.cards import PAGE_CARDS, claim_cards, claim_facts, unbilled_visits, warning_days
 from scrubber.report.compare import claim_history, compare
 from scrubber.report.fix_list import render_fix_list
-from scrubber.report.worklist import worklist_rows, write_worklist
+from scrubber.report.workbook_process import WorkbookProcess
+from scrubber.report.worklist import worklist_rows
 from scrubber.rulebook.profiles import Profiles
 from scrubber.rulebook.rules import Rule
 from scrubber.summary import RunSummary, write_summary
@@ -41,35 +42,56 @@ class RunReport:
     encounters: pl.DataFrame | None = None  # for an unbilled visit's patient, so its likely payer
 
 
+@dataclass
+class Beside:
+    """What a run writes beside its rules: the outputs of the batch alone, and the workbook's process."""
+
+    writing: list[Future]
+    workbook: WorkbookProcess
+
+
 @contextmanager
-def batch_outputs(folder: Path, batch: Batch) -> Iterator[list[Future]]:
+def batch_outputs(folder: Path, batch: Batch) -> Iterator[Beside]:
     """The outputs of the batch alone, written in a thread while the rules run: billed lines (for later runs'
     DUP002), streamed. After the fix list they were the write stage's last second at 1M lines (bench/README.md).
-    write_outputs waits for them; leaving waits too, so nothing writes into the folder after a failed run."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-outputs") as pool:
-        yield [pool.submit(write_billed_lines, folder, batch.claims, batch.claim_lines)]
+    The workbook's process starts now too (report/workbook_process.py). write_outputs waits for both; leaving
+    waits for the thread and stops the process, so nothing writes into the folder after a failed run."""
+    workbook = WorkbookProcess()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-outputs") as pool:
+            yield Beside([pool.submit(write_billed_lines, folder, batch.claims, batch.claim_lines)], workbook)
+    finally:
+        workbook.stop()
 
 
-def write_outputs(folder: Path, report: RunReport, beside: list[Future] | None = None) -> None:
+def write_outputs(folder: Path, report: RunReport, beside: Beside | None = None) -> None:
     """Every output of the run's findings into folder; then waits for the outputs written `beside` them."""
-    # The workbook (a Rust writer) and the Parquet and CSV files (Polars) let go of the interpreter while
-    # they write, so they run in threads beside the fix list, which is mostly Python (bench/README.md).
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="outputs") as pool:
-        writing: list[Future] = []
-        _write_pages(folder, report, pool, writing)
-        written([*writing, *(beside or [])])
+    workbook = beside.workbook if beside else WorkbookProcess()
+    try:
+        # The findings files (Polars) let go of the interpreter while they write, so they are written in a
+        # thread beside the fix list, which is mostly Python; so is the wait for the workbook's process.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="outputs") as pool:
+            writing: list[Future] = []
+            _write_pages(folder, report, workbook, pool, writing)
+            written([*writing, *(beside.writing if beside else [])])
+    finally:
+        if not beside:
+            workbook.stop()
 
 
-def _write_pages(folder: Path, report: RunReport, pool: ThreadPoolExecutor, writing: list[Future]) -> None:
-    """The fix list, with the workbook in a thread beside it; its tables are freed when it returns."""
+def _write_pages(
+    folder: Path, report: RunReport, workbook: WorkbookProcess, pool: ThreadPoolExecutor, writing: list[Future]
+) -> None:
+    """The fix list, with the workbook written beside it; its tables are freed when it returns."""
     as_of = report.summary.as_of
     findings, comparison = compare(report.findings, report.previous_runs)
     history = claim_history(findings, report.claims, report.previous_runs, comparison)
     facts = claim_facts(report.claims, report.claim_lines, findings, report.profiles, as_of, history)
     visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
-    # The workbook is the longest output (2.0 CPU s in one thread at 1M lines, mostly compressing its sheets):
-    # it starts first, the findings files beside it, and the page is built while they write.
-    writing.append(pool.submit(write_worklist, folder / WORKLIST, worklist_rows(findings, facts, visits), as_of))
+    # The workbook is the longest output (1.0 CPU s at 1M lines, mostly compressing its sheets): it starts
+    # first, the findings files beside it, and the page is built while they write.
+    workbook.write(folder / WORKLIST, worklist_rows(findings, facts, visits), as_of)
+    writing.append(pool.submit(workbook.finish))
     writing.append(pool.submit(write_findings, folder, report.findings))
     write_summary(folder, report.summary)
     cards = claim_cards(facts, report.claim_lines, findings, PAGE_CARDS)
