@@ -145,7 +145,7 @@ def worklist_rows(findings: pl.DataFrame, facts: pl.DataFrame, visits: pl.DataFr
     return pl.concat([claims, unbilled], how="diagonal_relaxed")
 
 
-def _most_urgent(rows: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, int]:
+def most_urgent(rows: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, int]:
     """The `limit` most urgent claims (rows come in priority order) and every unbilled visit; how many claims
     are left out."""
     claims = rows.filter(pl.col("kind") == "claim")
@@ -170,12 +170,6 @@ def payer_rows(claims: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
     return of_claims.join(of_visits, on="payer_id", how="full", coalesce=True, maintain_order="left_right").select(
         pl.col("payer_id").alias("Payer"), pl.exclude("payer_id")
     )
-
-
-def write_worklist(path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int = ROW_LIMIT) -> None:
-    """The workbook of the `limit` most urgent claims."""
-    shown, left_out = _most_urgent(rows, limit)
-    write_workbook(path, shown, left_out, limit, as_of)
 
 
 def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int, as_of: dt.date) -> None:
