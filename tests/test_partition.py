@@ -35,17 +35,22 @@ def test_findings_in_groups_of_patients_equal_one_run_over_the_batch(parts, rule
     assert grouped.equals(whole)
 
 
-@pytest.mark.parametrize(("lines", "groups"), [(200, 1), (1_000_000, 1), (1_000_001, 5), (10_000_000, 40)])
-def test_a_batch_that_fits_in_one_group_runs_as_one_and_a_larger_one_is_cut_finer(lines, groups):
-    # The larger batch holds more memory itself, so its groups are smaller (partition.LINES_PER_PART).
+@pytest.mark.parametrize(
+    ("lines", "groups"),
+    [(200, 1), (1_000_000, 1), (1_000_001, 2), (4_000_000, 5), (7_000_000, 12), (10_000_000, 40), (20_000_000, 80)],
+)
+def test_a_batch_runs_in_as_few_groups_as_the_memory_left_beside_it_allows(lines, groups):
+    # Each group costs time of its own, so a batch just over one group runs in two halves; a larger batch holds more
+    # memory itself and leaves less for a group (partition.MEMORY_BUDGET_GIB), never under 250,000 lines a group.
     batch = load_batch(DEMO)
     sized = replace(batch, claim_lines=pl.DataFrame({"claim_id": pl.repeat("C1", lines, eager=True)}))
     assert part_count(sized) == groups
 
 
-@pytest.mark.parametrize(("claims", "groups"), [(500_000, 1), (600_000, 6), (5_700_000, 57)])
+@pytest.mark.parametrize(("claims", "groups"), [(500_000, 1), (600_000, 2), (1_600_000, 5), (5_700_000, 57)])
 def test_a_batch_of_many_short_claims_is_cut_by_its_claims_not_only_its_lines(claims, groups):
-    # 5.7M claims of 1-2 lines in 10M lines: 57 groups of 100,000 claims, where lines alone made 40.
+    # 5.7M claims of 1-2 lines in 10M lines: 57 groups of 100,000 claims, where lines alone made 40; 1.6M claims in
+    # 2.8M lines count as a batch of 4M lines of the benchmark's shape (5 groups, where lines alone made 3).
     batch = load_batch(DEMO)
     lines = min(claims * 7 // 4, 10_000_000)
     sized = replace(

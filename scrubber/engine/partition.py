@@ -19,9 +19,10 @@ from scrubber.batch import Batch
 from scrubber.frames import HASH_SEED, repeated_keys
 
 # A run's peak is the batch it holds plus one group's working tables, which grow with the pack's rules
-# (110 rules: about 3 GB for a group of 1M lines). A batch that fits in one group runs as one; a larger
-# one holds more itself, so it is cut finer: at 10M lines, groups of 250,000 lines peaked at 5.7 GiB
-# against 8.1 GiB with groups of 1M (and 6.1 GiB with 500,000), for about a quarter more time.
+# (110 rules: about 2.7 GiB per million lines of a group). A batch that fits in one group runs as one; a larger
+# one runs in groups as large as the memory left beside the batch allows (MEMORY_BUDGET_GIB), at least
+# LINES_PER_PART lines: each group costs time of its own, so at 4M lines 16 groups of 250,000 lines took 35.3 s
+# and peaked at 3.1 GiB, 5 groups 25.7 s (4 groups: 4.9 GiB); at 10M lines the batch leaves room for 250,000.
 ONE_GROUP_LINES = 1_000_000
 LINES_PER_PART = 250_000
 # A group's working tables grow with its claims and encounters as much as with its lines (the claim,
@@ -35,6 +36,13 @@ ROWS_PER_PART = {"claim_lines": LINES_PER_PART, "claims": 100_000, "encounters":
 # groups as much larger as the least narrowed of the two (at most ONE_GROUP_LINES lines), one reading more in
 # smaller ones. The 12 peer edits (34 and 14 names) at 10M lines: 20 groups took 6.5% less CPU than 41, same peak.
 PACK_READS = {"line": 79, "claim": 53}
+# The memory model behind the group size, fitted on the benchmark's batches (rules stage, peak resident GiB:
+# 4M lines in 16/8/4 groups 3.09/3.77/4.94, 10M lines in 40/20/10 groups 5.09/5.75/7.12): the loaded batch
+# and reference tables BATCH_GIB[0] + BATCH_GIB[1] per million lines (of the benchmark's shape), and a group
+# of the shipped pack GROUP_GIB per million lines. The budget leaves room under 6 GiB for the outputs.
+MEMORY_BUDGET_GIB = 5.0
+BATCH_GIB = (1.08, 0.333)
+GROUP_GIB = 2.7
 
 
 def pack_reads(needs: dict[str, set[str]]) -> dict[str, int]:
@@ -49,7 +57,12 @@ def part_count(batch: Batch, reads: dict[str, int] | None = None) -> int:
     if all(rows[name] <= ONE_GROUP_ROWS[name] for name in rows):
         return 1
     read = reads or PACK_READS
-    scale = min(ONE_GROUP_LINES / LINES_PER_PART, *(PACK_READS[s] / max(read.get(s, 0), 1) for s in PACK_READS))
+    narrowed = min(PACK_READS[s] / max(read.get(s, 0), 1) for s in PACK_READS)
+    # The batch's size in millions of lines of the benchmark's shape (a batch of short claims counts its claims).
+    millions = max(rows[name] / ROWS_PER_PART[name] for name in rows) * LINES_PER_PART / 1e6
+    room = MEMORY_BUDGET_GIB - BATCH_GIB[0] - BATCH_GIB[1] * millions
+    fits = room / (GROUP_GIB / narrowed) * 1e6 / LINES_PER_PART  # groups of LINES_PER_PART lines that fit
+    scale = min(ONE_GROUP_LINES / LINES_PER_PART, max(narrowed, fits))
     return max(-(-rows[name] // int(ROWS_PER_PART[name] * scale)) for name in rows)
 
 
