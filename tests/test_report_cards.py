@@ -9,8 +9,9 @@ import pytest
 
 from scrubber.examples import example_batch
 from scrubber.pipeline import scrub
-from scrubber.report.cards import claim_cards, claim_facts
+from scrubber.report.cards import claim_cards, claim_facts, unbilled_visits
 from scrubber.report.compare import compare
+from scrubber.report.worklist import worklist_rows
 
 AS_OF = dt.date(2026, 3, 16)
 TELEHEALTH = {"place_of_service": "10"}  # MOD001 fires: no modifier 95
@@ -167,6 +168,23 @@ def test_dollars_at_risk_count_only_claims_with_errors(rulebook, profiles):
     facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
     at_risk = dict(facts.select("claim_id", "at_risk").rows())
     assert at_risk == {"ERR": pytest.approx(150.0), "WARN": 0.0}
+
+
+def test_the_worklist_lists_the_most_urgent_claims_with_every_finding_and_counts_the_rest(rulebook, profiles):
+    claims = [
+        {
+            "claim": {"claim_id": f"AET{days}", "payer_id": "AETNA", **TELEHEALTH},
+            "lines": [{"service_date": (AS_OF - dt.timedelta(days=days)).isoformat()}],
+        }
+        for days in (10, 80, 40, 95)
+    ]
+    built = example_batch({"claims": claims, "as_of": AS_OF.isoformat()})
+    findings, _ = compare(scrub(built.batch, rulebook, AS_OF).findings, [])
+    facts = claim_facts(built.batch.claims, built.batch.claim_lines, findings, profiles, AS_OF)
+    visits = unbilled_visits(findings, None, built.batch.claims, built.batch.claim_lines, profiles, AS_OF)
+    rows, left_out = worklist_rows(findings, facts, visits, limit=2)
+    assert rows["Claim"].to_list() == ["AET80", "AET40"] and left_out == 2  # 10 and 50 days left to file
+    assert rows["Every finding and its fix"].str.contains("Line 1 · MOD001 (error):", literal=True).all()
 
 
 def aetna(claim_id: str, service_date: str, charge: str) -> dict:

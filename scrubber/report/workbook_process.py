@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scrubber.report.worklist import ROW_LIMIT, most_urgent, write_workbook
+from scrubber.report.worklist import write_workbook
 
 ROWS_FILE = ".worklist_rows.arrow"
 # The child's command line; a test puts a failing one here.
@@ -50,14 +50,12 @@ class WorkbookProcess:
         """The child's exit status; None while it runs."""
         return self._child.poll()
 
-    def write(self, path: Path, rows: pl.DataFrame, as_of: dt.date, limit: int = ROW_LIMIT) -> None:
-        """Hand the `limit` most urgent claims' rows over (worklist.most_urgent); the child writes the workbook at
-        `path` while the caller goes on."""
-        shown, left_out = most_urgent(rows, limit)
+    def write(self, path: Path, rows: pl.DataFrame, left_out: int, as_of: dt.date) -> None:
+        """Hand the rows over (worklist.worklist_rows: the most urgent claims, and how many are left out); the
+        child writes the workbook at `path` while the caller goes on."""
         self._rows = path.with_name(ROWS_FILE)
-        shown.write_ipc(self._rows, compression="uncompressed")  # 48,000 rows at 1M lines: a few ms
-        command = {"path": str(path), "rows": str(self._rows), "left_out": left_out, "limit": limit}
-        command["as_of"] = as_of.isoformat()
+        rows.write_ipc(self._rows, compression="uncompressed")  # 48,000 rows at 1M lines: a few ms
+        command = {"path": str(path), "rows": str(self._rows), "left_out": left_out, "as_of": as_of.isoformat()}
         with contextlib.suppress(BrokenPipeError):  # the child has died: finish() says how
             self._child.stdin.write(json.dumps(command) + "\n")
             self._child.stdin.close()
@@ -91,7 +89,7 @@ def main() -> int:
     try:
         rows = pl.read_ipc(command["rows"])
         as_of = dt.date.fromisoformat(command["as_of"])
-        write_workbook(Path(command["path"]), rows, command["left_out"], command["limit"], as_of)
+        write_workbook(Path(command["path"]), rows, command["left_out"], as_of)
     except Exception as exc:  # the parent raises it; type and message only, never the rows
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -102,10 +102,15 @@ def _every_finding(findings: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def worklist_rows(findings: pl.DataFrame, facts: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
-    """The workbook's rows: the claims (facts, in priority order) then the unbilled visits, each row with
-    its `kind` and `payer_id` (which sheet it goes to) and the values of its sheet's columns."""
-    claims = facts.join(_every_finding(findings), on="claim_id", how="left", maintain_order="left").select(
+def worklist_rows(
+    findings: pl.DataFrame, facts: pl.DataFrame, visits: pl.DataFrame, limit: int = ROW_LIMIT
+) -> tuple[pl.DataFrame, int]:
+    """The workbook's rows: the `limit` most urgent claims (facts, in priority order) then the unbilled visits,
+    each row with its `kind` and `payer_id` and the values of its sheet's columns; and how many claims are left
+    out. Only the listed claims' findings are written out (at 10M lines the others' were 1 s of text)."""
+    shown = facts.head(limit)
+    every = _every_finding(findings.join(shown.select("claim_id"), on="claim_id", how="semi"))
+    claims = shown.join(every, on="claim_id", how="left", maintain_order="left").select(
         pl.lit("claim").alias("kind"),
         "payer_id",
         pl.col("priority").cast(pl.Int64).alias("Priority"),
@@ -142,14 +147,7 @@ def worklist_rows(findings: pl.DataFrame, facts: pl.DataFrame, visits: pl.DataFr
         pl.col("message").alias("Finding"),
         pl.col("fix").alias("Fix"),
     )
-    return pl.concat([claims, unbilled], how="diagonal_relaxed")
-
-
-def most_urgent(rows: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, int]:
-    """The `limit` most urgent claims (rows come in priority order) and every unbilled visit; how many claims
-    are left out."""
-    claims = rows.filter(pl.col("kind") == "claim")
-    return pl.concat([claims.head(limit), rows.filter(pl.col("kind") != "claim")]), max(0, claims.height - limit)
+    return pl.concat([claims, unbilled], how="diagonal_relaxed"), max(0, facts.height - limit)
 
 
 def payer_rows(claims: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
@@ -172,7 +170,7 @@ def payer_rows(claims: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int, as_of: dt.date) -> None:
+def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, as_of: dt.date) -> None:
     """Every sheet in one call to a Rust writer (rust_xlsxwriter): it takes the Polars columns whole, where
     xlsxwriter made one Python call per cell (bench/README.md). Strings are written as inline text, never
     as a formula, a number or a link."""
@@ -180,7 +178,7 @@ def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, limit: int, as
     visits = rows.filter(pl.col("kind") == "visit")
     sheets: list[tuple[str, pl.DataFrame, dict]] = []
     if left_out:  # a sheet whose one cell is its heading
-        note = f"The {limit:,} most urgent claims are listed; {left_out:,} more are in findings.csv."
+        note = f"The {claims.height:,} most urgent claims are listed; {left_out:,} more are in findings.csv."
         sheets.append((LEFT_OUT_SHEET, pl.DataFrame(schema={note: pl.String}), {}))
     sheets.append((CLAIMS_SHEET, claims, CLAIM_COLUMNS))
     if visits.height:

@@ -90,7 +90,7 @@ def _write_pages(
     visits = unbilled_visits(findings, report.encounters, report.claims, report.claim_lines, report.profiles, as_of)
     # The workbook is the longest output (1.0 CPU s at 1M lines, mostly compressing its sheets): it starts
     # first, the findings files beside it, and the page is built while they write.
-    workbook.write(folder / WORKLIST, worklist_rows(findings, facts, visits), as_of)
+    workbook.write(folder / WORKLIST, *worklist_rows(findings, facts, visits), as_of)
     writing.append(pool.submit(workbook.finish))
     writing.append(pool.submit(write_findings, folder, report.findings))
     write_summary(folder, report.summary)
