@@ -331,12 +331,9 @@ def _sheets_text(path) -> str:
 
 def _write_as_a_run_does(path, rows, left_out=0):
     """The workbook through its process, as write_outputs hands it over."""
-    child = WorkbookProcess()
-    try:
+    with WorkbookProcess() as child:
         child.write(path, rows, left_out, AS_OF)
         child.finish()
-    finally:
-        child.stop()
 
 
 def test_a_huge_night_lists_the_most_urgent_claims_and_says_where_the_rest_are(tmp_path):

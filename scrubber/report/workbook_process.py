@@ -31,7 +31,8 @@ SOURCE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class WorkbookProcess:
-    """One workbook, written by a child process started now and told what to write by `write`."""
+    """One workbook, written by a child process started now and told what to write by `write`; leaving its
+    `with` block stops the child."""
 
     def __init__(self) -> None:
         path = os.pathsep.join(filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")]))
@@ -44,6 +45,12 @@ class WorkbookProcess:
             text=True,
         )
         self._rows: Path | None = None
+
+    def __enter__(self) -> WorkbookProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     @property
     def returncode(self) -> int | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,27 +56,20 @@ def batch_outputs(folder: Path, batch: Batch) -> Iterator[Beside]:
     DUP002), streamed. After the fix list they were the write stage's last second at 1M lines (bench/README.md).
     The workbook's process starts now too (report/workbook_process.py). write_outputs waits for both; leaving
     waits for the thread and stops the process, so nothing writes into the folder after a failed run."""
-    workbook = WorkbookProcess()
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-outputs") as pool:
-            yield Beside([pool.submit(write_billed_lines, folder, batch.claims, batch.claim_lines)], workbook)
-    finally:
-        workbook.stop()
+    with WorkbookProcess() as workbook, ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-outputs") as pool:
+        yield Beside([pool.submit(write_billed_lines, folder, batch.claims, batch.claim_lines)], workbook)
 
 
 def write_outputs(folder: Path, report: RunReport, beside: Beside | None = None) -> None:
     """Every output of the run's findings into folder; then waits for the outputs written `beside` them."""
-    workbook = beside.workbook if beside else WorkbookProcess()
-    try:
+    with ExitStack() as stack:
+        workbook = beside.workbook if beside else stack.enter_context(WorkbookProcess())
         # The findings files (Polars) let go of the interpreter while they write, so they are written in a
         # thread beside the fix list, which is mostly Python; so is the wait for the workbook's process.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="outputs") as pool:
-            writing: list[Future] = []
-            _write_pages(folder, report, workbook, pool, writing)
-            written([*writing, *(beside.writing if beside else [])])
-    finally:
-        if not beside:
-            workbook.stop()
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="outputs"))
+        writing: list[Future] = []
+        _write_pages(folder, report, workbook, pool, writing)
+        written([*writing, *(beside.writing if beside else [])])
 
 
 def _write_pages(
