@@ -395,7 +395,24 @@ def test_the_workbook_process_writes_what_the_rows_say_and_leaves_no_hand_over_f
     assert not (tmp_path / ROWS_FILE).exists()
 
 
-def test_a_run_that_ends_before_its_outputs_stops_the_workbook_process():
-    child = WorkbookProcess()
-    child.stop()  # as batch_outputs does when the rules fail or SIGTERM arrives
-    assert child.returncode is not None
+def test_a_run_that_fails_before_its_outputs_leaves_no_workbook_process_behind(tmp_path, monkeypatch, rulebook):
+    import scrubber.pipeline
+    from scrubber.report import write
+
+    started = []
+
+    class Recorded(WorkbookProcess):
+        def __init__(self):
+            super().__init__()
+            started.append(self)
+
+    def rules_fail(*args, **kwargs):
+        raise RuntimeError("the rules stage failed")
+
+    monkeypatch.setattr(write, "WorkbookProcess", Recorded)
+    monkeypatch.setattr(scrubber.pipeline, "scrub", rules_fail)
+    with pytest.raises(RuntimeError, match="the rules stage failed"):
+        run(DEMO, tmp_path / "out", AS_OF, rulebook)
+    # Started with the rules, it waited for rows that never came: the run stopped it (else it would still wait).
+    assert len(started) == 1 and started[0].returncode is not None
+    assert not (tmp_path / "out").exists()
