@@ -36,6 +36,7 @@ FINDING_SCHEMA |= SOURCE_SCHEMA
 FINDING_COLUMNS = list(FINDING_SCHEMA)
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 SORT_KEYS = ["payer_id", "claim_id", "line_number", "encounter_id", "rule_id", "message"]
+TIE_KEYS = SORT_KEYS[:-1]
 # One finding across runs and rule revisions: same claim, line, visit and rule (messages may be reworded).
 FINDING_KEY = ["claim_id", "line_number", "encounter_id", "rule_id"]
 
@@ -59,13 +60,24 @@ def empty_findings() -> pl.DataFrame:
 
 
 def in_stable_order(findings: pl.DataFrame) -> pl.DataFrame:
-    """A deterministic order, so a rerun of the same batch writes byte-identical files."""
-    # Every column takes part, so rows equal on the main keys still have one order; a row equal
-    # to the one before it is a repeat (sorting then comparing neighbours beats hashing every
-    # row: bench/README.md has the figures).
-    keys = SORT_KEYS + [c for c in findings.columns if c not in SORT_KEYS]
+    """A deterministic order, so a rerun of the same batch writes byte-identical files: sorted on SORT_KEYS, then
+    on every other column, so rows equal on the main keys still have one order; a row equal to the one before it
+    is a repeat (sorting then comparing neighbours beats hashing every row: bench/README.md has the figures).
+
+    Only rows tied on their payer, claim, line, visit and rule are sorted on the rest: most findings are told apart
+    by those, and a sort on every column encodes every message and fix (608,000 findings: 0.62-0.68 s, 0.31 s so).
+    """
+    ordered = findings.sort(TIE_KEYS, nulls_last=True)
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift()) for c in TIE_KEYS).fill_null(False)
+    tied = ordered.select(same | same.shift(-1, fill_value=False)).to_series()
+    if tied.any():
+        # Tied rows sit in runs, already in the runs' final order: each run is sorted in place on every column.
+        at = tied.arg_true()
+        keys = SORT_KEYS + [c for c in findings.columns if c not in SORT_KEYS]
+        within = ordered.filter(tied).select(pl.arg_sort_by(keys, nulls_last=True)).to_series()
+        ordered = ordered[pl.int_range(ordered.height, dtype=pl.UInt32, eager=True).scatter(at, at.gather(within))]
     repeat = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift()) for c in findings.columns)
-    return findings.sort(keys, nulls_last=True).filter(~repeat.fill_null(False))
+    return ordered.filter(~repeat.fill_null(False))
 
 
 def counting(findings: Frame) -> Frame:
