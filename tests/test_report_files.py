@@ -77,6 +77,32 @@ def test_the_worklist_opens_on_the_claims_then_the_visits_then_the_payers_in_pri
     assert [float(re.findall(r"<v>([^<]*)</v>", row)[0]) for row in rows] == list(payer_of_claims.values())
 
 
+def test_every_claim_cell_reads_from_the_top_and_dates_and_dollars_keep_their_formats(demo_run):
+    from scrubber.report.worklist import CLAIM_COLUMNS
+
+    with zipfile.ZipFile(demo_run / "worklist.xlsx") as book:
+        styles = book.read("xl/styles.xml").decode()
+        claims = book.read("xl/worksheets/sheet1.xml").decode()
+    formats = re.findall(r"<xf [^>]*?(?:/>|>.*?</xf>)", re.search(r"<cellXfs.*?</cellXfs>", styles).group(0))
+    number_formats = dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]+)"/>', styles))
+    rows = re.findall(r"<row .*?</row>", claims)[1:]  # the header row has its own bold format
+    assert rows
+    for row in rows:
+        for cell in re.findall(r'<c r="([A-Z]+)\d+"([^>]*)>', row):
+            letter, attributes = cell
+            index = re.search(r' s="(\d+)"', attributes)
+            style = formats[int(index.group(1)) if index else 0]
+            assert 'vertical="top"' in style, (letter, style)  # a cell with no format of its own: the default one
+            column = list(CLAIM_COLUMNS)[ord(letter) - ord("A")]  # fewer than 26 columns: one letter each
+            code = number_formats.get(re.search(r'numFmtId="(\d+)"', style).group(1))
+            if column in ("Filing deadline", "Service from", "Service to"):
+                assert code == "yyyy-mm-dd", column
+            elif column == "Dollars":
+                assert code == "$#,##0.00"
+            else:
+                assert code is None, column
+
+
 def test_the_payers_sheet_counts_each_payers_claims_dollars_and_nearest_deadline_still_to_meet():
     claims = pl.DataFrame(
         {

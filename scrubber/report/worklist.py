@@ -196,14 +196,17 @@ def write_workbook(path: Path, rows: pl.DataFrame, left_out: int, as_of: dt.date
         column_formats={name: [_format(kind) for _, kind in columns.values()] for name, columns in laid_out.items()},
         header_format=dict.fromkeys(laid_out, _format("head")),
     )
-    # Dated by the run, not the clock (the only varying bytes of the file): a rerun writes the same workbook.
-    path.write_bytes(dated(book.getvalue(), dt.datetime.combine(as_of, dt.time())))
+    path.write_bytes(finished(book.getvalue(), dt.datetime.combine(as_of, dt.time())))
 
 
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "money": "$#,##0.00"}
 
 
-def _format(kind: str) -> rustpy_xlsxwriter.Format:
+def _format(kind: str) -> rustpy_xlsxwriter.Format | None:
+    """A column's cell format; none for plain text and numbers, which the default format lays out (see `finished`):
+    a format on every cell took a quarter of the workbook's time (50,000 claims: 1.00 -> 0.75 CPU s)."""
+    if kind in ("text", "number"):
+        return None
     style = rustpy_xlsxwriter.Format().set_align("top")
     if kind == "head":
         return style.set_bold().set_border_bottom("thin").set_text_wrap()
@@ -222,21 +225,30 @@ def _cells(rows: pl.DataFrame, columns: dict) -> pl.DataFrame:
 
 CORE_PROPERTIES = "docProps/core.xml"
 W3C_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+STYLES = "xl/styles.xml"
+# The workbook's default cell format (the Normal style, and the cell format of every cell written without one):
+# a claim's row is as tall as its list of findings, and its short cells read from the top, beside that list.
+DEFAULT_FORMATS = re.compile(r'(<(?:cellStyleXfs|cellXfs) count="\d+"><xf numFmtId="0" [^>]*?)/>')
+TOP_ALIGNED = r'\1 applyAlignment="1"><alignment vertical="top"/></xf>'
 
 
-def dated(book: bytes, created: dt.datetime) -> bytes:
-    """The workbook with its document times set to `created`: the writer stamps the clock into
-    docProps/core.xml. Only that small member is rewritten; every other one (the sheets) is copied as
-    it is, still compressed, in the same order."""
+def finished(book: bytes, created: dt.datetime) -> bytes:
+    """The workbook with its document times set to `created` (the writer stamps the clock into docProps/core.xml:
+    dated by the run, a rerun writes the same bytes) and its default cell format aligned to the top. Only those two
+    small members are rewritten; every other one (the sheets) is copied as it is, still compressed, in order."""
     source = zipfile.ZipFile(io.BytesIO(book))
     members = sorted(source.infolist(), key=lambda info: info.header_offset)
     central_directory = struct.unpack_from("<I", book, book.rindex(b"PK\x05\x06") + 16)[0]
     ends = [info.header_offset for info in members[1:]] + [central_directory]
+    rewrite = {
+        CORE_PROPERTIES: lambda xml: W3C_TIME.sub(created.strftime("%Y-%m-%dT%H:%M:%SZ"), xml),
+        STYLES: _top_aligned,
+    }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for info, end in zip(members, ends, strict=True):
-            if info.filename == CORE_PROPERTIES:
-                xml = W3C_TIME.sub(created.strftime("%Y-%m-%dT%H:%M:%SZ"), source.read(info).decode("utf-8"))
+            if info.filename in rewrite:
+                xml = rewrite[info.filename](source.read(info).decode("utf-8"))
                 target.writestr(zipfile.ZipInfo(info.filename, info.date_time), xml, zipfile.ZIP_DEFLATED)
                 continue
             # A member's local header, data and data descriptor run up to the next member's header; the
@@ -249,6 +261,13 @@ def dated(book: bytes, created: dt.datetime) -> bytes:
             target.NameToInfo[copy.filename] = copy
             target.start_dir = target.fp.tell()
     return out.getvalue()
+
+
+def _top_aligned(styles: str) -> str:
+    aligned, found = DEFAULT_FORMATS.subn(TOP_ALIGNED, styles)
+    if found != 2:  # a writer that lays its styles out otherwise would leave the short cells bottom-aligned
+        raise ValueError(f"worklist.xlsx: {found} of the 2 default cell formats found in {STYLES}")
+    return aligned
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
