@@ -215,9 +215,9 @@ def _with_families(scope: str, columns: set[str], names: list[str], ctx: RunCont
         return frame.select(own).collect()
     inputs = set().union(*(FAMILIES[name].reads for name in names))
     base = frame.select(*own, *sorted(inputs & set(frame.collect_schema().names()) - set(own))).collect()
+    wanted = {name: frozenset(c for c in columns if namespace_of(c) == name) for name in names}
     added = pl.collect_all(
-        FAMILIES[name].add(base.lazy(), ctx, scope).select(sorted(c for c in columns if namespace_of(c) == name))
-        for name in names
+        FAMILIES[name].add(base.lazy(), ctx, scope, wanted[name]).select(sorted(wanted[name])) for name in names
     )
     return pl.concat([base[own], *added], how="horizontal")
 

@@ -14,7 +14,7 @@ GROUP = ["claim.patient_id", "claim.payer_id", "addon.provider_npi", "line.servi
 ADD_ON_TABLES = ("ncci_add_on", "add_on_policy")
 
 
-def _same_day_codes(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _same_day_codes(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """For an add-on code's line, the other codes billed for the patient to the payer by the same practitioner that day.
 
     NCCI pays an add-on code only with a primary code by the same practitioner for the same patient

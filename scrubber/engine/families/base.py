@@ -31,7 +31,9 @@ class Family:
     scopes: tuple[str, ...]
     columns: dict[str, str]  # column -> what it means
     reads: frozenset[str]
-    add: Callable[[pl.LazyFrame, RunContext, str], pl.LazyFrame]
+    # add(scope frame, run, scope name, wanted): the frame with the family's columns beside it. `wanted` names those
+    # some rule reads: Polars leaves out an unread column's work, but not a join that only unread columns need.
+    add: Callable[[pl.LazyFrame, RunContext, str, frozenset[str]], pl.LazyFrame]
 
 
 def shares_key(keys: list[pl.Expr] | list[str]) -> pl.Expr:

@@ -10,7 +10,7 @@ from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, earli
 from scrubber.engine.scopes import LINE_ROW
 
 
-def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _same_day_units(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """A code's units per patient, provider and date (MUE MAI 2 and 3), across lines, claims and earlier runs.
 
     CMS counts one provider's units (rendering NPI, else billing NPI) for one patient on one date of

@@ -10,7 +10,7 @@ from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, resta
 from scrubber.engine.scopes import LINE_ROW
 
 
-def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _duplicates(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """Each line's place among the lines billing the same service, first by claim id and line number.
 
     Only lines that may share their service are sorted and ranked (at 1M lines 0.1 s instead of 0.7 s).

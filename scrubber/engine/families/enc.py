@@ -9,7 +9,7 @@ from scrubber.engine.families.base import Family, shares_key
 from scrubber.engine.scopes import CLAIM_ROW, LINE_ROW
 
 
-def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _encounters(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """Documented visits on the dates a line (or every line of a claim) bills.
 
     The claim's provider is its rendering NPI, or the billing NPI when a solo provider bills

@@ -31,7 +31,7 @@ def _has_diagnosis(diagnoses: pl.Expr, wanted: pl.Expr) -> pl.Expr:
     return (named == "") | carried.str.contains(pl.lit("\n") + named, literal=True).fill_null(False)
 
 
-def _frequency(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _frequency(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """The earlier service that puts the line over its code's frequency limit, and when the code is payable again.
 
     Counted for the same patient and payer by any provider: every earlier run (a claim resent

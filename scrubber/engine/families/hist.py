@@ -9,7 +9,7 @@ from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import RESTATES_READS, SERVICE, Family, earlier_runs, restates_original
 
 
-def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _billed_before(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """The same service on another claim in an earlier run.
 
     A resubmitted claim keeps its id, so an earlier claim that is in tonight's batch again is

@@ -9,7 +9,7 @@ from scrubber.engine.context import RunContext
 from scrubber.engine.families.base import Family
 
 
-def _original_reference(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _original_reference(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     return frame.with_columns(
         restates_claim().alias("orig.restates_claim"),
         pl.col("claim.payer_claim_number").alias("orig.payer_claim_number"),

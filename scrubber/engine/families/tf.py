@@ -9,7 +9,7 @@ from scrubber.engine.families.base import Family
 from scrubber.engine.filing import FILING_LIMIT_COLUMNS, with_payer_filing_deadline
 
 
-def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _filing_clock(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """When the payer's filing limit runs out (scrubber.engine.filing: months or days, next workday).
 
     Medicare counts a professional claim line by line, from each line's date of service (Pub.

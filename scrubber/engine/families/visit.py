@@ -20,7 +20,7 @@ def latest_payer(claims: pl.LazyFrame, prefix: str = "claim.") -> pl.LazyFrame:
     )
 
 
-def _visit_payer(frame: pl.LazyFrame, ctx: RunContext, scope: str) -> pl.LazyFrame:
+def _visit_payer(frame: pl.LazyFrame, ctx: RunContext, scope: str, wanted: frozenset[str]) -> pl.LazyFrame:
     """The payer an unbilled visit would most likely go to: the patient's latest claim in the batch."""
     # The claim scope knows each claim's last date (already built when claim rules run).
     latest = latest_payer(claim_scope(ctx).filter(pl.col("claim.line_count") > 0))
