@@ -41,9 +41,13 @@ TIE_KEYS = SORT_KEYS[:-1]
 FINDING_KEY = ["claim_id", "line_number", "encounter_id", "rule_id"]
 
 
+BILLER, CODER = "biller", "coder"
+QUEUES = (BILLER, CODER)  # in the order a claim both work names them ("biller + coder")
+
+
 def queue_of(category: str) -> str:
     """Coders fix codes and modifiers; billers work coverage, deadlines, provider data and the rest."""
-    return "coder" if category in CODER_CATEGORIES else "biller"
+    return CODER if category in CODER_CATEGORIES else BILLER
 
 
 def with_source(findings: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:

@@ -250,6 +250,14 @@ def test_a_claim_row_names_its_owner_queue_and_its_top_finding(rulebook, profile
     assert row["rules"] == ["DX002", "MOD001"]
 
 
+def test_a_claim_with_a_coding_and_a_billing_finding_is_owned_by_both_queues(rulebook, profiles):
+    claim = {"claim_id": "BOTH", "payer_id": "AETNA", "diagnosis_codes": ["E11"], "billing_npi": "1234567890"}
+    row = queue(rulebook, profiles, [{"claim": claim}]).row(0, named=True)
+    # DX002 (a category header) is the coder's; PRV001 (the NPI fails its check digit) the biller's.
+    assert {"DX002", "PRV001"} <= set(row["rules"])
+    assert row["owner"] == "biller + coder"
+
+
 def test_a_finding_on_a_line_the_claim_does_not_have_is_still_shown_on_its_card(rulebook, profiles):
     # A load issue can name a line number the claim's lines do not hold (a repeated or unreadable one).
     built = example_batch(

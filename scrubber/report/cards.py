@@ -16,7 +16,7 @@ import polars as pl
 from scrubber.batch.parse import dotted
 from scrubber.engine.families.visit import latest_payer
 from scrubber.engine.filing import FILING_LIMIT_COLUMNS, payer_filing_deadline
-from scrubber.findings import counting
+from scrubber.findings import QUEUES, counting
 from scrubber.frames import first_claim_rows
 from scrubber.report.compare import ClaimHistory
 from scrubber.rulebook.profiles import Profiles
@@ -77,9 +77,15 @@ def claim_facts(
         pl.len().alias("n_findings"),
         pl.col("rule_id").first().alias("top_rule"),
         pl.col("message").first().alias("top_message"),
-        pl.col("queue").unique().sort().str.join(" + ").alias("owner"),
+        *((pl.col("queue") == queue).any().alias(f"_works_{queue}") for queue in QUEUES),
         pl.col("rule_id").unique().sort().alias("rules"),
     )
+    # Who works the claim from a flag per queue: a list of each claim's queues, made unique and sorted, took 0.5 s
+    # of these 0.7 at 10M lines (463,000 claims).
+    owner = pl.concat_str(
+        [pl.when(f"_works_{queue}").then(pl.lit(queue)) for queue in QUEUES], separator=" + ", ignore_nulls=True
+    )
+    counts = counts.with_columns(owner.alias("owner")).drop(*(f"_works_{queue}" for queue in QUEUES))
     # Only the claims with findings are grouped: a night's batch is mostly clean claims.
     dates = (
         lines.join(counts.select("claim_id"), on="claim_id", how="semi")
