@@ -41,6 +41,8 @@ def test_one_pass_per_scope_finds_what_each_rule_finds_alone(source, rules, prof
     fired = {item.rule.id for item, _ in together}
     assert len(fired) > 10  # the comparison saw many rules fire, on claims and on lines
     assert {c.rule.scope for c in compiled if c.rule.id in fired} >= {"claim", "line"}
+    if source != "demo":  # a payer's own rules are checked on that payer's rows alone, and still found
+        assert sum(item.rule.payers is not None for item, _ in together) > 5
 
 
 def test_a_rule_that_fails_while_running_with_others_is_named_by_its_file(rules, profiles, references):
