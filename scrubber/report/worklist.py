@@ -204,7 +204,8 @@ NUMBER_FORMATS = {"date": "yyyy-mm-dd", "money": "$#,##0.00"}
 
 def _format(kind: str) -> rustpy_xlsxwriter.Format | None:
     """A column's cell format; none for plain text and numbers, which the default format lays out (see `finished`):
-    a format on every cell took a quarter of the workbook's time (50,000 claims: 1.00 -> 0.75 CPU s)."""
+    a format on every cell took a quarter of the writer's time (the Claims sheet of 48,082 claims: 1.00 -> 0.75
+    CPU s; the whole workbook 1.00 -> 0.88)."""
     if kind in ("text", "number"):
         return None
     style = rustpy_xlsxwriter.Format().set_align("top")
