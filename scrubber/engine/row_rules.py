@@ -57,9 +57,8 @@ def _conditions(
 ) -> pl.LazyFrame:
     """Each rule's condition as a column named by its place in `items`: on every row, or on the payers' rows
     only, with their numbers in the scope (SCOPE_ROW)."""
+    conditions = [fires(item, profiles).fill_null(False).alias(str(n)) for n, item in enumerate(items)]
     if payers is None:
-        return scope.lazy().select(fires(item, profiles).fill_null(False).alias(str(n)) for n, item in enumerate(items))
+        return scope.lazy().select(conditions)
     theirs = scope.lazy().with_row_index(SCOPE_ROW).filter(pl.col("_payer_id").is_in(list(payers)))
-    return theirs.select(
-        SCOPE_ROW, *(fires(item, profiles).fill_null(False).alias(str(n)) for n, item in enumerate(items))
-    )
+    return theirs.select(SCOPE_ROW, *conditions)
